@@ -1,0 +1,1 @@
+# The base addon serves no routes: each provider addon owns its OAuth and webhook routes.

@@ -1,0 +1,193 @@
+import datetime as dt
+
+from odoo import api, fields, models
+
+from calendar_sync_base.services.model import (
+    Attendee,
+    Privacy,
+    Reminder,
+    Response,
+    ShowAs,
+    SyncEvent,
+)
+
+UTC = dt.UTC
+ODOO_STATE_TO_RESPONSE = {
+    "needsAction": Response.NEEDS_ACTION,
+    "accepted": Response.ACCEPTED,
+    "declined": Response.DECLINED,
+    "tentative": Response.TENTATIVE,
+}
+RESPONSE_TO_ODOO_STATE = {response: state for state, response in ODOO_STATE_TO_RESPONSE.items()}
+# Odoo draws all-day events between these hours; only the dates carry meaning.
+ALLDAY_START_HOUR, ALLDAY_STOP_HOUR = 8, 18
+UNTITLED = "(No title)"
+
+
+class CalendarEvent(models.Model):
+    _name = "calendar.event"
+    _inherit = ["calendar.event", "calendar.sync.mixin"]
+
+    sync_link_ids = fields.One2many(
+        "calendar.sync.link", "event_id", string="Sync Links", groups="base.group_system"
+    )
+
+    @api.model
+    def _sync_tracked_fields(self):
+        return super()._sync_tracked_fields() | {
+            "name", "description", "location", "start", "stop", "allday", "start_date",
+            "stop_date", "privacy", "show_as", "partner_ids", "attendee_ids", "alarm_ids",
+            "videocall_location", "user_id", "active",
+        }  # fmt: skip
+
+    # ------------------------------------------------------------------ Odoo -> neutral
+
+    def _sync_timezone(self):
+        self.ensure_one()
+        return self.event_tz or self.user_id.tz or "UTC"
+
+    def _sync_to_neutral(self):
+        """This event as the engine sees it."""
+        self.ensure_one()
+        return SyncEvent(
+            title=self.name or "",
+            **self._sync_neutral_times(),
+            timezone=self._sync_timezone(),
+            description=str(self.description or ""),
+            location=self.location or "",
+            privacy=Privacy(self.privacy) if self.privacy else Privacy.DEFAULT,
+            show_as=ShowAs(self.show_as or "busy"),
+            organizer_email=(self.user_id.email or "").lower(),
+            attendees=self._sync_neutral_attendees(),
+            reminders=self._sync_neutral_reminders(),
+            video_url=self.videocall_location or "",
+            odoo_id=self.id,
+            last_modified=self.write_date and self.write_date.replace(tzinfo=UTC),
+        )
+
+    def _sync_neutral_times(self):
+        if self.allday:
+            start = self.start_date
+            # Odoo's stop_date is inclusive; neutral (like iCalendar) is exclusive.
+            return {"start": start, "stop": self.stop_date + dt.timedelta(days=1), "all_day": True}
+        return {
+            "start": self.start.replace(tzinfo=UTC),
+            "stop": self.stop.replace(tzinfo=UTC),
+            "all_day": False,
+        }
+
+    def _sync_neutral_attendees(self):
+        organizer = self.user_id.partner_id
+        return tuple(
+            Attendee(
+                email=attendee.email.lower(),
+                name=attendee.common_name or "",
+                response=ODOO_STATE_TO_RESPONSE.get(attendee.state, Response.NEEDS_ACTION),
+                organizer=attendee.partner_id == organizer,
+            )
+            for attendee in self.attendee_ids
+            if attendee.email
+        )
+
+    def _sync_neutral_reminders(self):
+        return tuple(
+            Reminder(
+                minutes=alarm.duration_minutes,
+                method="email" if alarm.alarm_type == "email" else "popup",
+            )
+            for alarm in self.alarm_ids
+        )
+
+    # ------------------------------------------------------------------ neutral -> Odoo
+
+    @api.model
+    def _sync_vals_from_neutral(self, remote, field_names, account):
+        """Odoo values for ``field_names`` (neutral names) of the remote event."""
+        field_names = set(field_names)
+        vals = {}
+        if "title" in field_names:
+            vals["name"] = remote.title or UNTITLED
+        if field_names & {"start", "stop", "all_day"}:
+            vals.update(self._sync_times_vals(remote))
+        simple = {
+            "description": ("description", remote.description or False),
+            "location": ("location", remote.location),
+            "privacy": ("privacy", False if remote.privacy == Privacy.DEFAULT else remote.privacy.value),
+            "show_as": ("show_as", remote.show_as.value),
+            "video_url": ("videocall_location", remote.video_url or False),
+        }
+        for neutral_name, (odoo_name, value) in simple.items():
+            if neutral_name in field_names:
+                vals[odoo_name] = value
+        if "organizer_email" in field_names:
+            vals["user_id"] = self._sync_organizer_user(remote, account).id
+        if "attendees" in field_names:
+            partners = self.env["res.partner"]._sync_partners_for_attendees(
+                remote.attendees, account
+            )
+            vals["partner_ids"] = [fields.Command.set(partners.ids)]
+        if "reminders" in field_names:
+            alarms = self.env["calendar.alarm"].sudo()
+            vals["alarm_ids"] = [fields.Command.set(_alarms_for(alarms, remote.reminders).ids)]
+        return vals
+
+    @api.model
+    def _sync_times_vals(self, remote):
+        if remote.all_day:
+            stop_date = max(remote.start, remote.stop - dt.timedelta(days=1))
+            return {
+                "allday": True,
+                "start": dt.datetime.combine(remote.start, dt.time(ALLDAY_START_HOUR)),
+                "stop": dt.datetime.combine(stop_date, dt.time(ALLDAY_STOP_HOUR)),
+                "start_date": remote.start,
+                "stop_date": stop_date,
+            }
+        return {
+            "allday": False,
+            "start": remote.start.astimezone(UTC).replace(tzinfo=None),
+            "stop": remote.stop.astimezone(UTC).replace(tzinfo=None),
+        }
+
+    @api.model
+    def _sync_organizer_user(self, remote, account):
+        """The Odoo user organizing the remote event; the account's user when it is theirs.
+
+        An organizer who is not an Odoo user leaves the event without organizer user: the
+        account's user is then only an attendee, so Odoo never pushes edits it cannot own.
+        """
+        email = (remote.organizer_email or "").lower()
+        if not email or email == (account.user_id.email or "").lower():
+            return account.user_id
+        return self.env["res.users"].sudo().search(
+            ["|", ("login", "=ilike", email), ("email", "=ilike", email)], limit=1
+        )
+
+    def _sync_apply_attendee_states(self, remote):
+        """Copy remote responses onto the attendees Odoo created from ``partner_ids``."""
+        responses = {attendee.email.lower(): attendee.response for attendee in remote.attendees}
+        for attendee in self.attendee_ids:
+            response = responses.get((attendee.email or "").lower())
+            state = RESPONSE_TO_ODOO_STATE.get(response)
+            if state and attendee.state != state:
+                attendee.state = state
+
+
+def _alarms_for(alarms, reminders):
+    """Existing ``calendar.alarm`` records for the reminders, created when missing."""
+    result = alarms.browse()
+    for reminder in reminders:
+        alarm_type = "email" if reminder.method == "email" else "notification"
+        alarm = alarms.search(
+            [("alarm_type", "=", alarm_type), ("duration_minutes", "=", reminder.minutes)], limit=1
+        )
+        if not alarm:
+            alarm = alarms.create(
+                {
+                    "name": f"{reminder.minutes} minutes ({alarm_type})",
+                    "alarm_type": alarm_type,
+                    "duration": reminder.minutes,
+                    "interval": "minutes",
+                }
+            )
+        result |= alarm
+    return result

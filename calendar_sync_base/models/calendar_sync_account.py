@@ -1,0 +1,320 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from calendar_sync_base.services.engine import SyncCounts, SyncRules
+from calendar_sync_base.services.errors import AuthExpired, ConfigurationError, SyncError
+from calendar_sync_base.services.merge import ConflictPolicy
+from calendar_sync_base.services.model import Direction
+
+_logger = logging.getLogger(__name__)
+
+ACCOUNT_STATES = [
+    ("connected", "Connected"),
+    ("paused", "Paused"),
+    ("needs_reconnect", "Needs Reconnect"),
+    ("error", "Error"),
+    ("disconnected", "Disconnected"),
+]
+# States the scheduled action works on; an error is retried, a revoked grant is not.
+SYNCABLE_STATES = ("connected", "error")
+TOKEN_GROUP = "base.group_system"
+
+
+class CalendarSyncAccount(models.Model):
+    """One user's connection to one remote calendar provider.
+
+    Provider addons add their value to ``provider`` and implement
+    ``_sync_connector_<provider>()`` returning a ``CalendarConnector``; everything else
+    (locking, pull/push through the engine, counts, errors) is shared here.
+    """
+
+    _name = "calendar.sync.account"
+    _inherit = ["calendar.sync.runner"]
+    _description = "Calendar Sync Account"
+    _order = "user_id, provider"
+
+    name = fields.Char(compute="_compute_name")
+    user_id = fields.Many2one(
+        "res.users", required=True, ondelete="cascade", index=True, default=lambda s: s.env.user
+    )
+    provider = fields.Selection([], required=True)
+    state = fields.Selection(ACCOUNT_STATES, default="disconnected", required=True)
+    active = fields.Boolean(default=True)
+    remote_email = fields.Char("Remote Account", help="The remote calendar owner, if known.")
+    last_sync_date = fields.Datetime(readonly=True)
+    last_sync_summary = fields.Char(readonly=True)
+    last_counts = fields.Json(readonly=True)
+    last_error = fields.Text(readonly=True)
+    queued_count = fields.Integer(
+        "Waiting to Push", readonly=True, help="Changes left for the next run (batch size)."
+    )
+    send_updates = fields.Selection(
+        [("all", "All guests"), ("external", "External guests only"), ("none", "Nobody")],
+        string="Send Invitations",
+        default="all",
+        required=True,
+        help="Whether the remote calendar e-mails guests about changes pushed from Odoo. "
+        "First and reset synchronizations never send any (no invitation storm).",
+    )
+    first_sync_done = fields.Boolean(readonly=True)
+    push_from = fields.Datetime(
+        readonly=True,
+        help="Only Odoo events created or changed after this moment are pushed "
+        "(set by a reset that syncs only new events).",
+    )
+    # Secrets: only administrators may read them, and no view ever shows them.
+    sync_cursor = fields.Char(groups=TOKEN_GROUP, copy=False)
+    access_token = fields.Char(groups=TOKEN_GROUP, copy=False)
+    access_token_expiry = fields.Datetime(groups=TOKEN_GROUP, copy=False)
+    refresh_token = fields.Char(groups=TOKEN_GROUP, copy=False)
+    token_cache = fields.Text(groups=TOKEN_GROUP, copy=False, help="Serialized provider cache.")
+    link_ids = fields.One2many("calendar.sync.link", "account_id", groups=TOKEN_GROUP)
+
+    _sql_constraints = [
+        (
+            "user_provider_unique",
+            "unique(user_id, provider)",
+            "A user has one connection per provider.",
+        ),
+    ]
+
+    @api.depends("user_id", "provider")
+    def _compute_name(self):
+        labels = dict(self._fields["provider"]._description_selection(self.env))
+        for account in self:
+            account.name = f"{labels.get(account.provider, '')} - {account.user_id.name or ''}"
+
+    # ------------------------------------------------------------------ settings and rules
+
+    def _sync_param(self, key, default=None):
+        return self.env["ir.config_parameter"].sudo().get_param(key, default)
+
+    def _sync_provider_paused(self):
+        self.ensure_one()
+        return bool(self._sync_param(f"calendar_sync_{self.provider}.paused"))
+
+    def _sync_rules(self):
+        return SyncRules(
+            direction=Direction(self._sync_param("calendar_sync.direction", "both")),
+            policy=ConflictPolicy(self._sync_param("calendar_sync.conflict_policy", "newest")),
+            start=self._sync_window_start(),
+        )
+
+    def _sync_batch_size(self):
+        return max(1, int(self._sync_param("calendar_sync.batch_size", 50)))
+
+    def _sync_window_start(self):
+        days = int(self._sync_param("calendar_sync.window_days_back", 365))
+        return fields.Datetime.subtract(fields.Datetime.now(), days=days) if days else None
+
+    def _sync_connector(self):
+        self.ensure_one()
+        factory = getattr(self, f"_sync_connector_{self.provider}", None)
+        if factory is None:
+            raise ConfigurationError(f"No connector for provider {self.provider!r}")
+        return factory()
+
+    # ------------------------------------------------------------------ calendar side panel
+
+    def _sync_provider_configured(self, provider):
+        return bool(
+            self._sync_param(f"calendar_sync_{provider}.enabled")
+            and self._sync_param(f"calendar_sync_{provider}.client_id")
+        )
+
+    @api.model
+    def get_sync_panel_state(self):
+        """What the Calendar side panel shows: one entry per provider the admin enabled."""
+        labels = dict(self._fields["provider"]._description_selection(self.env))
+        mine = {a.provider: a for a in self.search([("user_id", "=", self.env.uid)])}
+        panel = []
+        for provider, label in labels.items():
+            if not self._sync_param(f"calendar_sync_{provider}.enabled"):
+                continue
+            account = mine.get(provider)
+            state = account.state if account else "disconnected"
+            if state in SYNCABLE_STATES and self._sync_param(f"calendar_sync_{provider}.paused"):
+                state = "paused"
+            panel.append(
+                {
+                    "provider": provider,
+                    "label": label,
+                    "state": state,
+                    "summary": account.last_sync_summary if account else "",
+                    "error": account.last_error if account else "",
+                }
+            )
+        return panel
+
+    @api.model
+    def action_sync_button(self, provider):
+        """The side panel button: connect, resume, or sync now with a report."""
+        if not self._sync_provider_configured(provider):
+            return {
+                "status": "need_config",
+                "message": _("An administrator must enter the Client ID and Client Secret in "
+                             "Calendar > Configuration > Settings first."),
+            }  # fmt: skip
+        account = self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)])
+        if not account or account.state in ("disconnected", "needs_reconnect"):
+            return {"status": "redirect", "url": f"/calendar_sync_{provider}/authorize"}
+        account.action_resume()
+        return {"status": "synced", "notification": account.action_sync_now()["params"]}
+
+    @api.model
+    def action_sync_stop(self, provider):
+        """The user stops their own sync; the button resumes it."""
+        self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)]).action_pause()
+        return True
+
+    # ------------------------------------------------------------------ user actions
+
+    def action_sync_now(self):
+        """Sync the connection now and tell the user what happened."""
+        self.ensure_one()
+        self._check_own_account()
+        if self._sync_provider_paused():
+            return self._notification(_("Synchronization is paused by the administrator."), "warning")
+        account = self.sudo()
+        if not account._sync_try_lock():
+            return self._notification(_("A synchronization is already running."), "info")
+        counts = account._sync_guarded()
+        if counts is None:
+            return self._notification(account.last_error or _("Synchronization failed."), "danger")
+        return self._notification(counts.summary(), "success")
+
+    def action_pause(self):
+        self._check_own_account()
+        self.filtered(lambda a: a.state in SYNCABLE_STATES).sudo().state = "paused"
+
+    def action_resume(self):
+        self._check_own_account()
+        self.filtered(lambda a: a.state == "paused").sudo().state = "connected"
+
+    def action_disconnect(self):
+        """Forget the grant; links stay so a reconnection re-links instead of duplicating."""
+        self._check_own_account()
+        self.sudo().write(
+            {
+                "state": "disconnected",
+                "access_token": False,
+                "refresh_token": False,
+                "access_token_expiry": False,
+                "token_cache": False,
+            }
+        )
+
+    def _check_own_account(self):
+        if self.env.is_system():
+            return
+        if any(account.user_id != self.env.user for account in self):
+            raise UserError(_("You can only manage your own calendar connections."))
+
+    def _notification(self, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.name,
+                "message": message,
+                "type": kind,
+                "sticky": kind == "danger",
+            },
+        }
+
+    # ------------------------------------------------------------------ scheduled sync
+
+    @api.model
+    def _cron_sync(self, provider):
+        """Sync every connected account of ``provider``, each in its own transaction.
+
+        Several cron workers may run this at once: each account is row-locked with SKIP
+        LOCKED, so a worker skips what another is doing. One account's failure is recorded
+        on it and never stops the others.
+        """
+        paused = self._sync_param(f"calendar_sync_{provider}.paused")
+        if paused:
+            return
+        accounts = self.sudo().search(
+            [("provider", "=", provider), ("state", "in", SYNCABLE_STATES)],
+            order="last_sync_date asc nulls first, id",
+        )
+        for account_id in accounts.ids:
+            self._sync_in_own_transaction(account_id)
+
+    @api.model
+    def _sync_in_own_transaction(self, account_id):
+        # The cursor's context manager commits this user's work (or rolls it back) on exit,
+        # so a later user's failure cannot undo it and the row lock is released promptly.
+        with self.env.registry.cursor() as cr:
+            account = self.with_env(self.env(cr=cr)).sudo().browse(account_id)
+            if account.exists() and account._sync_try_lock():
+                account._sync_guarded()
+
+    def _sync_try_lock(self):
+        """Lock this account's row for the current transaction; False if another holds it."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT id FROM calendar_sync_account WHERE id = %s FOR UPDATE SKIP LOCKED",
+            [self.id],
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _sync_guarded(self):
+        """Run one sync; record any failure on the account. Returns counts or None."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                counts = self._sync_run()
+        except AuthExpired as error:
+            self._sync_record_failure("needs_reconnect", error)
+            self._notify_reconnect()
+            return None
+        except SyncError as error:
+            self._sync_record_failure("error", error)
+            return None
+        except Exception as error:  # noqa: BLE001 - one user's bug must not stop the others
+            _logger.exception("Calendar sync of account %s failed", self.id)
+            self._sync_record_failure("error", error)
+            return None
+        return counts
+
+    def _sync_run(self):
+        connector = self._sync_connector()
+        counts = SyncCounts()
+        rules = self._sync_rules()
+        self._sync_pull(connector, rules, counts)
+        remaining = self._sync_push(connector, rules, counts)
+        self.write(
+            {
+                "state": "connected",
+                "last_sync_date": fields.Datetime.now(),
+                "last_sync_summary": counts.summary(),
+                "last_counts": counts.as_dict(),
+                "last_error": False,
+                "queued_count": remaining,
+                "first_sync_done": True,
+            }
+        )
+        return counts
+
+    def _sync_record_failure(self, state, error):
+        message = str(error) or error.__class__.__name__
+        self.write(
+            {"state": state, "last_error": message, "last_sync_date": fields.Datetime.now()}
+        )
+        self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=message)
+
+    def _notify_reconnect(self):
+        self.env["mail.thread"].sudo().message_notify(
+            partner_ids=self.user_id.partner_id.ids,
+            subject=_("Reconnect your calendar"),
+            body=_(
+                "%(name)s: the remote calendar refused the stored authorization. "
+                "Open Calendar and click the sync button to reconnect; "
+                "your changes are kept and will be synchronized then.",
+                name=self.name,
+            ),
+        )

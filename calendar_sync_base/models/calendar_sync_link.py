@@ -1,0 +1,58 @@
+from odoo import fields, models
+
+
+class CalendarSyncLink(models.Model):
+    """One Odoo record mirrored in one connected remote calendar.
+
+    A meeting shared by several connected users (or by Google and Outlook) keeps one Odoo
+    event with one link per account, instead of one duplicate event per calendar.
+    ``snapshot`` is the last state both sides agreed on: the base of the three-way merge.
+    A link whose record was deleted in Odoo survives (``event_id`` empty) until the remote
+    copy is deleted too.
+    """
+
+    _name = "calendar.sync.link"
+    _description = "Calendar Sync Link"
+    _rec_name = "remote_id"
+
+    account_id = fields.Many2one(
+        "calendar.sync.account", required=True, ondelete="cascade", index=True
+    )
+    provider = fields.Selection(related="account_id.provider", store=True)
+    event_id = fields.Many2one("calendar.event", ondelete="set null", index="btree_not_null")
+    recurrence_id = fields.Many2one(
+        "calendar.recurrence", ondelete="set null", index="btree_not_null"
+    )
+    remote_id = fields.Char(index=True)
+    ical_uid = fields.Char("iCalUID", index="btree_not_null")
+    etag = fields.Char()
+    snapshot = fields.Json(help="Last synced state, the base of the three-way merge.")
+    origin = fields.Selection(
+        [("pull", "Came from the remote calendar"), ("push", "Created from Odoo")],
+        default="pull",
+        required=True,
+    )
+    need_push = fields.Boolean(index=True)
+    push_error = fields.Text(help="Why the last push of this record failed; it stays queued.")
+
+    _sql_constraints = [
+        (
+            "remote_unique",
+            "unique(account_id, remote_id)",
+            "A remote event can only be linked once per account.",
+        ),
+        (
+            "event_unique",
+            "unique(account_id, event_id)",
+            "An event can only be linked once per account.",
+        ),
+        (
+            "recurrence_unique",
+            "unique(account_id, recurrence_id)",
+            "A recurrence can only be linked once per account.",
+        ),
+    ]
+
+    def _record(self):
+        self.ensure_one()
+        return self.event_id or self.recurrence_id

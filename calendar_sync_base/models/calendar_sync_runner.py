@@ -1,0 +1,364 @@
+import logging
+
+from odoo import models
+from odoo.tools import html2plaintext
+
+from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_push
+from calendar_sync_base.services.errors import CursorExpired
+from calendar_sync_base.services.matcher import LocalState, Matcher
+from calendar_sync_base.services.model import Direction, SyncEvent
+from calendar_sync_base.services.protocol import OpKind
+from calendar_sync_base.services.snapshot import from_snapshot, to_snapshot
+
+from .calendar_sync_mixin import PULL_CONTEXT_KEY
+
+_logger = logging.getLogger(__name__)
+
+NEUTRAL_TO_ODOO_FIELDS = {
+    "title": ("name",),
+    "start": ("start", "stop", "allday", "start_date", "stop_date"),
+    "stop": ("start", "stop", "allday", "start_date", "stop_date"),
+    "all_day": ("allday",),
+    "description": ("description",),
+    "location": ("location",),
+    "privacy": ("privacy",),
+    "show_as": ("show_as",),
+    "organizer_email": ("user_id",),
+    "attendees": ("partner_ids",),
+    "reminders": ("alarm_ids",),
+    "video_url": ("videocall_location",),
+}
+
+
+class CalendarSyncRunner(models.AbstractModel):
+    """Pull and push for one ``calendar.sync.account``, through the pure engine.
+
+    Kept apart from the account model so the account file stays about state and actions,
+    and this one about moving data.
+    """
+
+    _name = "calendar.sync.runner"
+    _description = "Calendar Sync Runner"
+
+    # ------------------------------------------------------------------ pull
+
+    def _sync_pull(self, connector, rules, counts):
+        if rules.direction in (Direction.TO_REMOTE, Direction.OFF):
+            return
+        first_sync = not self.first_sync_done
+        try:
+            changes = connector.list_changes(self.sync_cursor or "")
+        except CursorExpired:
+            # A full listing re-links by remote id; it neither duplicates nor deletes.
+            _logger.info("Sync cursor of account %s expired: full resync", self.id)
+            changes = connector.list_changes("")
+            first_sync = True
+        links = self._sync_links_by_remote_id(changes.events)
+        events = [event for event in changes.events if not _pending_local_delete(links, event)]
+        matcher = Matcher(self._sync_candidates(events, links, first_sync), match_keys=first_sync)
+        for action in plan_pull(events, matcher, rules, first_sync=first_sync):
+            self._sync_apply_pull(action, links, counts)
+        self.sync_cursor = changes.next_cursor
+
+    def _sync_links_by_remote_id(self, events):
+        remote_ids = [event.remote_id for event in events if event.remote_id]
+        links = self.env["calendar.sync.link"].search(
+            [("account_id", "=", self.id), ("remote_id", "in", remote_ids)]
+        )
+        return {link.remote_id: link for link in links}
+
+    def _sync_candidates(self, events, links, match_keys):
+        """Local states the matcher may pair remote events with: linked, shared, or (first
+        sync) the user's own unlinked events in the window."""
+        states = [self._sync_local_state(link._record(), link) for link in links.values()]
+        linked = {link.event_id.id for link in links.values()}
+        ical_uids = {event.ical_uid for event in events if event.ical_uid}
+        shared = self.env["calendar.sync.link"].search(
+            [("ical_uid", "in", list(ical_uids)), ("event_id", "not in", list(linked))]
+        )
+        for link in shared.filtered(lambda lk: lk.event_id and lk.account_id != self):
+            states.append(self._sync_local_state(link.event_id, None, ical_uid=link.ical_uid))
+            linked.add(link.event_id.id)
+        if match_keys:
+            for event in self._sync_unlinked_events(exclude=linked):
+                states.append(self._sync_local_state(event, None))
+        return states
+
+    def _sync_unlinked_events(self, exclude=()):
+        domain = [
+            ("partner_ids", "in", self.user_id.partner_id.ids),
+            ("recurrence_id", "=", False),
+            ("id", "not in", list(exclude)),
+        ]
+        window_start = self._sync_window_start()
+        if window_start:
+            domain.append(("stop", ">=", window_start))
+        events = self.env["calendar.event"].search(domain)
+        mine = self.env["calendar.sync.link"].search(
+            [("account_id", "=", self.id), ("event_id", "in", events.ids)]
+        )
+        return events - mine.event_id
+
+    def _sync_local_state(self, record, link, ical_uid=""):
+        neutral = record._sync_to_neutral().replace(
+            remote_id=link.remote_id if link else "",
+            ical_uid=(link.ical_uid if link else ical_uid) or "",
+            etag=link.etag if link else "",
+        )
+        return LocalState(
+            key=f"{record._name},{record.id}",
+            event=neutral,
+            snapshot=from_snapshot(link.snapshot) if link and link.snapshot else None,
+            dirty=bool(link and link.need_push),
+            modified=neutral.last_modified,
+        )
+
+    def _sync_apply_pull(self, action, links, counts):
+        if action.kind == PullActionKind.NOOP:
+            return
+        if action.kind == PullActionKind.CREATE_LOCAL:
+            self._sync_create_local(action.remote)
+            counts.pulled_created += 1
+            return
+        record = self._sync_record_for_key(action.local.key)
+        link = links.get(action.remote.remote_id)
+        if action.kind == PullActionKind.DELETE_LOCAL:
+            self._sync_delete_local(record, link, action.remote)
+            counts.pulled_deleted += 1
+            return
+        if action.values:
+            self._sync_write_local(record, action.remote, action.values, "pull")
+        link = self._sync_store_link(link, record, action.remote, need_push=bool(action.push_back))
+        if action.kind == PullActionKind.LINK:
+            counts.linked += 1
+            self.env["calendar.sync.log"]._log_change(
+                self, "pull", "link", record, remote_id=action.remote.remote_id,
+                message=f"Linked by {action.matched_by}",
+            )  # fmt: skip
+        elif action.values:
+            counts.pulled_updated += 1
+        counts.conflicts += len(action.conflicts) and 1
+
+    def _sync_create_local(self, remote):
+        model = self.env["calendar.event"].with_context(
+            **{PULL_CONTEXT_KEY: True}, no_mail_to_attendees=True, dont_notify=True
+        )
+        vals = model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self)
+        record = model.create(vals)
+        record._sync_apply_attendee_states(remote)
+        self._sync_store_link(None, record, remote, need_push=False)
+        changes = {name: ("", _readable_field(record, name), False) for name in vals}
+        self.env["calendar.sync.log"]._log_change(
+            self, "pull", "create", record, changes=changes, remote_id=remote.remote_id
+        )
+        return record
+
+    def _sync_write_local(self, record, remote, neutral_values, direction):
+        record = record.with_context(
+            **{PULL_CONTEXT_KEY: True}, no_mail_to_attendees=True, dont_notify=True
+        )
+        vals = record._sync_vals_from_neutral(remote, neutral_values, self)
+        before = {name: (_readable_field(record, name), _raw_field(record, name)) for name in vals}
+        record.write(vals)
+        if "attendees" in neutral_values:
+            record._sync_apply_attendee_states(remote)
+        changes = {
+            name: (old, _readable_field(record, name), raw)
+            for name, (old, raw) in before.items()
+            if old != _readable_field(record, name)
+        }
+        if changes:
+            self.env["calendar.sync.log"]._log_change(
+                self, direction, "update", record, changes=changes, remote_id=remote.remote_id
+            )
+
+    def _sync_delete_local(self, record, link, remote):
+        """Archive rather than unlink: nothing is lost, and history can restore it."""
+        if link:
+            link.unlink()
+        if record.active:
+            record.with_context(**{PULL_CONTEXT_KEY: True}, dont_notify=True).active = False
+        self.env["calendar.sync.log"]._log_change(
+            self, "pull", "delete", record, remote_id=remote.remote_id
+        )
+
+    def _sync_store_link(self, link, record, remote, need_push):
+        vals = {
+            "remote_id": remote.remote_id,
+            "ical_uid": remote.ical_uid or (link and link.ical_uid) or False,
+            "etag": remote.etag or False,
+            "snapshot": to_snapshot(record._sync_to_neutral()),
+            "need_push": need_push,
+            "push_error": False,
+        }
+        if link:
+            link.write(vals)
+            return link
+        vals.update(account_id=self.id, **{_link_field(record): record.id})
+        return self.env["calendar.sync.link"].create(vals)
+
+    def _sync_record_for_key(self, key):
+        model, record_id = key.split(",")
+        return self.env[model].with_context(active_test=False).browse(int(record_id))
+
+    # ------------------------------------------------------------------ push
+
+    def _sync_push(self, connector, rules, counts):
+        """Push one batch of queued changes; returns how many are left for the next run."""
+        if rules.direction in (Direction.TO_ODOO, Direction.OFF):
+            return 0
+        queue = self._sync_push_queue()
+        batch = queue[: self._sync_batch_size()]
+        send_updates = self.send_updates if self.first_sync_done else "none"
+        states = [(state, deleted) for state, deleted, _link in batch]
+        links = {state.key: link for state, _deleted, link in batch}
+        ops = plan_push(states, rules, send_updates)
+        if ops:
+            results = connector.apply(ops)
+            for op, result in zip(ops, results, strict=True):
+                self._sync_apply_push_result(connector, rules, op, result, links[op.key], counts)
+        return len(queue) - len(batch)
+
+    def _sync_push_queue(self):
+        """(LocalState, deleted, link) for every change waiting to be pushed, oldest first."""
+        queue = []
+        links = self.env["calendar.sync.link"].search(
+            [("account_id", "=", self.id), ("need_push", "=", True)], order="id"
+        )
+        for link in links:
+            record = link.with_context(active_test=False)._record()
+            if record:
+                queue.append((self._sync_local_state(record, link), not record.active, link))
+            else:
+                queue.append((_deleted_state(link), True, link))
+        for event in self._sync_unpushed_events():
+            queue.append((self._sync_local_state(event, None), False, None))
+        return queue
+
+    def _sync_unpushed_events(self):
+        """The user's own Odoo events no remote calendar knows yet.
+
+        Events that came from a pull belong to the calendar they came from: pushing them
+        into another account would duplicate the meeting for its guests.
+        """
+        query = """
+            SELECT e.id FROM calendar_event e
+             WHERE e.user_id = %(user)s AND e.active AND e.recurrence_id IS NULL
+               AND (%(since)s IS NULL OR e.write_date >= %(since)s)
+               AND (%(window)s IS NULL OR e.stop >= %(window)s)
+               AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l
+                                WHERE l.event_id = e.id
+                                  AND (l.account_id = %(account)s OR l.origin = 'pull'))
+             ORDER BY e.id
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            query,
+            {
+                "user": self.user_id.id,
+                "since": self.push_from,
+                "window": self._sync_window_start(),
+                "account": self.id,
+            },
+        )
+        return self.env["calendar.event"].browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _sync_apply_push_result(self, connector, rules, op, result, link, counts):
+        record = None if op.key.startswith("calendar.sync.link,") else self._sync_record_for_key(op.key)
+        if result.ok:
+            self._sync_push_succeeded(op, result, record, link, counts)
+        elif result.conflict:
+            self._sync_resolve_conflict(connector, rules, record, link, counts)
+        else:
+            self._sync_push_failed(op, result, record, link, counts)
+
+    def _sync_push_succeeded(self, op, result, record, link, counts):
+        if op.kind == OpKind.DELETE:
+            if link:
+                link.unlink()
+            counts.pushed_deleted += 1
+            self.env["calendar.sync.log"]._log_change(
+                self, "push", "delete", record, remote_id=op.event.remote_id
+            )
+            return
+        remote = result.event or op.event
+        link = self._sync_store_link(link, record, remote, need_push=False)
+        if op.kind == OpKind.CREATE:
+            link.origin = "push"
+            counts.pushed_created += 1
+        else:
+            counts.pushed_updated += 1
+        self.env["calendar.sync.log"]._log_change(
+            self, "push", op.kind.value, record, remote_id=remote.remote_id
+        )
+
+    def _sync_resolve_conflict(self, connector, rules, record, link, counts):
+        """The remote copy changed since we read it: merge it by the conflict policy."""
+        counts.conflicts += 1
+        remote = connector.fetch(link.remote_id) if link and link.remote_id else None
+        if remote is None or record is None:
+            return
+        matcher = Matcher([self._sync_local_state(record, link)], match_keys=False)
+        for action in plan_pull([remote], matcher, rules, first_sync=False):
+            self._sync_apply_pull(action, {link.remote_id: link}, counts)
+
+    def _sync_push_failed(self, op, result, record, link, counts):
+        counts.errors += 1
+        message = str(result.error) if result.error else "unknown error"
+        self.env["calendar.sync.log"]._log_change(
+            self, "push", "error", record, remote_id=op.event.remote_id, message=message
+        )
+        if result.retryable:
+            if link:
+                link.push_error = message  # still queued: retried next run
+            return
+        # Refused for good (e.g. not the organizer): stop retrying, tell the user where it is.
+        if link:
+            link.write({"need_push": False, "push_error": message})
+        elif record:
+            self.env["calendar.sync.link"].create(
+                {"account_id": self.id, _link_field(record): record.id, "push_error": message,
+                 "origin": "push"}
+            )  # fmt: skip
+        if record and record._name == "calendar.event":
+            record.sudo().message_post(body=f"{self.name}: {message}")
+
+
+def _pending_local_delete(links, event):
+    link = links.get(event.remote_id)
+    return bool(link) and not link.with_context(active_test=False)._record()
+
+
+def _deleted_state(link):
+    return LocalState(
+        key=f"calendar.sync.link,{link.id}",
+        event=SyncEvent(remote_id=link.remote_id or "", etag=link.etag or ""),
+        snapshot=None,
+        dirty=True,
+        modified=None,
+    )
+
+
+def _link_field(record):
+    return "event_id" if record._name == "calendar.event" else "recurrence_id"
+
+
+def _readable_field(record, name):
+    field = record._fields[name]
+    value = record[name]
+    if field.type in ("many2many", "one2many", "many2one"):
+        return ", ".join(value.mapped("display_name"))
+    if field.type == "selection":
+        return dict(field._description_selection(record.env)).get(value, "") if value else ""
+    if field.type == "html":
+        return html2plaintext(value or "")
+    return "" if value is False else str(value)
+
+
+def _raw_field(record, name):
+    field = record._fields[name]
+    if field.type in ("many2many", "one2many"):
+        return [[6, 0, record[name].ids]]
+    if field.type == "many2one":
+        return record[name].id
+    return field.convert_to_write(record[name], record)

@@ -1,0 +1,68 @@
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    calendar_sync_direction = fields.Selection(
+        [
+            ("both", "Both ways"),
+            ("to_remote", "Odoo -> remote only"),
+            ("to_odoo", "Remote -> Odoo only"),
+            ("off", "Disabled"),
+        ],
+        string="Event Sync Direction",
+        default="both",
+        config_parameter="calendar_sync.direction",
+    )
+    calendar_sync_conflict_policy = fields.Selection(
+        [("odoo", "Odoo wins"), ("remote", "Remote wins"), ("newest", "Newest change wins")],
+        string="Conflict Priority",
+        default="newest",
+        config_parameter="calendar_sync.conflict_policy",
+        help="When an event changed on both sides since the last sync. Fields changed on only "
+        "one side are always merged.",
+    )
+    calendar_sync_batch_size = fields.Integer(
+        "Pushes per Run",
+        default=50,
+        config_parameter="calendar_sync.batch_size",
+        help="Changes pushed per account and run; the rest follow on the next run.",
+    )
+    calendar_sync_window_days_back = fields.Integer(
+        "First Sync Window (days back)",
+        default=365,
+        config_parameter="calendar_sync.window_days_back",
+        help="Older events are neither pulled nor pushed. 0 = no limit.",
+    )
+    calendar_sync_unknown_attendees = fields.Selection(
+        [("create", "Create a contact"), ("skip", "Skip the attendee")],
+        string="Unknown Attendees",
+        default="create",
+        config_parameter="calendar_sync.unknown_attendees",
+    )
+
+    @api.model
+    def _calendar_sync_secret_fields(self):
+        """Settings fields holding secrets, mapped to their system parameter.
+
+        A secret is written when the administrator types one and never read back into the
+        form: the browser only learns whether one is set (field ``<name>_set``).
+        """
+        return {}
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        params = self.env["ir.config_parameter"].sudo()
+        for field_name, key in self._calendar_sync_secret_fields().items():
+            res[field_name] = False
+            res[f"{field_name}_set"] = bool(params.get_param(key))
+        return res
+
+    def set_values(self):
+        super().set_values()
+        params = self.env["ir.config_parameter"].sudo()
+        for field_name, key in self._calendar_sync_secret_fields().items():
+            if self[field_name]:
+                params.set_param(key, self[field_name].strip())

@@ -1,0 +1,13 @@
+from odoo import fields, models
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    calendar_sync_account_ids = fields.One2many(
+        "calendar.sync.account", "user_id", string="Calendar Connections"
+    )
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + ["calendar_sync_account_ids"]

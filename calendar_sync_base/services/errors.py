@@ -1,0 +1,36 @@
+"""Errors the connectors raise and the Odoo layer turns into user-facing states."""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base class: something the sync of one user could not do."""
+
+
+class AuthExpired(SyncError):
+    """The stored grant was revoked or expired (``invalid_grant``): the user must reconnect."""
+
+
+class CursorExpired(SyncError):
+    """The stored sync token / delta link was refused (410): a full resync is needed."""
+
+
+class Throttled(SyncError):
+    """The service asked us to slow down and retries were exhausted."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RemoteRejected(SyncError):
+    """The service refused one item for a reason retrying will not fix (e.g. not organizer)."""
+
+    def __init__(self, message: str, reason: str = "", status: int = 0):
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
+
+
+class ConfigurationError(SyncError):
+    """A setting is missing or wrong (client id, endpoint): the administrator must fix it."""

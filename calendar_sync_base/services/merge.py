@@ -1,0 +1,146 @@
+"""Field-level three-way merge of one event, conflict policy and direction rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .model import SYNCED_FIELDS, Direction, SyncEvent
+from .snapshot import synced_values
+
+UTC = dt.timezone.utc
+
+
+class ConflictPolicy(str, enum.Enum):
+    """Who wins when both sides changed the same field to different values."""
+
+    ODOO_WINS = "odoo"
+    REMOTE_WINS = "remote"
+    NEWEST_WINS = "newest"
+
+
+# Fields that only make sense together. Merging them one by one could combine the remote's new
+# start with Odoo's new stop (an event ending before it starts) or an all-day flag with datetime
+# bounds, so when both sides touched the group, the whole group goes to one winner.
+MERGE_GROUPS: tuple[tuple[str, ...], ...] = (("start", "stop", "all_day", "timezone"),) + tuple(
+    (name,) for name in SYNCED_FIELDS if name not in ("start", "stop", "all_day", "timezone")
+)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """``to_local``: field -> remote value to write in Odoo; ``to_remote``: fields Odoo must send;
+    ``conflicts``: fields both sides changed differently (each also appears in the winner's flow).
+    """
+
+    to_local: dict[str, Any] = field(default_factory=dict)
+    to_remote: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.to_local and not self.to_remote
+
+
+def three_way_merge(
+    base: SyncEvent | None,
+    local: SyncEvent,
+    remote: SyncEvent,
+    policy: ConflictPolicy = ConflictPolicy.NEWEST_WINS,
+    local_modified: dt.datetime | None = None,
+    remote_modified: dt.datetime | None = None,
+) -> MergeResult:
+    """Compare both sides with the last agreed state ``base``.
+
+    A side that changed a field against ``base`` carries it to the other side. With no base
+    (first link of two existing events) nobody knows who changed what, so every difference is a
+    conflict decided by ``policy``.
+    """
+    local_values = synced_values(local)
+    remote_values = synced_values(remote)
+    base_values = synced_values(base) if base is not None else None
+    remote_wins = _remote_wins(policy, local_modified, remote_modified)
+
+    to_local: dict[str, Any] = {}
+    to_remote: list[str] = []
+    conflicts: list[str] = []
+    for group in MERGE_GROUPS:
+        differing = [name for name in group if local_values[name] != remote_values[name]]
+        if not differing:
+            continue
+        if base_values is None:
+            local_changed = remote_changed = True
+        else:
+            local_changed = any(local_values[n] != base_values[n] for n in group)
+            remote_changed = any(remote_values[n] != base_values[n] for n in group)
+        if local_changed and remote_changed:
+            conflicts.extend(differing)
+            goes_to_local = remote_wins
+        else:
+            # Exactly one side moved away from base (both equal to base would mean no difference).
+            goes_to_local = remote_changed
+        if goes_to_local:
+            to_local.update({name: getattr(remote, name) for name in differing})
+        else:
+            to_remote.extend(differing)
+    return MergeResult(
+        to_local=_in_field_order(to_local),
+        to_remote=_ordered(to_remote),
+        conflicts=_ordered(conflicts),
+    )
+
+
+def apply_direction(result: MergeResult, direction: Direction) -> MergeResult:
+    """Drop the flows the direction rule forbids (conflicts stay listed for the log)."""
+    direction = Direction(direction)
+    if direction is Direction.BOTH:
+        return result
+    if direction is Direction.TO_REMOTE:
+        return replace(result, to_local={})
+    if direction is Direction.TO_ODOO:
+        return replace(result, to_remote=())
+    return MergeResult()
+
+
+def effective_policy(policy: ConflictPolicy, direction: Direction) -> ConflictPolicy:
+    """On a one-way rule the source side wins every conflict.
+
+    Otherwise a conflict won by the side that may not receive changes would leave both sides
+    different with nothing carried anywhere.
+    """
+    if direction is Direction.TO_REMOTE:
+        return ConflictPolicy.ODOO_WINS
+    if direction is Direction.TO_ODOO:
+        return ConflictPolicy.REMOTE_WINS
+    return ConflictPolicy(policy)
+
+
+def _remote_wins(
+    policy: ConflictPolicy, local_modified: dt.datetime | None, remote_modified: dt.datetime | None
+) -> bool:
+    policy = ConflictPolicy(policy)
+    if policy is ConflictPolicy.ODOO_WINS:
+        return False
+    if policy is ConflictPolicy.REMOTE_WINS:
+        return True
+    # NEWEST_WINS: an unknown time loses to a known one; a tie goes to the remote, whose copy
+    # is the one attendees were notified about.
+    if local_modified is None:
+        return True
+    if remote_modified is None:
+        return False
+    return _as_aware(remote_modified) >= _as_aware(local_modified)
+
+
+def _as_aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _ordered(names: list[str]) -> tuple[str, ...]:
+    return tuple(name for name in SYNCED_FIELDS if name in names)
+
+
+def _in_field_order(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values[name] for name in SYNCED_FIELDS if name in values}

@@ -1,0 +1,59 @@
+"""The small protocol every provider connector implements, and the types it exchanges."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from .errors import SyncError
+from .model import ChangeSet, SyncEvent
+
+
+class OpKind(str, enum.Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class PushOp:
+    """One change to apply remotely.
+
+    ``key`` identifies the Odoo side (e.g. ``"calendar.event,42"``) so results can be routed
+    back; ``event.remote_id`` and ``event.etag`` identify the remote side for update/delete
+    (the etag is sent as ``If-Match`` so concurrent remote edits are detected, not overwritten).
+    """
+
+    kind: OpKind
+    key: str
+    event: SyncEvent
+    send_updates: str = "none"  # "all" | "external" | "none": whether the provider e-mails guests
+
+
+@dataclass
+class PushResult:
+    key: str
+    event: SyncEvent | None = None  # the remote state after the change (new id / etag)
+    error: SyncError | None = None
+    conflict: bool = False  # the etag no longer matched: the remote copy changed meanwhile
+    retryable: bool = False  # transient failure: keep the record queued for the next run
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.conflict
+
+
+class CalendarConnector(Protocol):
+    def list_changes(self, cursor: str) -> ChangeSet:
+        """Changes since ``cursor`` ("" = full listing of the sync window).
+
+        Raises ``CursorExpired`` when the provider refuses the cursor.
+        """
+
+    def apply(self, ops: Sequence[PushOp]) -> list[PushResult]:
+        """Apply ops in as few requests as the provider allows; one result per op, in order."""
+
+    def fetch(self, remote_id: str) -> SyncEvent | None:
+        """The current remote state of one event, or None when it no longer exists."""

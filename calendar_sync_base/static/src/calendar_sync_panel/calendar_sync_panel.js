@@ -1,0 +1,73 @@
+import { Component, onWillStart, useState } from "@odoo/owl";
+import { AttendeeCalendarController } from "@calendar/views/attendee_calendar/attendee_calendar_controller";
+import { _t } from "@web/core/l10n/translation";
+import { useService } from "@web/core/utils/hooks";
+import { browser } from "@web/core/browser/browser";
+
+const STATE_LABELS = {
+    connected: _t("Synchronized"),
+    paused: _t("Paused"),
+    needs_reconnect: _t("Reconnect needed"),
+    error: _t("Error"),
+    disconnected: _t("Not connected"),
+};
+
+/**
+ * One button per remote calendar the administrator enabled. Its look follows the
+ * connection state; a click connects, resumes, or syncs now and reports what it did.
+ */
+export class CalendarSyncPanel extends Component {
+    static template = "calendar_sync_base.CalendarSyncPanel";
+    static props = { onSynced: { type: Function, optional: true } };
+
+    setup() {
+        this.orm = useService("orm");
+        this.notification = useService("notification");
+        this.state = useState({ providers: [], busy: false });
+        onWillStart(() => this.load());
+    }
+
+    async load() {
+        this.state.providers = await this.orm.call("calendar.sync.account", "get_sync_panel_state", []);
+    }
+
+    stateLabel(entry) {
+        return STATE_LABELS[entry.state] || entry.state;
+    }
+
+    async onClick(entry) {
+        if (this.state.busy) {
+            return;
+        }
+        this.state.busy = true;
+        try {
+            const result = await this.orm.call("calendar.sync.account", "action_sync_button", [
+                entry.provider,
+            ]);
+            if (result.status === "redirect") {
+                browser.location.assign(result.url);
+                return;
+            }
+            if (result.status === "need_config") {
+                this.notification.add(result.message, { type: "warning" });
+                return;
+            }
+            const { message, type, title } = result.notification;
+            this.notification.add(message, { type, title, sticky: type === "danger" });
+            await this.load();
+            this.props.onSynced?.();
+        } finally {
+            this.state.busy = false;
+        }
+    }
+
+    async onStop(entry) {
+        await this.orm.call("calendar.sync.account", "action_sync_stop", [entry.provider]);
+        await this.load();
+    }
+}
+
+AttendeeCalendarController.components = {
+    ...AttendeeCalendarController.components,
+    CalendarSyncPanel,
+};

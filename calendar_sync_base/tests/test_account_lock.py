@@ -1,0 +1,48 @@
+from contextlib import closing
+
+from odoo import api, sql_db
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+
+
+@tagged("post_install", "-at_install")
+class TestAccountLock(BaseCase):
+    """Two cron workers on one database: the second skips the account the first holds.
+
+    Uses real committed rows and two real connections, because row locks only exist between
+    separate transactions (a test cursor would share one).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.db = sql_db.db_connect(get_db_name())
+        with closing(self.db.cursor()) as cr:
+            cr.execute(
+                """
+                INSERT INTO calendar_sync_account
+                       (user_id, provider, state, active, send_updates, first_sync_done,
+                        queued_count, create_uid, write_uid, create_date, write_date)
+                VALUES (2, 'lock_test', 'connected', true, 'all', false, 0, 1, 1, now(), now())
+                RETURNING id
+                """
+            )
+            self.account_id = cr.fetchone()[0]
+            cr.commit()
+        self.addCleanup(self._delete_account)
+
+    def _delete_account(self):
+        with closing(self.db.cursor()) as cr:
+            cr.execute("DELETE FROM calendar_sync_account WHERE id = %s", [self.account_id])
+            cr.commit()
+
+    def _try_lock(self, cr):
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        return env["calendar.sync.account"].browse(self.account_id)._sync_try_lock()
+
+    def test_second_worker_skips_a_locked_account_then_gets_it(self):
+        with closing(self.db.cursor()) as first, closing(self.db.cursor()) as second:
+            self.assertTrue(self._try_lock(first))
+            self.assertFalse(self._try_lock(second), "held by the first worker: skipped")
+            first.rollback()
+            self.assertTrue(self._try_lock(second), "free again once the first one is done")
+            second.rollback()

@@ -1,0 +1,64 @@
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, tagged
+
+from .common import insert_account, make_user
+
+SECRET_FIELDS = ("refresh_token", "access_token", "token_cache", "sync_cursor")
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.alice = make_user(cls.env, "alice_sec")
+        cls.bob = make_user(cls.env, "bob_sec")
+        cls.alice_account = insert_account(cls.env, cls.alice)
+        cls.bob_account = insert_account(cls.env, cls.bob)
+        cls.alice_account.sudo().write(
+            {"refresh_token": "1//alice-refresh", "access_token": "ya29.alice", "sync_cursor": "c"}
+        )
+
+    def test_user_reads_own_state_but_never_tokens(self):
+        account = self.alice_account.with_user(self.alice)
+        self.assertEqual(account.read(["state"])[0]["state"], "connected")
+        for field_name in SECRET_FIELDS:
+            with self.assertRaises(AccessError, msg=field_name):
+                account.read([field_name])
+
+    def test_tokens_never_leave_through_generic_reads(self):
+        data = self.alice_account.with_user(self.alice).web_read({"state": {}, "last_error": {}})
+        self.assertNotIn("refresh_token", data[0])
+        fields_info = self.env["calendar.sync.account"].with_user(self.alice).fields_get()
+        for field_name in SECRET_FIELDS:
+            self.assertNotIn(field_name, fields_info)
+
+    def test_user_cannot_see_or_touch_another_users_connection(self):
+        visible = self.env["calendar.sync.account"].with_user(self.alice).search([])
+        self.assertEqual(visible, self.alice_account)
+        with self.assertRaises(AccessError):
+            self.bob_account.with_user(self.alice).read(["state"])
+        with self.assertRaises(AccessError):
+            self.alice_account.with_user(self.alice).write({"state": "disconnected"})
+
+    def test_user_cannot_read_links_or_pause_someone_else(self):
+        with self.assertRaises(AccessError):
+            self.env["calendar.sync.link"].with_user(self.alice).search([])
+        with self.assertRaises(AccessError):
+            self.bob_account.with_user(self.alice).action_pause()
+
+    def test_user_pauses_and_resumes_own_connection(self):
+        account = self.alice_account.with_user(self.alice)
+        account.action_pause()
+        self.assertEqual(self.alice_account.state, "paused")
+        account.action_resume()
+        self.assertEqual(self.alice_account.state, "connected")
+
+    def test_admin_reads_tokens(self):
+        self.assertEqual(self.alice_account.refresh_token, "1//alice-refresh")
+
+    def test_disconnect_forgets_the_grant(self):
+        self.alice_account.with_user(self.alice).action_disconnect()
+        self.assertEqual(self.alice_account.state, "disconnected")
+        self.assertFalse(self.alice_account.refresh_token)
+        self.assertFalse(self.alice_account.access_token)

@@ -1,0 +1,16 @@
+{
+    "name": "Calendar Sync: Outlook / Microsoft 365 / Exchange",
+    "summary": "Two-way sync of Odoo Calendar with Outlook (Microsoft Graph) and Exchange (EWS)",
+    "version": "18.0.1.0.0",
+    "category": "Productivity/Calendar",
+    "author": "Calendar Sync contributors",
+    "website": "https://github.com/calendar-sync/calendar-sync",
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["calendar_sync_base"],
+    "external_dependencies": {"python": ["msal", "exchangelib", "requests"]},
+    "data": [
+        "views/res_config_settings_views.xml",
+    ],
+    "installable": True,
+}

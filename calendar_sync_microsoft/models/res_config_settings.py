@@ -1,0 +1,39 @@
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    calendar_sync_microsoft_enabled = fields.Boolean(
+        "Outlook Calendar", config_parameter="calendar_sync_microsoft.enabled"
+    )
+    calendar_sync_microsoft_backend = fields.Selection(
+        [("graph", "Microsoft 365 (Graph)"), ("ews", "Exchange Server (EWS)")],
+        string="Outlook Backend",
+        default="graph",
+        config_parameter="calendar_sync_microsoft.backend",
+    )
+    calendar_sync_microsoft_client_id = fields.Char(
+        "Outlook Client ID", config_parameter="calendar_sync_microsoft.client_id"
+    )
+    calendar_sync_microsoft_client_secret = fields.Char("Outlook Client Secret")
+    calendar_sync_microsoft_client_secret_set = fields.Boolean(readonly=True)
+    calendar_sync_microsoft_tenant = fields.Char(
+        "Tenant",
+        default="common",
+        config_parameter="calendar_sync_microsoft.tenant",
+        help="'common' for any Microsoft account, or your directory (tenant) id / domain "
+        "for a single-tenant app registration.",
+    )
+    calendar_sync_microsoft_paused = fields.Boolean(
+        "Pause Outlook Synchronization",
+        config_parameter="calendar_sync_microsoft.paused",
+        help="Changes stay queued and are synchronized when the pause ends.",
+    )
+
+    @api.model
+    def _calendar_sync_secret_fields(self):
+        return {
+            **super()._calendar_sync_secret_fields(),
+            "calendar_sync_microsoft_client_secret": "calendar_sync_microsoft.client_secret",
+        }

@@ -1,0 +1,1 @@
+"""Microsoft Graph and EWS connectors, pure Python (no ``odoo`` import)."""
