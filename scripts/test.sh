@@ -38,6 +38,10 @@ odoo_rc=$?
 dropdb --if-exists "$TEST_DB" >/dev/null 2>&1 || true
 rm -rf "$ROOT/.odoo-data/filestore/$TEST_DB"
 
+say "install / uninstall matrix"
+"$ROOT/scripts/check_install.sh"
+install_rc=$?
+
 "$VENV/bin/python" "$ROOT/scripts/odoo_test_report.py" "$LOG" "$odoo_rc"
 report_rc=$?
-[ "$pure_rc" -eq 0 ] && [ "$report_rc" -eq 0 ]
+[ "$pure_rc" -eq 0 ] && [ "$report_rc" -eq 0 ] && [ "$install_rc" -eq 0 ]

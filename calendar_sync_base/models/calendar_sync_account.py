@@ -1,7 +1,10 @@
 import logging
+import secrets
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessDenied, UserError
+from odoo.tools import consteq
+from odoo.tools.misc import hmac as odoo_hmac
 
 from calendar_sync_base.services.engine import SyncCounts, SyncRules
 from calendar_sync_base.services.errors import AuthExpired, ConfigurationError, SyncError
@@ -169,6 +172,40 @@ class CalendarSyncAccount(models.Model):
         self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)]).action_pause()
         return True
 
+    # ------------------------------------------------------------------ OAuth state
+
+    @api.model
+    def _oauth_new_state(self, provider, session):
+        """A ``state`` for the consent URL, signed and bound to this user and HTTP session.
+
+        The nonce is kept in the session too, so a state replayed from another session or
+        issued to another user is refused by ``_oauth_check_state``.
+        """
+        nonce = secrets.token_urlsafe(24)
+        session[f"calendar_sync_{provider}_nonce"] = nonce
+        return f"{self.env.uid}.{nonce}.{self._oauth_signature(provider, self.env.uid, nonce, session)}"
+
+    @api.model
+    def _oauth_check_state(self, provider, state, session):
+        expected_nonce = session.pop(f"calendar_sync_{provider}_nonce", None)
+        try:
+            uid, nonce, signature = (state or "").split(".", 2)
+        except ValueError:
+            raise AccessDenied(_("Invalid authorization state.")) from None
+        valid = (
+            expected_nonce
+            and consteq(nonce, expected_nonce)
+            and uid == str(self.env.uid)
+            and consteq(signature, self._oauth_signature(provider, self.env.uid, nonce, session))
+        )
+        if not valid:
+            raise AccessDenied(_("This authorization was not started by you in this session."))
+
+    @api.model
+    def _oauth_signature(self, provider, uid, nonce, session):
+        message = f"{provider}:{uid}:{nonce}:{session.sid}"
+        return odoo_hmac(self.env(su=True), "calendar_sync_oauth_state", message)
+
     # ------------------------------------------------------------------ user actions
 
     def action_sync_now(self):
@@ -265,24 +302,25 @@ class CalendarSyncAccount(models.Model):
     def _sync_guarded(self):
         """Run one sync; record any failure on the account. Returns counts or None."""
         self.ensure_one()
+        connector = None
         try:
             with self.env.cr.savepoint():
-                counts = self._sync_run()
+                connector = self._sync_connector()
+                counts = self._sync_run(connector)
         except AuthExpired as error:
-            self._sync_record_failure("needs_reconnect", error)
+            self._sync_record_failure("needs_reconnect", error, connector)
             self._notify_reconnect()
             return None
         except SyncError as error:
-            self._sync_record_failure("error", error)
+            self._sync_record_failure("error", error, connector)
             return None
         except Exception as error:  # noqa: BLE001 - one user's bug must not stop the others
             _logger.exception("Calendar sync of account %s failed", self.id)
-            self._sync_record_failure("error", error)
+            self._sync_record_failure("error", error, connector)
             return None
         return counts
 
-    def _sync_run(self):
-        connector = self._sync_connector()
+    def _sync_run(self, connector):
         counts = SyncCounts()
         rules = self._sync_rules()
         self._sync_pull(connector, rules, counts)
@@ -300,7 +338,16 @@ class CalendarSyncAccount(models.Model):
         )
         return counts
 
-    def _sync_record_failure(self, state, error):
+    def _sync_persist_credentials(self, connector):
+        """Write back tokens the connector refreshed (providers override).
+
+        Called after a failed sync rolled its savepoint back: a rotated refresh token must
+        survive the rollback, or the next run would present a dead one.
+        """
+
+    def _sync_record_failure(self, state, error, connector=None):
+        if connector is not None:
+            self._sync_persist_credentials(connector)
         message = str(error) or error.__class__.__name__
         self.write(
             {"state": state, "last_error": message, "last_sync_date": fields.Datetime.now()}

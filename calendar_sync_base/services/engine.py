@@ -11,15 +11,12 @@ import enum
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .matcher import MATCHED_BY_REMOTE_ID, LocalState, Matcher
 from .merge import ConflictPolicy, MergeResult, apply_direction, effective_policy, three_way_merge
-from .model import SYNCED_FIELDS, Direction, SyncEvent
+from .model import SYNCED_FIELDS, UTC, Direction, SyncEvent
 from .protocol import OpKind, PushOp, PushResult
-from .recurrence import expand, parse_rrule
-
-UTC = dt.timezone.utc
+from .recurrence import expand, parse_rrule, zone_info
 
 
 @dataclass
@@ -127,8 +124,9 @@ def _plan_cancelled(remote: SyncEvent, matcher: Matcher, rules: SyncRules) -> Pu
     # A deletion beats local edits: the remote deletion already notified the attendees.
     local = matcher.by_remote_id(remote.remote_id)
     if local is None or not rules.writes_local:
-        return PullAction(PullActionKind.NOOP, remote, local,
-                          matched_by=MATCHED_BY_REMOTE_ID if local else "")
+        return PullAction(
+            PullActionKind.NOOP, remote, local, matched_by=MATCHED_BY_REMOTE_ID if local else ""
+        )
     return PullAction(PullActionKind.DELETE_LOCAL, remote, local, matched_by=MATCHED_BY_REMOTE_ID)
 
 
@@ -192,7 +190,10 @@ def _series_ends_before(event: SyncEvent, start: dt.datetime) -> bool:
     duration = _duration(event)
     if duration is None or (spec.count is None and spec.until is None):
         return False  # endless, or bounds we cannot read
-    zone = ZoneInfo(event.timezone or "UTC")
+    try:
+        zone = zone_info(event.timezone)
+    except ValueError:
+        return False
     if spec.until is not None:
         # No occurrence starts after UNTIL: a cheap upper bound, no expansion needed.
         last_start = _latest_start_allowed_by(spec.until, event.all_day, zone)
@@ -204,7 +205,7 @@ def _series_ends_before(event: SyncEvent, start: dt.datetime) -> bool:
     return _end_instant(last_start + duration) <= start
 
 
-def _latest_start_allowed_by(until, all_day: bool, zone: ZoneInfo):
+def _latest_start_allowed_by(until, all_day: bool, zone: dt.tzinfo):
     if isinstance(until, dt.datetime):
         if all_day:
             return until.date()

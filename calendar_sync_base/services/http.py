@@ -24,7 +24,7 @@ from requests.exceptions import (
 )
 from urllib3.exceptions import NewConnectionError
 
-UTC = dt.timezone.utc
+from .model import UTC
 
 # Statuses that mean "try again later".
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -165,8 +165,9 @@ def _may_retry_error(exc: RequestException, repeatable: bool) -> bool:
     if request_was_not_sent(exc):
         return True
     # A read timeout or a reset mid-answer: the server may have applied the request.
-    return repeatable and isinstance(exc, (requests.ConnectionError, requests.Timeout,
-                                           ChunkedEncodingError))
+    return repeatable and isinstance(
+        exc, (requests.ConnectionError, requests.Timeout, ChunkedEncodingError)
+    )
 
 
 def request_was_not_sent(exc: BaseException) -> bool:

@@ -7,9 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import SyncEvent
-
-UTC = dt.timezone.utc
+from .model import UTC, SyncEvent
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -40,8 +38,12 @@ def normalize_title(title: str) -> str:
 
 def match_key(event: SyncEvent) -> tuple:
     """Title, start, stop and all-day flag, spelled so that both sides' copies compare equal."""
-    return (normalize_title(event.title), _instant(event.start), _instant(event.stop),
-            bool(event.all_day))
+    return (
+        normalize_title(event.title),
+        _instant(event.start),
+        _instant(event.stop),
+        bool(event.all_day),
+    )
 
 
 def _instant(value):

@@ -7,10 +7,8 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .model import SYNCED_FIELDS, Direction, SyncEvent
+from .model import SYNCED_FIELDS, UTC, Direction, SyncEvent
 from .snapshot import synced_values
-
-UTC = dt.timezone.utc
 
 
 class ConflictPolicy(str, enum.Enum):
@@ -24,8 +22,10 @@ class ConflictPolicy(str, enum.Enum):
 # Fields that only make sense together. Merging them one by one could combine the remote's new
 # start with Odoo's new stop (an event ending before it starts) or an all-day flag with datetime
 # bounds, so when both sides touched the group, the whole group goes to one winner.
-MERGE_GROUPS: tuple[tuple[str, ...], ...] = (("start", "stop", "all_day", "timezone"),) + tuple(
-    (name,) for name in SYNCED_FIELDS if name not in ("start", "stop", "all_day", "timezone")
+TIME_SLOT_FIELDS: tuple[str, ...] = ("start", "stop", "all_day", "timezone")
+MERGE_GROUPS: tuple[tuple[str, ...], ...] = (
+    TIME_SLOT_FIELDS,
+    *((name,) for name in SYNCED_FIELDS if name not in TIME_SLOT_FIELDS),
 )
 
 

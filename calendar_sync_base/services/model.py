@@ -16,6 +16,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+# Odoo 18 still supports Python 3.10, which has no ``datetime.UTC``.
+UTC = dt.timezone.utc  # noqa: UP017
+
 
 class Response(str, enum.Enum):
     NEEDS_ACTION = "needs_action"

@@ -16,17 +16,31 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
 
-from .model import Recurrence
+from .model import UTC, Recurrence
 
-UTC = dt.timezone.utc
-
-FREQUENCIES: tuple[str, ...] = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY",
-                                "SECONDLY")
+FREQUENCIES: tuple[str, ...] = (
+    "YEARLY",
+    "MONTHLY",
+    "WEEKLY",
+    "DAILY",
+    "HOURLY",
+    "MINUTELY",
+    "SECONDLY",
+)
 WEEKDAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 # Canonical order of ``format_rrule``; also the set of parts ``parse_rrule`` accepts.
-PART_ORDER: tuple[str, ...] = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY",
-                               "BYMONTH", "BYSETPOS", "WKST")
+PART_ORDER: tuple[str, ...] = (
+    "FREQ",
+    "INTERVAL",
+    "COUNT",
+    "UNTIL",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+)
 
 # Expansion stops after this many occurrences unless told otherwise: an endless rule must not
 # make a sync loop forever.
@@ -67,6 +81,14 @@ class RRuleSpec:
 
 
 def _validate(spec: RRuleSpec) -> None:
+    _validate_frequency_and_bounds(spec)
+    _validate_byday(spec)
+    _validate_numeric_lists(spec)
+    if spec.wkst is not None and spec.wkst not in WEEKDAYS:
+        raise ValueError(f"RRULE: unknown WKST {spec.wkst!r}")
+
+
+def _validate_frequency_and_bounds(spec: RRuleSpec) -> None:
     if spec.freq not in FREQUENCIES:
         raise ValueError(f"RRULE: unsupported FREQ {spec.freq!r}; expected one of {FREQUENCIES}")
     if not isinstance(spec.interval, int) or spec.interval < 1:
@@ -75,29 +97,37 @@ def _validate(spec: RRuleSpec) -> None:
         raise ValueError(f"RRULE: COUNT must be a positive integer, got {spec.count!r}")
     if spec.count is not None and spec.until is not None:
         raise ValueError("RRULE: COUNT and UNTIL must not both be set")
+
+
+def _validate_byday(spec: RRuleSpec) -> None:
     for ordinal, weekday in spec.byday:
         if weekday not in WEEKDAYS:
             raise ValueError(f"RRULE: unknown weekday {weekday!r} in BYDAY")
-        if ordinal is not None:
-            if ordinal == 0 or not -53 <= ordinal <= 53:
-                raise ValueError(f"RRULE: BYDAY ordinal must be in ±1..53, got {ordinal}")
-            if spec.freq not in ("MONTHLY", "YEARLY"):
-                raise ValueError("RRULE: BYDAY with an ordinal needs FREQ=MONTHLY or YEARLY")
-    for day in spec.bymonthday:
-        if day == 0 or not -31 <= day <= 31:
-            raise ValueError(f"RRULE: BYMONTHDAY must be in ±1..31, got {day}")
+        if ordinal is None:
+            continue
+        if ordinal == 0 or not -53 <= ordinal <= 53:
+            raise ValueError(f"RRULE: BYDAY ordinal must be in ±1..53, got {ordinal}")
+        if spec.freq not in ("MONTHLY", "YEARLY"):
+            raise ValueError("RRULE: BYDAY with an ordinal needs FREQ=MONTHLY or YEARLY")
+
+
+def _validate_numeric_lists(spec: RRuleSpec) -> None:
+    _check_range("BYMONTHDAY", spec.bymonthday, 31, signed=True)
+    _check_range("BYMONTH", spec.bymonth, 12, signed=False)
+    _check_range("BYSETPOS", spec.bysetpos, 366, signed=True)
     if spec.bymonthday and spec.freq == "WEEKLY":
         raise ValueError("RRULE: BYMONTHDAY must not be used with FREQ=WEEKLY")
-    for month in spec.bymonth:
-        if not 1 <= month <= 12:
-            raise ValueError(f"RRULE: BYMONTH must be in 1..12, got {month}")
-    for position in spec.bysetpos:
-        if position == 0 or not -366 <= position <= 366:
-            raise ValueError(f"RRULE: BYSETPOS must be in ±1..366, got {position}")
     if spec.bysetpos and not (spec.byday or spec.bymonthday or spec.bymonth):
         raise ValueError("RRULE: BYSETPOS needs another BYxxx part to select from")
-    if spec.wkst is not None and spec.wkst not in WEEKDAYS:
-        raise ValueError(f"RRULE: unknown WKST {spec.wkst!r}")
+
+
+def _check_range(name: str, values: tuple[int, ...], limit: int, signed: bool) -> None:
+    # RFC 5545: signed parts count from the end with negative values; zero is never valid.
+    for value in values:
+        low = -limit if signed else 1
+        if not isinstance(value, int) or value == 0 or not low <= value <= limit:
+            allowed = f"±1..{limit}" if signed else f"1..{limit}"
+            raise ValueError(f"RRULE: {name} must be in {allowed}, got {value!r}")
 
 
 # --- RRULE text ---------------------------------------------------------------------------------
@@ -107,7 +137,7 @@ def parse_rrule(text: str) -> RRuleSpec:
     """Parse ``[RRULE:]FREQ=...;...`` into a validated spec; ``ValueError`` says what is wrong."""
     body = text.strip()
     if body.upper().startswith("RRULE:"):
-        body = body[len("RRULE:"):]
+        body = body[len("RRULE:") :]
     if not body:
         raise ValueError("RRULE: empty rule")
     parts: dict[str, str] = {}
@@ -150,8 +180,11 @@ def format_rrule(spec: RRuleSpec) -> str:
     if spec.byday:
         items = (f"{'' if o is None else o}{d}" for o, d in spec.byday)
         parts.append("BYDAY=" + ",".join(items))
-    for name, values in (("BYMONTHDAY", spec.bymonthday), ("BYMONTH", spec.bymonth),
-                         ("BYSETPOS", spec.bysetpos)):
+    for name, values in (
+        ("BYMONTHDAY", spec.bymonthday),
+        ("BYMONTH", spec.bymonth),
+        ("BYSETPOS", spec.bysetpos),
+    ):
         if values:
             parts.append(f"{name}=" + ",".join(str(v) for v in values))
     if spec.wkst is not None:
@@ -231,7 +264,7 @@ def parse_exdate_lines(lines: Iterable[str], default_tz: str = "UTC") -> tuple:
             raise ValueError(f"EXDATE: no value in {line!r}")
         options = _exdate_params(params[1:], line)
         is_date = options.get("VALUE") == "DATE"
-        zone = ZoneInfo(options.get("TZID", default_tz))
+        zone = zone_info(options.get("TZID", default_tz))
         for value in values.split(","):
             found.append(_parse_exdate_value(value.strip(), is_date, zone, line))
     return tuple(found)
@@ -253,12 +286,13 @@ def format_exdate(exdates: Iterable[dt.date | dt.datetime], tz: str | None = Non
     if not timed[0]:
         return "EXDATE;VALUE=DATE:" + ",".join(v.strftime(_DATE) for v in values)
     if tz and tz.upper() not in ("UTC", "ETC/UTC", "Z"):
-        zone = ZoneInfo(tz)
+        zone = zone_info(tz)
         return f"EXDATE;TZID={tz}:" + ",".join(
             _as_aware(v).astimezone(zone).strftime(_LOCAL_DATETIME) for v in values
         )
-    return "EXDATE:" + ",".join(_as_aware(v).astimezone(UTC).strftime(_UTC_DATETIME)
-                                for v in values)
+    return "EXDATE:" + ",".join(
+        _as_aware(v).astimezone(UTC).strftime(_UTC_DATETIME) for v in values
+    )
 
 
 def recurrence_from_lines(lines: Iterable[str], default_tz: str = "UTC") -> Recurrence | None:
@@ -269,8 +303,11 @@ def recurrence_from_lines(lines: Iterable[str], default_tz: str = "UTC") -> Recu
     """
     lines = [line.strip() for line in lines if line.strip()]
     rrules = [line for line in lines if line.upper().startswith("RRULE")]
-    unsupported = [line for line in lines if line.split(":")[0].split(";")[0].upper()
-                   not in ("RRULE", "EXDATE")]
+    unsupported = [
+        line
+        for line in lines
+        if line.split(":")[0].split(";")[0].upper() not in ("RRULE", "EXDATE")
+    ]
     if unsupported:
         raise ValueError(f"recurrence: unsupported line(s) {unsupported}")
     if len(rrules) > 1:
@@ -328,6 +365,14 @@ def _as_aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def zone_info(name: str) -> ZoneInfo:
+    """``ZoneInfo(name)``, failing with a ``ValueError`` like every other bad input here."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
 # --- expansion ---------------------------------------------------------------------------------
 
 
@@ -370,9 +415,9 @@ def expand(
     if isinstance(spec, str):
         spec = parse_rrule(spec)
     if isinstance(dtstart, dt.datetime):
-        occurrences = _expand_timed(spec, dtstart, ZoneInfo(tz), exdates, window_end)
+        occurrences = _expand_timed(spec, dtstart, zone_info(tz), exdates, window_end)
     else:
-        occurrences = _expand_all_day(spec, dtstart, ZoneInfo(tz), exdates, window_end)
+        occurrences = _expand_all_day(spec, dtstart, zone_info(tz), exdates, window_end)
     result = []
     for occurrence in occurrences:
         if len(result) >= limit:
@@ -384,13 +429,17 @@ def expand(
 def _expand_timed(spec, dtstart, zone, exdates, window_end) -> Iterator[dt.datetime]:
     local_start = _as_aware(dtstart).astimezone(zone).replace(tzinfo=None)
     rule = to_dateutil(spec, local_start, _local_until(spec.until, zone))
-    excluded_instants = {_as_aware(x).astimezone(UTC) for x in exdates
-                         if isinstance(x, dt.datetime)}
+    excluded_instants = {
+        _as_aware(x).astimezone(UTC) for x in exdates if isinstance(x, dt.datetime)
+    }
     excluded_days = {x for x in exdates if not isinstance(x, dt.datetime)}
     end = None
     if window_end is not None:
-        end = (_as_aware(window_end) if isinstance(window_end, dt.datetime)
-               else dt.datetime.combine(window_end, dt.time(), zone))
+        end = (
+            _as_aware(window_end)
+            if isinstance(window_end, dt.datetime)
+            else dt.datetime.combine(window_end, dt.time(), zone)
+        )
     for wall in rule:
         # fold=0 follows RFC 5545: a wall time in a DST gap/overlap uses the earlier offset.
         instant = wall.replace(tzinfo=zone).astimezone(UTC)
@@ -405,8 +454,11 @@ def _expand_all_day(spec, dtstart, zone, exdates, window_end) -> Iterator[dt.dat
     until = spec.until
     if isinstance(until, dt.datetime):
         until = _as_aware(until).astimezone(zone).date() if until.tzinfo else until.date()
-    rule = to_dateutil(spec, dt.datetime.combine(dtstart, dt.time()),
-                       dt.datetime.combine(until, dt.time()) if until else None)
+    rule = to_dateutil(
+        spec,
+        dt.datetime.combine(dtstart, dt.time()),
+        dt.datetime.combine(until, dt.time()) if until else None,
+    )
     excluded = {x.date() if isinstance(x, dt.datetime) else x for x in exdates}
     end = window_end.date() if isinstance(window_end, dt.datetime) else window_end
     for occurrence in rule:

@@ -12,6 +12,7 @@ from typing import Any
 
 from .model import (
     SYNCED_FIELDS,
+    UTC,
     Attendee,
     Privacy,
     Recurrence,
@@ -21,8 +22,6 @@ from .model import (
     SyncEvent,
 )
 from .recurrence import canonical_rrule
-
-UTC = dt.timezone.utc
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -170,10 +169,14 @@ def _normalize_email(value: str) -> str:
 def _normalize_attendees(event: SyncEvent) -> tuple:
     # The display name is left out on purpose: the e-mail is the attendee's identity, and
     # providers fill names inconsistently (Google often omits them, Odoo always has one).
-    return tuple(sorted({
-        (_normalize_email(a.email), Response(a.response).value, a.optional, a.resource)
-        for a in event.attendees
-    }))
+    return tuple(
+        sorted(
+            {
+                (_normalize_email(a.email), Response(a.response).value, a.optional, a.resource)
+                for a in event.attendees
+            }
+        )
+    )
 
 
 def _normalize_reminders(event: SyncEvent) -> tuple:

@@ -1,0 +1,18 @@
+{
+    "name": "Calendar Sync: Google Calendar",
+    "summary": "Two-way sync of Odoo Calendar with Google Calendar: batched, resilient, no duplicates",
+    "version": "18.0.1.0.0",
+    "category": "Productivity/Calendar",
+    "author": "Calendar Sync contributors",
+    "website": "https://github.com/calendar-sync/calendar-sync",
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["calendar_sync_base"],
+    "external_dependencies": {"python": ["google-auth", "requests"]},
+    "data": [
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,55 @@
+import logging
+
+from werkzeug.exceptions import BadRequest, Forbidden
+
+from odoo import http
+from odoo.exceptions import AccessDenied
+from odoo.http import request
+
+from calendar_sync_base.services.errors import SyncError
+from calendar_sync_google.services.auth import build_authorization_url, new_pkce_pair
+
+_logger = logging.getLogger(__name__)
+
+PROVIDER = "google"
+VERIFIER_KEY = "calendar_sync_google_code_verifier"
+CALENDAR_URL = "/odoo/calendar"
+
+
+class GoogleCalendarSyncController(http.Controller):
+    @http.route("/calendar_sync_google/authorize", type="http", auth="user", methods=["GET"])
+    def authorize(self):
+        """Send the user to Google's consent page (PKCE S256, state bound to user + session)."""
+        accounts = request.env["calendar.sync.account"]
+        if not accounts._sync_provider_configured(PROVIDER):
+            raise BadRequest("Google Calendar is not configured by the administrator yet.")
+        verifier, challenge = new_pkce_pair()
+        request.session[VERIFIER_KEY] = verifier
+        url = build_authorization_url(
+            accounts.sudo()._google_param("client_id"),
+            accounts._google_redirect_uri(),
+            accounts._oauth_new_state(PROVIDER, request.session),
+            challenge,
+            auth_endpoint=accounts.sudo()._google_param("auth_endpoint"),
+        )
+        return request.redirect(url, local=False)
+
+    @http.route("/calendar_sync_google/authentication", type="http", auth="user", methods=["GET"])
+    def authentication(self, state=None, code=None, error=None, **kwargs):
+        """Google's redirect back: check the state, store the grant, run the first sync."""
+        accounts = request.env["calendar.sync.account"]
+        try:
+            accounts._oauth_check_state(PROVIDER, state, request.session)
+        except AccessDenied as denied:
+            raise Forbidden(str(denied)) from None
+        verifier = request.session.pop(VERIFIER_KEY, None)
+        if error or not code or not verifier:
+            _logger.info("Google consent not granted for user %s: %s", request.env.uid, error)
+            return request.redirect(CALENDAR_URL)
+        try:
+            account = accounts._google_connect(code, verifier)
+        except SyncError as failure:
+            raise BadRequest(f"Google refused the connection: {failure}") from None
+        if account._sync_try_lock():
+            account._sync_guarded()
+        return request.redirect(CALENDAR_URL)

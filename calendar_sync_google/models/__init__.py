@@ -1,0 +1,1 @@
+from . import calendar_sync_account, res_config_settings

@@ -1,0 +1,113 @@
+import datetime as dt
+
+from odoo import _, api, fields, models
+
+from calendar_sync_base.services.errors import ConfigurationError
+from calendar_sync_base.services.http import ResilientSession
+from calendar_sync_google.services.auth import GoogleTokenProvider, exchange_code
+from calendar_sync_google.services.client import GoogleCalendarClient
+
+PARAM = "calendar_sync_google.{}".format
+
+
+class CalendarSyncAccount(models.Model):
+    _inherit = "calendar.sync.account"
+
+    provider = fields.Selection(selection_add=[("google", "Google")], ondelete={"google": "cascade"})
+
+    # ------------------------------------------------------------------ configuration
+
+    def _google_param(self, name, default=None):
+        return self._sync_param(PARAM(name), default)
+
+    def _google_client_credentials(self):
+        client_id = self._google_param("client_id")
+        client_secret = self._google_param("client_secret")
+        if not client_id or not client_secret:
+            raise ConfigurationError(
+                _("Google Calendar is not configured: enter the Client ID and Client Secret in "
+                  "Calendar > Configuration > Settings.")
+            )  # fmt: skip
+        return client_id, client_secret
+
+    @api.model
+    def _google_redirect_uri(self):
+        return f"{self.get_base_url()}/calendar_sync_google/authentication"
+
+    # ------------------------------------------------------------------ connector
+
+    def _sync_connector_google(self):
+        client_id, client_secret = self._google_client_credentials()
+        session = ResilientSession()
+        tokens = GoogleTokenProvider(
+            session,
+            self._google_param("token_endpoint"),
+            client_id,
+            client_secret,
+            refresh_token=self.refresh_token or "",
+            access_token=self.access_token or "",
+            expiry=_aware(self.access_token_expiry),
+            on_refresh=self._google_store_tokens,
+        )
+        return GoogleCalendarClient(
+            session,
+            tokens,
+            api_base=self._google_param("api_base"),
+            batch_url=self._google_param("batch_url"),
+            window_start=_aware(self._sync_window_start()),
+            batch_size=int(self._google_param("batch_request_size", 50)),
+        )
+
+    def _google_store_tokens(self, access_token, expiry, refresh_token):
+        self.write(
+            {
+                "access_token": access_token,
+                "access_token_expiry": _naive(expiry),
+                "refresh_token": refresh_token,
+            }
+        )
+
+    def _sync_persist_credentials(self, connector):
+        super()._sync_persist_credentials(connector)
+        if self.provider == "google":
+            tokens = connector.credentials_provider
+            self._google_store_tokens(tokens.access_token, tokens.expiry, tokens.refresh_token)
+
+    # ------------------------------------------------------------------ OAuth callback
+
+    @api.model
+    def _google_connect(self, code, code_verifier):
+        """Exchange the consent code and store the grant on the user's account."""
+        client_id, client_secret = self._google_client_credentials()
+        payload = exchange_code(
+            ResilientSession(),
+            self._google_param("token_endpoint"),
+            client_id,
+            client_secret,
+            code,
+            self._google_redirect_uri(),
+            code_verifier,
+        )
+        account = self.sudo().with_context(active_test=False).search(
+            [("user_id", "=", self.env.uid), ("provider", "=", "google")]
+        ) or self.sudo().create({"user_id": self.env.uid, "provider": "google"})
+        vals = {
+            "active": True,
+            "state": "connected",
+            "last_error": False,
+            "access_token": payload["access_token"],
+            "access_token_expiry": _naive(payload.get("expiry")),
+        }
+        # Google sends a refresh token with every forced consent; keep the old one otherwise.
+        if payload.get("refresh_token"):
+            vals["refresh_token"] = payload["refresh_token"]
+        account.write(vals)
+        return account
+
+
+def _aware(value):
+    return value.replace(tzinfo=dt.UTC) if value else None
+
+
+def _naive(value):
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value else False
