@@ -1,0 +1,239 @@
+import datetime as dt
+
+import pytest
+
+from calendar_sync_base.services.engine import (
+    PullActionKind,
+    SyncCounts,
+    SyncRules,
+    ends_before,
+    plan_pull,
+    plan_push,
+)
+from calendar_sync_base.services.errors import SyncError
+from calendar_sync_base.services.matcher import LocalState, Matcher
+from calendar_sync_base.services.merge import ConflictPolicy
+from calendar_sync_base.services.model import SYNCED_FIELDS, UTC, Direction, Recurrence, SyncEvent
+from calendar_sync_base.services.protocol import OpKind, PushResult
+
+START = dt.datetime(2024, 5, 6, 9, tzinfo=UTC)
+STOP = dt.datetime(2024, 5, 6, 10, tzinfo=UTC)
+SYNCED = SyncEvent(title="Review", start=START, stop=STOP, location="Room 1")
+
+
+def linked(key="e,1", remote_id="r1", dirty=False, **changes) -> LocalState:
+    event = SYNCED.replace(remote_id=remote_id, **changes)
+    return LocalState(key=key, event=event, snapshot=SYNCED, dirty=dirty)
+
+
+def pull(remote_events, candidates, rules=None, first_sync=False, match_keys=False):
+    matcher = Matcher(candidates, match_keys=match_keys)
+    return plan_pull(remote_events, matcher, rules or SyncRules(), first_sync)
+
+
+def test_default_rules():
+    rules = SyncRules()
+    assert (rules.direction, rules.policy, rules.start) == (
+        Direction.BOTH,
+        ConflictPolicy.NEWEST_WINS,
+        None,
+    )
+
+
+def test_unmatched_remote_is_created_with_every_synced_field():
+    remote = SYNCED.replace(remote_id="r9")
+    [action] = pull([remote], [])
+    assert action.kind is PullActionKind.CREATE_LOCAL
+    assert set(action.values) == set(SYNCED_FIELDS)
+    assert action.values["title"] == "Review" and action.local is None
+
+
+def test_old_unmatched_remote_is_not_imported():
+    old = SYNCED.replace(remote_id="r9")
+    rules = SyncRules(start=dt.datetime(2024, 6, 1, tzinfo=UTC))
+    assert pull([old], [], rules)[0].kind is PullActionKind.NOOP
+
+
+def test_remote_change_updates_local_and_local_change_is_pushed_back():
+    state = linked(dirty=True, location="Room 2")
+    remote = SYNCED.replace(remote_id="r1", title="Design review")
+    [action] = pull([remote], [state])
+    assert action.kind is PullActionKind.UPDATE_LOCAL
+    assert action.values == {"title": "Design review"}
+    assert action.push_back == ("location",)
+    assert action.matched_by == "remote_id" and action.local is state
+
+
+def test_conflict_won_by_odoo_is_pushed_back():
+    state = linked(dirty=True, title="Odoo title")
+    remote = SYNCED.replace(remote_id="r1", title="Remote title")
+    rules = SyncRules(policy=ConflictPolicy.ODOO_WINS)
+    [action] = pull([remote], [state], rules)
+    assert action.values == {} and action.push_back == ("title",)
+    assert action.conflicts == ("title",)
+
+
+def test_cancelled_remote_deletes_only_its_linked_record():
+    state = linked()
+    look_alike = LocalState("e,2", SYNCED)
+    actions = pull(
+        [SyncEvent(remote_id="r1", cancelled=True), SYNCED.replace(remote_id="r2", cancelled=True)],
+        [state, look_alike],
+        match_keys=True,
+    )
+    assert [a.kind for a in actions] == [PullActionKind.DELETE_LOCAL, PullActionKind.NOOP]
+    assert actions[0].local is state
+
+
+def test_first_sync_links_look_alikes_instead_of_duplicating():
+    existing = LocalState("e,5", SYNCED.replace(location="Room 2"), dirty=True)
+    remote = SYNCED.replace(remote_id="r1", last_modified=dt.datetime(2024, 1, 1, tzinfo=UTC))
+    rules = SyncRules(policy=ConflictPolicy.ODOO_WINS)
+    [action] = pull([remote], [existing], rules, first_sync=True, match_keys=True)
+    assert action.kind is PullActionKind.LINK and action.matched_by == "key"
+    assert action.push_back == ("location",) and action.conflicts == ("location",)
+
+
+def test_ical_match_links():
+    existing = LocalState("e,5", SYNCED.replace(ical_uid="uid-1"))
+    [action] = pull([SYNCED.replace(remote_id="r1", ical_uid="uid-1")], [existing])
+    assert action.kind is PullActionKind.LINK and action.matched_by == "ical_uid"
+
+
+def test_first_sync_ignores_stale_snapshots():
+    # A reset: the stored snapshot says "remote changed the title", but it is not trusted.
+    state = LocalState(
+        "e,1", SYNCED.replace(remote_id="r1", title="Odoo"), snapshot=SYNCED.replace(title="Odoo")
+    )
+    remote = SYNCED.replace(remote_id="r1")
+    rules = SyncRules(policy=ConflictPolicy.ODOO_WINS)
+    [action] = pull([remote], [state], rules, first_sync=True)
+    assert action.conflicts == ("title",) and action.push_back == ("title",)
+
+
+def test_direction_to_remote_writes_nothing_locally():
+    state = linked()
+    remote_change = SYNCED.replace(remote_id="r1", title="Remote edit")
+    rules = SyncRules(direction=Direction.TO_REMOTE, policy=ConflictPolicy.REMOTE_WINS)
+    actions = pull(
+        [
+            remote_change,
+            SyncEvent(remote_id="r1x", title="new"),
+            SyncEvent(remote_id="r1", cancelled=True),
+        ],
+        [state],
+        rules,
+    )
+    assert [a.kind for a in actions] == [PullActionKind.NOOP] * 3
+    assert all(a.values == {} and a.push_back == () for a in actions)
+
+
+def test_direction_to_remote_lets_odoo_win_conflicts_whatever_the_policy():
+    state = linked(dirty=True, title="Odoo edit")
+    remote_change = SYNCED.replace(remote_id="r1", title="Remote edit")
+    rules = SyncRules(direction=Direction.TO_REMOTE, policy=ConflictPolicy.REMOTE_WINS)
+    [action] = pull([remote_change], [state], rules)
+    assert action.kind is PullActionKind.NOOP and action.values == {}
+    assert action.push_back == ("title",) and action.conflicts == ("title",)
+
+
+def test_direction_to_odoo_never_pushes_back():
+    state = linked(dirty=True, location="Room 2")
+    remote = SYNCED.replace(remote_id="r1", title="New")
+    rules = SyncRules(direction=Direction.TO_ODOO, policy=ConflictPolicy.ODOO_WINS)
+    [action] = pull([remote], [state], rules)
+    assert action.values == {"title": "New"} and action.push_back == ()
+
+
+def test_direction_off_plans_nothing():
+    rules = SyncRules(direction=Direction.OFF)
+    assert pull([SYNCED.replace(remote_id="r1")], [], rules) == []
+    assert plan_push([(LocalState("e,1", SYNCED), False)], rules, "none") == []
+
+
+def test_plan_push():
+    new = LocalState("e,1", SYNCED)
+    edited = linked("e,2", "r2", dirty=True)
+    clean = linked("e,3", "r3")
+    gone = linked("e,4", "r4")
+    never_pushed_and_gone = LocalState("e,5", SYNCED)
+    ops = plan_push(
+        [
+            (new, False),
+            (edited, False),
+            (clean, False),
+            (gone, True),
+            (never_pushed_and_gone, True),
+        ],
+        SyncRules(),
+        send_updates="all",
+    )
+    assert [(op.kind, op.key) for op in ops] == [
+        (OpKind.CREATE, "e,1"),
+        (OpKind.UPDATE, "e,2"),
+        (OpKind.DELETE, "e,4"),
+    ]
+    assert all(op.send_updates == "all" for op in ops)
+
+
+def test_plan_push_respects_start_and_direction():
+    old = LocalState("e,1", SYNCED)
+    old_but_linked = linked("e,2", "r2", dirty=True)
+    rules = SyncRules(start=dt.datetime(2024, 6, 1, tzinfo=UTC))
+    assert [op.key for op in plan_push([(old, False), (old_but_linked, False)], rules)] == ["e,2"]
+    assert plan_push([(old, False)], SyncRules(direction=Direction.TO_ODOO)) == []
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (SYNCED, True),
+        (SYNCED.replace(stop=dt.datetime(2024, 6, 1, 0, 30, tzinfo=UTC)), False),
+        (SyncEvent(start=dt.date(2024, 5, 31), stop=dt.date(2024, 6, 1), all_day=True), False),
+        (SyncEvent(start=dt.date(2024, 5, 30), stop=dt.date(2024, 5, 31), all_day=True), True),
+        (SYNCED.replace(recurrence=Recurrence("FREQ=WEEKLY")), False),
+        (SYNCED.replace(recurrence=Recurrence("FREQ=WEEKLY;COUNT=3")), True),
+        (SYNCED.replace(recurrence=Recurrence("FREQ=WEEKLY;COUNT=5")), False),
+        (SYNCED.replace(recurrence=Recurrence("FREQ=DAILY;UNTIL=20240520T090000Z")), True),
+        (SYNCED.replace(recurrence=Recurrence("FREQ=DAILY;UNTIL=20240601")), False),
+        (SYNCED.replace(recurrence=Recurrence("NOT A RULE")), False),
+    ],
+)
+def test_ends_before(event, expected):
+    # 2024-06-01 00:00 UTC; weekly from 6 May: the 4th occurrence is 27 May, the 5th 3 June.
+    assert ends_before(event, dt.datetime(2024, 6, 1, tzinfo=UTC)) is expected
+
+
+def test_sync_counts():
+    counts = SyncCounts()
+    remote = SYNCED.replace(remote_id="r1")
+    actions = pull(
+        [
+            remote,
+            SYNCED.replace(remote_id="r2", title="x"),
+            SyncEvent(remote_id="r3", cancelled=True),
+        ],
+        [linked("e,2", "r2"), linked("e,3", "r3")],
+    )
+    counts.record_pull(actions)
+    ops = plan_push(
+        [(LocalState("e,9", SYNCED), False), (linked("e,8", "r8", dirty=True), False)], SyncRules()
+    )
+    counts.record_push(ops, [PushResult("e,9"), PushResult("e,8", error=SyncError("boom"))])
+    assert counts.as_dict() == {
+        "pulled_created": 1,
+        "pulled_updated": 1,
+        "pulled_deleted": 1,
+        "linked": 0,
+        "pushed_created": 1,
+        "pushed_updated": 0,
+        "pushed_deleted": 0,
+        "conflicts": 0,
+        "errors": 1,
+    }
+    assert counts.summary() == "2 pulled, 1 pushed, 1 deleted, 0 conflicts, 1 error"
+    total = counts + SyncCounts(pushed_updated=1, conflicts=2, linked=1)
+    assert total.summary() == "2 pulled, 2 pushed, 1 deleted, 1 linked, 2 conflicts, 1 error"
+    assert SyncCounts(pulled_created=3, pushed_created=2, pulled_deleted=1).summary() == (
+        "3 pulled, 2 pushed, 1 deleted, 0 conflicts"
+    )
