@@ -18,13 +18,23 @@ test-pure:
 run:  ## Odoo on http://localhost:8069 with the addons installed
 	@scripts/run.sh
 
-lint:  ## ruff + pylint-odoo
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pylint --rcfile=.pylintrc calendar_sync_base calendar_sync_google calendar_sync_microsoft
+# Addons that have a manifest (an addon directory still being written is skipped by pylint;
+# ruff lints every Python file anyway).
+ADDON_DIRS = $(patsubst %/__manifest__.py,%,$(sort $(wildcard calendar_sync_*/__manifest__.py)))
+
+lint:  ## ruff + pylint-odoo; runs every linter, fails if any of them reports something
+	@rc=0; \
+	echo "==> ruff check"; $(VENV)/bin/ruff check . || rc=1; \
+	echo "==> ruff format --check"; $(VENV)/bin/ruff format --check . || rc=1; \
+	echo "==> pylint-odoo: $(ADDON_DIRS)"; \
+	ODOO_PATH="$(ODOO_PATH)" $(VENV)/bin/pylint --rcfile=.pylintrc $(ADDON_DIRS) || rc=1; \
+	exit $$rc
 
 bench:  ## HTTP requests and SQL queries as the calendar grows
 	@scripts/bench.sh
 
 readme:  ## regenerate each addon's README.rst from its readme/ fragments
-	$(PY) scripts/gen_readme.py calendar_sync_base calendar_sync_google calendar_sync_microsoft
+	$(PY) scripts/gen_readme.py $(ADDON_DIRS)
+
+pot:  ## regenerate each addon's i18n/<addon>.pot (on a scratch database, dropped afterwards)
+	@scripts/export_pot.sh

@@ -50,7 +50,12 @@ SECTIONS = [
     ("ROADMAP.md", "Known issues / Roadmap"),
     ("HISTORY.md", "Changelog"),
 ]
-FRAGMENTS = ["DESCRIPTION.md", *(name for name, _title in SECTIONS), "CONTRIBUTORS.md", "CREDITS.md"]
+FRAGMENTS = [
+    "DESCRIPTION.md",
+    *(name for name, _title in SECTIONS),
+    "CONTRIBUTORS.md",
+    "CREDITS.md",
+]
 
 # Underline characters: README title (over+under), sections, then fragment headings #, ##, ###.
 SECTION_CHAR = "="
@@ -83,15 +88,15 @@ _FENCE = re.compile(r"^(\s*)(```|~~~)\s*([\w+-]*)\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+(.*)$")
 _INLINE = re.compile(
-    r"(?P<code>`+)(?P<code_text>.+?)(?P=code)"  # `code` (any number of backticks)
+    r"(?P<code>`+)(?P<code_text>[^`]+?)(?P=code)"  # `code` (any number of backticks)
     r"|\[(?P<link_text>[^\]]+)\]\((?P<url>[^)\s]+)\)"  # [text](url)
     r"|\*\*(?P<bold>[^*]+?)\*\*"  # **bold**
     r"|(?<![\w*])\*(?P<italic>[^*\s][^*]*?)\*(?![\w*])"  # *italic*
     r"|(?<!\w)_(?P<italic2>[^_\s][^_]*?)_(?!\w)"  # _italic_
 )
 # reST inline markup must be delimited by whitespace or punctuation: escape otherwise.
-_RST_OPEN_OK = set(" \t'\"([{<-/:") | {""}
-_RST_CLOSE_OK = set(" \t'\")]}>-/:.,;!?\\") | {""}
+_RST_OPEN_OK = set(" \t\n'\"([{<-/:") | {""}
+_RST_CLOSE_OK = set(" \t\n'\")]}>-/:.,;!?\\") | {""}
 _RST_SPECIAL = re.compile(r"(\*|`|\|)")
 
 
@@ -130,20 +135,34 @@ def inline(text):
     return "".join(out)
 
 
-def _heading(title, level):
-    char = SUBSECTION_CHARS[min(level, len(SUBSECTION_CHARS)) - 1]
-    return [title, char * len(title), ""]
-
-
 class _Converter:
-    """Line-based Markdown subset -> reST, tracking list nesting for indentation."""
+    """Line-based Markdown subset -> reST.
+
+    Text lines are gathered into blocks (one paragraph, or the text of one list item) and the
+    inline markup is converted per block, so that ``**bold**`` or a link may span lines. List
+    nesting is tracked to indent items, their continuation lines and nested code blocks.
+    """
 
     def __init__(self):
         self.out = []
         # Open list items: (markdown indent of the marker, reST indent of the item's text).
         self.items = []
+        # The block being gathered: (first line prefix, following lines' indent, [text lines]).
+        self.block = None
+
+    # ---- output helpers
+
+    def flush(self):
+        if self.block is None:
+            return
+        first_prefix, indent, texts = self.block
+        self.block = None
+        converted = inline("\n".join(texts)).split("\n")
+        self.out.append(first_prefix + converted[0])
+        self.out.extend(" " * indent + text for text in converted[1:])
 
     def blank(self):
+        self.flush()
         if self.out and self.out[-1] != "":
             self.out.append("")
 
@@ -158,25 +177,58 @@ class _Converter:
         if closed:
             self.blank()
 
+    # ---- block elements
+
     def item(self, md_indent, marker, text):
-        # Siblings and deeper items close nested ones; a deeper marker opens a sub-list.
+        """A list item: siblings replace each other, a deeper marker opens a sub-list."""
+        self.flush()
         self.close_lists_deeper_than(md_indent)
         if self.items and self.items[-1][0] == md_indent:
             self.items.pop()
-            base = self.content_indent()
-        else:
-            base = self.content_indent()
-            if self.items or (self.out and self.out[-1] != ""):
-                self.blank()
-        rst_marker = marker if marker in "-*+" else f"{marker[:-1]}."
-        rst_marker = "-" if rst_marker in "*+" else rst_marker
-        self.out.append(" " * base + f"{rst_marker} {inline(text)}")
+        elif self.out and self.out[-1] != "":
+            self.blank()  # a list, or a sub-list, starts after a blank line
+        base = self.content_indent()
+        rst_marker = "-" if marker in "-*+" else f"{marker[:-1]}."
         self.items.append((md_indent, base + len(rst_marker) + 1))
+        self.block = (" " * base + f"{rst_marker} ", base + len(rst_marker) + 1, [text.strip()])
+
+    def text(self, line):
+        if self.block is None:
+            indent = self.content_indent()
+            self.block = (" " * indent, indent, [])
+        self.block[2].append(line.strip())
+
+    def heading(self, title, level):
+        self.close_lists_deeper_than(-1)
+        self.blank()
+        title = inline(title)
+        char = SUBSECTION_CHARS[min(level, len(SUBSECTION_CHARS)) - 1]
+        self.out.extend([title, char * len(title), ""])
+
+    def code_block(self, lines, start, fence):
+        """Emit a fenced block as ``.. code-block::`` (or ``::`` without a language)."""
+        fence_indent, marker, language = len(fence.group(1)), fence.group(2), fence.group(3)
+        if fence_indent == 0:
+            self.close_lists_deeper_than(-1)
+        self.blank()
+        base = self.content_indent()
+        self.out.append(" " * base + (f".. code-block:: {language}" if language else "::"))
+        self.out.append("")
+        i = start + 1
+        while i < len(lines) and not lines[i].strip().startswith(marker):
+            code = lines[i]
+            # Remove the fence's own indentation (a block inside a list item), keep the rest.
+            code = code[min(fence_indent, len(code) - len(code.lstrip())) :]
+            self.out.append((" " * (base + 4) + code).rstrip())
+            i += 1
+        self.blank()
+        return i
+
+    # ---- driver
 
     def convert(self, markdown):
         lines = markdown.splitlines()
         i = 0
-        paragraph_open = False
         while i < len(lines):
             line = lines[i].rstrip()
             indent = len(line) - len(line.lstrip())
@@ -184,53 +236,27 @@ class _Converter:
             heading = _HEADING.match(line)
             item = _ITEM.match(line)
             if not line.strip():
-                paragraph_open = False
-                # A blank line ends a list unless the next line continues it (indented).
-                nxt = next((ln for ln in lines[i + 1 :] if ln.strip()), "")
-                nxt_indent = len(nxt) - len(nxt.lstrip())
-                if self.items and not _ITEM.match(nxt) and nxt_indent == 0:
-                    self.close_lists_deeper_than(-1)
                 self.blank()
+                # A blank line ends the lists unless what follows is indented or an item.
+                following = next((ln for ln in lines[i + 1 :] if ln.strip()), "")
+                if not _ITEM.match(following) and not following[:1].isspace():
+                    self.close_lists_deeper_than(-1)
             elif fence:
                 i = self.code_block(lines, i, fence)
-                paragraph_open = False
             elif heading:
-                self.close_lists_deeper_than(-1)
-                self.blank()
-                self.out.extend(_heading(heading.group(2), len(heading.group(1))))
-                paragraph_open = False
+                self.heading(heading.group(2), len(heading.group(1)))
             elif item:
                 self.item(len(item.group(1)), item.group(2), item.group(3))
-                paragraph_open = True
             else:
-                if self.items and indent == 0 and not paragraph_open:
-                    self.close_lists_deeper_than(-1)
-                if not paragraph_open:
-                    self.blank()
-                self.out.append(" " * self.content_indent() + inline(line.strip()))
-                paragraph_open = True
+                if self.block is None and self.items and indent == 0:
+                    self.close_lists_deeper_than(-1)  # an unindented paragraph ends the list
+                self.text(line)
             i += 1
         self.close_lists_deeper_than(-1)
+        self.blank()
         while self.out and self.out[-1] == "":
             self.out.pop()
         return "\n".join(self.out) + "\n"
-
-    def code_block(self, lines, start, fence):
-        """Emit a fenced block as ``.. code-block::`` (or ``::`` without a language)."""
-        fence_indent, marker, language = len(fence.group(1)), fence.group(2), fence.group(3)
-        if self.items and fence_indent == 0:
-            self.close_lists_deeper_than(-1)
-        base = self.content_indent()
-        self.blank()
-        self.out.append(" " * base + (f".. code-block:: {language}" if language else "::"))
-        self.out.append("")
-        i = start + 1
-        while i < len(lines) and not lines[i].strip().startswith(marker):
-            code = lines[i][fence_indent:] if lines[i][:fence_indent].isspace() else lines[i]
-            self.out.append((" " * (base + 4) + code).rstrip())
-            i += 1
-        self.blank()
-        return i
 
 
 def md_to_rst(markdown):
@@ -327,10 +353,10 @@ def _shift_headings(rst, levels):
     lines = rst.splitlines()
     for index in range(1, len(lines)):
         line, title = lines[index], lines[index - 1]
-        if line and title and set(line) <= set(chars) and len(set(line)) == 1:
-            if len(line) == len(title) and line[0] in chars:
-                level = min(chars.index(line[0]) + levels, len(chars) - 1)
-                lines[index] = chars[level] * len(title)
+        underline = line and len(set(line)) == 1 and line[0] in chars
+        if underline and title and len(line) == len(title):
+            level = min(chars.index(line[0]) + levels, len(chars) - 1)
+            lines[index] = chars[level] * len(title)
     return "\n".join(lines) + "\n"
 
 

@@ -5,20 +5,21 @@ tour Odoo skipped (missing Chromium / websocket-client only logs a warning upstr
 WARNING/ERROR/CRITICAL log line (tests that expect one silence it with ``mute_logger``).
 """
 
+import pathlib
 import re
 import sys
 
 RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (WARNING|ERROR|CRITICAL) (\S+) (\S+): (.*)")
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (WARNING|ERROR|CRITICAL) (\S+) (\S+): (.*)"
+)
 SKIPPED = re.compile(r" skipped (\S+) : (.*)")
 # Noise Odoo itself prints on machines like CI's, unrelated to the code under test.
-TOLERATED = (
-    re.compile(r"Running as user 'root' is a security risk"),
-)
+TOLERATED = (re.compile(r"Running as user 'root' is a security risk"),)
 
 
 def main(log_path, odoo_rc):
-    text = open(log_path, encoding="utf-8", errors="replace").read()
+    text = pathlib.Path(log_path).read_text(encoding="utf-8", errors="replace")
     problems = []
     result = RESULT.findall(text)
     failed = errors = run = 0

@@ -11,7 +11,7 @@ from calendar_sync_base.services.model import (
     SyncEvent,
 )
 
-UTC = dt.UTC
+UTC = dt.timezone.utc
 ODOO_STATE_TO_RESPONSE = {
     "needsAction": Response.NEEDS_ACTION,
     "accepted": Response.ACCEPTED,

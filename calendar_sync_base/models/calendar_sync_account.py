@@ -274,6 +274,7 @@ class CalendarSyncAccount(models.Model):
         paused = self._sync_param(f"calendar_sync_{provider}.paused")
         if paused:
             return
+        self.env.flush_all()  # each account syncs through its own cursor: it must see ours
         accounts = self.sudo().search(
             [("provider", "=", provider), ("state", "in", SYNCABLE_STATES)],
             order="last_sync_date asc nulls first, id",

@@ -45,17 +45,17 @@ class CalendarSyncRunner(models.AbstractModel):
     def _sync_pull(self, connector, rules, counts):
         if rules.direction in (Direction.TO_REMOTE, Direction.OFF):
             return
-        first_sync = not self.first_sync_done
+        first_sync = match_keys = not self.first_sync_done
         try:
             changes = connector.list_changes(self.sync_cursor or "")
         except CursorExpired:
-            # A full listing re-links by remote id; it neither duplicates nor deletes.
+            # A full listing re-links by remote id (and key); it neither duplicates nor deletes.
             _logger.info("Sync cursor of account %s expired: full resync", self.id)
             changes = connector.list_changes("")
-            first_sync = True
+            match_keys = True
         links = self._sync_links_by_remote_id(changes.events)
         events = [event for event in changes.events if not _pending_local_delete(links, event)]
-        matcher = Matcher(self._sync_candidates(events, links, first_sync), match_keys=first_sync)
+        matcher = Matcher(self._sync_candidates(events, links, match_keys), match_keys=match_keys)
         for action in plan_pull(events, matcher, rules, first_sync=first_sync):
             self._sync_apply_pull(action, links, counts)
         self.sync_cursor = changes.next_cursor
@@ -70,7 +70,11 @@ class CalendarSyncRunner(models.AbstractModel):
     def _sync_candidates(self, events, links, match_keys):
         """Local states the matcher may pair remote events with: linked, shared, or (first
         sync) the user's own unlinked events in the window."""
-        states = [self._sync_local_state(link._record(), link) for link in links.values()]
+        states = [
+            self._sync_local_state(link._record(), link)
+            for link in links.values()
+            if link._record()
+        ]
         linked = {link.event_id.id for link in links.values()}
         ical_uids = {event.ical_uid for event in events if event.ical_uid}
         shared = self.env["calendar.sync.link"].search(
@@ -79,10 +83,35 @@ class CalendarSyncRunner(models.AbstractModel):
         for link in shared.filtered(lambda lk: lk.event_id and lk.account_id != self):
             states.append(self._sync_local_state(link.event_id, None, ical_uid=link.ical_uid))
             linked.add(link.event_id.id)
+        for event, remote in self._sync_orphans_we_created(events, links, linked):
+            states.append(self._sync_local_state(event, None, remote_id=remote.remote_id))
+            linked.add(event.id)
         if match_keys:
             for event in self._sync_unlinked_events(exclude=linked):
                 states.append(self._sync_local_state(event, None))
         return states
+
+    def _sync_orphans_we_created(self, events, links, linked):
+        """Remote events carrying the Odoo id of one of this user's unlinked events.
+
+        They are our own creates whose local commit was lost (crash, timeout): adopting them
+        here, before any push, is what keeps a retried create from duplicating the event.
+        """
+        by_odoo_id = {
+            event.odoo_id: event
+            for event in events
+            if event.odoo_id and event.remote_id not in links and not event.cancelled
+        }
+        if not by_odoo_id:
+            return []
+        records = self.env["calendar.event"].browse(list(by_odoo_id)).exists()
+        return [
+            (record, by_odoo_id[record.id])
+            for record in records
+            if record.user_id == self.user_id
+            and record.id not in linked
+            and self not in record.sudo().sync_link_ids.account_id
+        ]
 
     def _sync_unlinked_events(self, exclude=()):
         domain = [
@@ -99,9 +128,9 @@ class CalendarSyncRunner(models.AbstractModel):
         )
         return events - mine.event_id
 
-    def _sync_local_state(self, record, link, ical_uid=""):
+    def _sync_local_state(self, record, link, ical_uid="", remote_id=""):
         neutral = record._sync_to_neutral().replace(
-            remote_id=link.remote_id if link else "",
+            remote_id=link.remote_id if link else remote_id,
             ical_uid=(link.ical_uid if link else ical_uid) or "",
             etag=link.etag if link else "",
         )
@@ -128,7 +157,7 @@ class CalendarSyncRunner(models.AbstractModel):
             return
         if action.values:
             self._sync_write_local(record, action.remote, action.values, "pull")
-        link = self._sync_store_link(link, record, action.remote, need_push=bool(action.push_back))
+        link = self._sync_store_link(link, record, action.remote, push_back=action.push_back)
         if action.kind == PullActionKind.LINK:
             counts.linked += 1
             self.env["calendar.sync.log"]._log_change(
@@ -146,7 +175,7 @@ class CalendarSyncRunner(models.AbstractModel):
         vals = model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self)
         record = model.create(vals)
         record._sync_apply_attendee_states(remote)
-        self._sync_store_link(None, record, remote, need_push=False)
+        self._sync_store_link(None, record, remote)
         changes = {name: ("", _readable_field(record, name), False) for name in vals}
         self.env["calendar.sync.log"]._log_change(
             self, "pull", "create", record, changes=changes, remote_id=remote.remote_id
@@ -182,19 +211,32 @@ class CalendarSyncRunner(models.AbstractModel):
             self, "pull", "delete", record, remote_id=remote.remote_id
         )
 
-    def _sync_store_link(self, link, record, remote, need_push):
+    def _sync_store_link(self, link, record, remote, push_back=(), pushed=False):
+        """Remember the remote identity and the state both sides now agree on.
+
+        The base is Odoo's state (so Odoo-side normalisation never looks like a local edit),
+        except for fields Odoo still has to push: there the remote value stays the base, so
+        those edits keep showing as local changes until a push succeeds. A pull never clears
+        a pending push; only a successful push does.
+        """
+        agreed = record._sync_to_neutral().replace(
+            **{name: getattr(remote, name) for name in push_back}
+        )
         vals = {
             "remote_id": remote.remote_id,
             "ical_uid": remote.ical_uid or (link and link.ical_uid) or False,
             "etag": remote.etag or False,
-            "snapshot": to_snapshot(record._sync_to_neutral()),
-            "need_push": need_push,
+            "snapshot": to_snapshot(agreed),
+            "need_push": bool(push_back) or (bool(link and link.need_push) and not pushed),
             "push_error": False,
         }
         if link:
             link.write(vals)
             return link
-        vals.update(account_id=self.id, **{_link_field(record): record.id})
+        adopted = remote.odoo_id == record.id and record._name == "calendar.event"
+        vals.update(
+            account_id=self.id, origin="push" if adopted else "pull", **{_link_field(record): record.id}
+        )
         return self.env["calendar.sync.link"].create(vals)
 
     def _sync_record_for_key(self, key):
@@ -256,8 +298,8 @@ class CalendarSyncRunner(models.AbstractModel):
             query,
             {
                 "user": self.user_id.id,
-                "since": self.push_from,
-                "window": self._sync_window_start(),
+                "since": self.push_from or None,
+                "window": self._sync_window_start() or None,
                 "account": self.id,
             },
         )
@@ -282,7 +324,7 @@ class CalendarSyncRunner(models.AbstractModel):
             )
             return
         remote = result.event or op.event
-        link = self._sync_store_link(link, record, remote, need_push=False)
+        link = self._sync_store_link(link, record, remote, pushed=True)
         if op.kind == OpKind.CREATE:
             link.origin = "push"
             counts.pushed_created += 1

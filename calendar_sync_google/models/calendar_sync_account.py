@@ -13,7 +13,9 @@ PARAM = "calendar_sync_google.{}".format
 class CalendarSyncAccount(models.Model):
     _inherit = "calendar.sync.account"
 
-    provider = fields.Selection(selection_add=[("google", "Google")], ondelete={"google": "cascade"})
+    provider = fields.Selection(
+        selection_add=[("google", "Google")], ondelete={"google": "cascade"}
+    )
 
     # ------------------------------------------------------------------ configuration
 
@@ -106,8 +108,8 @@ class CalendarSyncAccount(models.Model):
 
 
 def _aware(value):
-    return value.replace(tzinfo=dt.UTC) if value else None
+    return value.replace(tzinfo=dt.timezone.utc) if value else None
 
 
 def _naive(value):
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value else False
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value else False

@@ -1,0 +1,1 @@
+from . import test_google_settings, test_google_sync

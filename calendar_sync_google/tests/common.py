@@ -1,0 +1,109 @@
+import datetime as dt
+import pathlib
+import sys
+
+from odoo.tests import TransactionCase, new_test_user
+
+# The emulators live beside the addons (they are product code, not part of an addon).
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.append(str(REPO_ROOT))
+
+from emulators.google import GoogleEmulator  # noqa: E402
+
+CLIENT_ID = "odoo-test-client.apps.googleusercontent.com"
+CLIENT_SECRET = "test-secret"
+
+
+def point_odoo_at(env, google):
+    params = env["ir.config_parameter"].sudo()
+    for key, value in {
+        "calendar_sync_google.enabled": "True",
+        "calendar_sync_google.client_id": CLIENT_ID,
+        "calendar_sync_google.client_secret": CLIENT_SECRET,
+        "calendar_sync_google.auth_endpoint": f"{google.url}/o/oauth2/v2/auth",
+        "calendar_sync_google.token_endpoint": f"{google.url}/token",
+        "calendar_sync_google.api_base": f"{google.url}/calendar/v3",
+        "calendar_sync_google.batch_url": f"{google.url}/batch/calendar/v3",
+    }.items():
+        params.set_param(key, value)
+
+
+def start_emulator(case_class):
+    google = GoogleEmulator(client_id=CLIENT_ID, client_secret=CLIENT_SECRET).start()
+    case_class.addClassCleanup(google.stop)
+    return google
+
+
+def google_time(moment):
+    return {"dateTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+class GoogleSyncCase(TransactionCase):
+    """A user with a connected Google account on the emulator, synced on demand."""
+
+    email = "alice@example.com"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.google = start_emulator(cls)
+        point_odoo_at(cls.env, cls.google)
+        cls.user = new_test_user(
+            cls.env, login="alice", email=cls.email, tz="Europe/Brussels", groups="base.group_user"
+        )
+        cls.now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, second=0, minute=0)
+
+    def setUp(self):
+        super().setUp()
+        self.google.reset()
+        self.google.add_account(self.email, time_zone="Europe/Brussels")
+        self.access_token, self.refresh_token = self.google.issue_tokens(self.email)
+        self.account = self.connect(self.user, self.refresh_token, self.access_token)
+
+    def connect(self, user, refresh_token, access_token=""):
+        return self.env["calendar.sync.account"].create(
+            {
+                "user_id": user.id,
+                "provider": "google",
+                "state": "connected",
+                "refresh_token": refresh_token,
+                "access_token": access_token,
+            }
+        )
+
+    def sync(self, account=None, expect_ok=True):
+        account = account or self.account
+        self.assertTrue(account._sync_try_lock())
+        counts = account._sync_guarded()
+        if expect_ok:
+            self.assertIsNotNone(counts, f"sync failed: {account.last_error}")
+        self.env.invalidate_all()
+        return counts
+
+    def remote_event(self, hours_from_now=24, duration=1, **body):
+        start = self.now + dt.timedelta(hours=hours_from_now)
+        stop = start + dt.timedelta(hours=duration)
+        return self.google.insert_event(
+            self.email,
+            {
+                "summary": "Remote meeting",
+                "start": google_time(start),
+                "end": google_time(stop),
+                **body,
+            },
+        )
+
+    def odoo_event(self, name="Odoo meeting", hours_from_now=48, **vals):
+        start = (self.now + dt.timedelta(hours=hours_from_now)).replace(tzinfo=None)
+        return (
+            self.env["calendar.event"]
+            .with_user(self.user)
+            .create({"name": name, "start": start, "stop": start + dt.timedelta(hours=1), **vals})
+        )
+
+    def linked_event(self, remote_id):
+        link = self.env["calendar.sync.link"].search(
+            [("account_id", "=", self.account.id), ("remote_id", "=", remote_id)]
+        )
+        return link.event_id

@@ -1,0 +1,37 @@
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleSettings(TransactionCase):
+    def test_secret_is_saved_but_never_sent_back(self):
+        self.env["res.config.settings"].create(
+            {
+                "calendar_sync_google_enabled": True,
+                "calendar_sync_google_client_id": "cid.apps.googleusercontent.com",
+                "calendar_sync_google_client_secret": "GOCSPX-secret",
+            }
+        ).execute()
+        params = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(params.get_param("calendar_sync_google.client_secret"), "GOCSPX-secret")
+        values = self.env["res.config.settings"].default_get(
+            ["calendar_sync_google_client_secret", "calendar_sync_google_client_secret_set"]
+        )
+        self.assertFalse(values["calendar_sync_google_client_secret"])
+        self.assertTrue(values["calendar_sync_google_client_secret_set"])
+
+    def test_redirect_uri_follows_web_base_url(self):
+        self.env["ir.config_parameter"].set_param("web.base.url", "https://erp.example.com")
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            settings.calendar_sync_google_redirect_uri,
+            "https://erp.example.com/calendar_sync_google/authentication",
+        )
+
+    def test_endpoints_default_to_google(self):
+        params = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(
+            params.get_param("calendar_sync_google.token_endpoint"), "https://oauth2.googleapis.com/token"
+        )
+        self.assertEqual(
+            params.get_param("calendar_sync_google.api_base"), "https://www.googleapis.com/calendar/v3"
+        )

@@ -1,0 +1,353 @@
+import datetime as dt
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import GoogleSyncCase, google_time
+
+EVENTS_PATH = r"^/calendar/v3/calendars/[^/]+/events$"
+
+
+@tagged("post_install", "-at_install")
+class TestGooglePull(GoogleSyncCase):
+    def test_pull_maps_every_field(self):
+        colleague_email = "bob@example.org"
+        remote = self.remote_event(
+            summary="Quarterly review",
+            description="<p>Agenda: <b>numbers</b></p>",
+            location="Room 4",
+            visibility="private",
+            transparency="transparent",
+            attendees=[
+                {"email": self.email, "responseStatus": "accepted"},
+                {"email": colleague_email, "displayName": "Bob", "responseStatus": "tentative"},
+            ],
+            reminders={"useDefault": False, "overrides": [{"method": "popup", "minutes": 10}]},
+            conferenceData={
+                "entryPoints": [{"entryPointType": "video", "uri": "https://meet.example/abc"}]
+            },
+        )
+        counts = self.sync()
+        self.assertEqual(counts.pulled_created, 1)
+        event = self.linked_event(remote["id"])
+        self.assertEqual(event.name, "Quarterly review")
+        self.assertIn("<b>numbers</b>", str(event.description))
+        self.assertEqual(
+            (event.location, event.privacy, event.show_as), ("Room 4", "private", "free")
+        )
+        self.assertEqual(event.user_id, self.user)
+        bob = event.partner_ids.filtered(lambda p: p.email == colleague_email)
+        self.assertEqual(bob.name, "Bob")
+        states = {a.partner_id.email: a.state for a in event.attendee_ids}
+        self.assertEqual(states[colleague_email], "tentative")
+        self.assertEqual(states[self.email], "accepted")
+        self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [10])
+        self.assertEqual(event.videocall_location, "https://meet.example/abc")
+
+    def test_all_day_event_keeps_its_date_in_every_zone(self):
+        remote = self.google.insert_event(
+            self.email,
+            {"summary": "Holiday", "start": {"date": "2026-12-24"}, "end": {"date": "2026-12-26"}},
+        )
+        self.env["ir.config_parameter"].set_param("calendar_sync.window_days_back", 0)
+        self.sync()
+        event = self.linked_event(remote["id"])
+        self.assertTrue(event.allday)
+        self.assertEqual(
+            (event.start_date, event.stop_date), (dt.date(2026, 12, 24), dt.date(2026, 12, 25))
+        )
+        for zone in ("Pacific/Honolulu", "Asia/Tokyo"):
+            self.user.tz = zone
+            neutral = event._sync_to_neutral()
+            self.assertEqual(
+                (neutral.start, neutral.stop), (dt.date(2026, 12, 24), dt.date(2026, 12, 26))
+            )
+
+    def test_incremental_pull_uses_the_sync_token(self):
+        remote = self.remote_event(summary="Planning")
+        self.sync()
+        self.google.patch_event(self.email, remote["id"], {"summary": "Planning (moved)"})
+        self.google.requests.clear()
+        counts = self.sync()
+        listing = self.google.requests.filter(method="GET", path_regex=EVENTS_PATH)
+        self.assertTrue(listing)
+        self.assertTrue(all(req.arg("syncToken") for req in listing))
+        self.assertFalse(any(req.arg("timeMin") for req in listing))
+        self.assertEqual(counts.pulled_updated, 1)
+        self.assertEqual(self.linked_event(remote["id"]).name, "Planning (moved)")
+
+    def test_remote_deletion_archives_the_odoo_event(self):
+        remote = self.remote_event()
+        self.sync()
+        event = self.linked_event(remote["id"])
+        self.google.delete_event(self.email, remote["id"])
+        counts = self.sync()
+        self.assertEqual(counts.pulled_deleted, 1)
+        self.assertFalse(event.active)
+        log = self.env["calendar.sync.log"].search(
+            [("res_id", "=", event.id), ("operation", "=", "delete")]
+        )
+        self.assertTrue(log)
+
+    def test_expired_sync_token_resyncs_without_duplicates_or_deletions(self):
+        kept = self.remote_event(summary="Kept")
+        local = self.odoo_event("Local only")
+        self.sync()
+        self.google.expire_sync_tokens(self.email)
+        self.google.patch_event(self.email, kept["id"], {"location": "New room"})
+        with mute_logger("odoo.addons.calendar_sync_base.models.calendar_sync_runner"):
+            self.sync()
+        events = self.env["calendar.event"].search([("name", "in", ("Kept", "Local only"))])
+        self.assertEqual(len(events), 2, "no duplicate after the full resync")
+        self.assertTrue(local.active)
+        self.assertEqual(self.linked_event(kept["id"]).location, "New room")
+        self.assertEqual(len(self.google.events(self.email)), 2)
+
+    def test_first_sync_links_existing_events_instead_of_duplicating(self):
+        local = self.odoo_event("Budget", hours_from_now=30)
+        start = local.start.replace(tzinfo=dt.timezone.utc)
+        remote = self.google.insert_event(
+            self.email,
+            {
+                "summary": "  budget ",
+                "start": google_time(start),
+                "end": google_time(start + dt.timedelta(hours=1)),
+            },
+        )
+        counts = self.sync()
+        self.assertEqual(counts.linked, 1)
+        self.assertEqual(self.linked_event(remote["id"]), local)
+        self.assertEqual(len(self.google.events(self.email)), 1)
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("id", "!=", 0), ("name", "ilike", "budget")]),
+            1,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestGooglePush(GoogleSyncCase):
+    def test_push_create_update_delete(self):
+        event = self.odoo_event("Design review", location="Lab")
+        counts = self.sync()
+        self.assertEqual(counts.pushed_created, 1)
+        link = event.sudo().sync_link_ids
+        remote = self.google.get_event(self.email, link.remote_id)
+        self.assertEqual((remote["summary"], remote["location"]), ("Design review", "Lab"))
+        self.assertEqual(remote["extendedProperties"]["private"]["odoo_id"], str(event.id))
+        first_push = self.google.requests.filter(in_batch=True, method="POST")[-1]
+        self.assertEqual(first_push.arg("sendUpdates"), "none", "first sync sends no invitations")
+
+        event.with_user(self.user).write({"name": "Design review v2"})
+        self.assertTrue(link.need_push)
+        self.google.requests.clear()
+        counts = self.sync()
+        self.assertEqual(counts.pushed_updated, 1)
+        patch = self.google.requests.filter(method="PATCH", in_batch=True)[-1]
+        self.assertEqual(patch.headers.get("If-Match"), remote["etag"])
+        self.assertEqual(patch.arg("sendUpdates"), "all")
+        self.assertEqual(
+            self.google.get_event(self.email, link.remote_id)["summary"], "Design review v2"
+        )
+
+        remote_id = link.remote_id
+        event.with_user(self.user).unlink()
+        counts = self.sync()
+        self.assertEqual(counts.pushed_deleted, 1)
+        self.assertEqual(self.google.get_event(self.email, remote_id)["status"], "cancelled")
+        self.assertFalse(link.exists())
+
+    def test_archiving_cancels_the_remote_event(self):
+        event = self.odoo_event("Archived soon")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        event.with_user(self.user).active = False
+        self.sync()
+        self.assertEqual(self.google.get_event(self.email, remote_id)["status"], "cancelled")
+
+    def test_initial_push_goes_in_batches(self):
+        self.env["ir.config_parameter"].set_param("calendar_sync.batch_size", 500)
+        self.env["ir.config_parameter"].set_param("calendar_sync_google.batch_request_size", 50)
+        for index in range(120):
+            self.odoo_event(f"Bulk {index}", hours_from_now=24 + index)
+        self.google.requests.clear()
+        counts = self.sync()
+        self.assertEqual(counts.pushed_created, 120)
+        self.assertEqual(
+            self.google.requests.count(method="POST", path_regex=r"^/batch/", in_batch=False), 3
+        )
+        self.assertEqual(len(self.google.events(self.email)), 120)
+
+    def test_push_per_run_is_bounded_and_the_rest_follows(self):
+        self.env["ir.config_parameter"].set_param("calendar_sync.batch_size", 3)
+        for index in range(5):
+            self.odoo_event(f"Queued {index}", hours_from_now=24 + index)
+        self.sync()
+        self.assertEqual((len(self.google.events(self.email)), self.account.queued_count), (3, 2))
+        self.sync()
+        self.assertEqual((len(self.google.events(self.email)), self.account.queued_count), (5, 0))
+
+    def test_rate_limited_parts_are_retried(self):
+        self.odoo_event("Throttled")
+        self.google.faults.rate_limit(times=1, reason="userRateLimitExceeded", method="POST")
+        counts = self.sync()
+        self.assertEqual(counts.pushed_created, 1)
+        self.assertEqual(len(self.google.events(self.email)), 1)
+
+    def test_failed_push_stays_queued(self):
+        event = self.odoo_event("Unlucky")
+        self.google.faults.backend_error(times=50, status=503, method="POST")
+        self.sync()
+        self.assertFalse(self.google.events(self.email))
+        self.google.faults.clear()
+        counts = self.sync()
+        self.assertEqual(counts.pushed_created, 1)
+        self.assertTrue(event.sudo().sync_link_ids.remote_id)
+
+    def test_concurrent_remote_edit_is_merged_not_overwritten(self):
+        event = self.odoo_event("Shared agenda", location="Room A")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        # Both sides change different fields between two syncs: both changes survive.
+        self.google.patch_event(self.email, remote_id, {"summary": "Shared agenda (remote)"})
+        event.with_user(self.user).write({"location": "Room B"})
+        counts = self.sync()
+        remote = self.google.get_event(self.email, remote_id)
+        self.assertEqual(event.name, "Shared agenda (remote)")
+        self.assertEqual(remote["location"], "Room B")
+        self.assertEqual(remote["summary"], "Shared agenda (remote)")
+        self.assertGreaterEqual(counts.pulled_updated, 1)
+
+    def test_conflict_policy_odoo_wins(self):
+        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", "odoo")
+        event = self.odoo_event("Contested")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        self.google.patch_event(self.email, remote_id, {"summary": "Remote title"})
+        event.with_user(self.user).write({"name": "Odoo title"})
+        self.sync()
+        self.sync()
+        self.assertEqual(event.name, "Odoo title")
+        self.assertEqual(self.google.get_event(self.email, remote_id)["summary"], "Odoo title")
+
+    def test_conflict_policy_remote_wins(self):
+        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", "remote")
+        event = self.odoo_event("Contested")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        self.google.patch_event(self.email, remote_id, {"summary": "Remote title"})
+        event.with_user(self.user).write({"name": "Odoo title"})
+        self.sync()
+        self.sync()
+        self.assertEqual(event.name, "Remote title")
+        self.assertEqual(self.google.get_event(self.email, remote_id)["summary"], "Remote title")
+
+    def test_create_whose_commit_was_lost_is_adopted_not_duplicated(self):
+        event = self.odoo_event("Crash victim")
+        self.sync()
+        # Simulate a crash after Google created the event but before Odoo committed the link.
+        event.sudo().sync_link_ids.unlink()
+        self.sync()
+        self.assertEqual(len(self.google.events(self.email)), 1)
+        self.assertEqual(len(event.sudo().sync_link_ids), 1)
+
+    def test_event_google_refuses_is_reported_and_does_not_block_the_rest(self):
+        remote = self.google.insert_event(
+            self.email,
+            {
+                "summary": "Their meeting",
+                "start": google_time(self.now + dt.timedelta(hours=5)),
+                "end": google_time(self.now + dt.timedelta(hours=6)),
+            },
+            organizer="boss@example.com",
+        )
+        self.sync()
+        theirs = self.linked_event(remote["id"])
+        link = theirs.sudo().sync_link_ids
+        link.need_push = True  # as if an edit had slipped through for an event we don't own
+        mine = self.odoo_event("Mine")
+        counts = self.sync()
+        self.assertEqual(counts.pushed_created, 1)
+        self.assertTrue(mine.sudo().sync_link_ids.remote_id)
+        self.assertFalse(link.need_push)
+        self.assertIn("forbiddenForNonOrganizer", link.push_error)
+        self.assertTrue(
+            theirs.message_ids.filtered(lambda m: "forbiddenForNonOrganizer" in str(m.body))
+        )
+
+    def test_tokens_travel_only_in_the_authorization_header(self):
+        self.odoo_event("Private")
+        self.remote_event()
+        self.sync()
+        self.assertTrue(self.google.requests)
+        for request in self.google.requests:
+            self.assertNotIn("access_token", request.query)
+            if request.path.startswith("/calendar/") and not request.in_batch:
+                self.assertTrue(request.headers.get("Authorization", "").startswith("Bearer "))
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleCredentials(GoogleSyncCase):
+    def test_revoked_grant_marks_needs_reconnect_and_notifies(self):
+        self.google.revoke(self.refresh_token)
+        self.account.access_token = False
+        counts = self.sync(expect_ok=False)
+        self.assertIsNone(counts)
+        self.assertEqual(self.account.state, "needs_reconnect")
+        self.assertIn("invalid_grant", self.account.last_error)
+        notified = self.env["mail.message"].search(
+            [
+                ("partner_ids", "in", self.user.partner_id.ids),
+                ("subject", "=", "Reconnect your calendar"),
+            ]
+        )
+        self.assertTrue(notified)
+
+    def test_expired_access_token_is_refreshed_and_rotated_refresh_token_kept(self):
+        self.google.rotate_refresh_tokens = True
+        self.google.expire_access_tokens(self.email)
+        self.account.access_token_expiry = False
+        self.remote_event()
+        self.sync()
+        self.assertNotEqual(self.account.refresh_token, self.refresh_token)
+        self.assertTrue(self.google.valid_access_token(self.account.access_token))
+
+    def enter_cron_mode(self):
+        # The cron gives each account its own cursor; in tests they must share this transaction.
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+
+    def test_cron_isolates_users(self):
+        self.enter_cron_mode()
+        bob = self.env["res.users"].create(
+            {
+                "name": "Bob",
+                "login": "bob_cron",
+                "email": "bob@example.com",
+                "groups_id": [(4, self.ref("base.group_user"))],
+            }
+        )
+        self.google.add_account("bob@example.com")
+        _access, bob_refresh = self.google.issue_tokens("bob@example.com")
+        bob_account = self.connect(bob, bob_refresh)
+        self.google.revoke(self.refresh_token)
+        self.account.access_token = False
+        self.google.insert_event(
+            "bob@example.com",
+            {"summary": "Bob's", "start": google_time(self.now + dt.timedelta(hours=3)),
+             "end": google_time(self.now + dt.timedelta(hours=4))},
+        )  # fmt: skip
+        self.env["calendar.sync.account"]._cron_sync("google")
+        self.env.invalidate_all()
+        self.assertEqual(self.account.state, "needs_reconnect")
+        self.assertEqual(bob_account.state, "connected")
+        self.assertTrue(self.env["calendar.event"].search([("name", "=", "Bob's")]))
+
+    def test_paused_provider_is_skipped_by_the_cron(self):
+        self.enter_cron_mode()
+        self.env["ir.config_parameter"].set_param("calendar_sync_google.paused", "True")
+        self.odoo_event("Waits for the pause to end")
+        self.env["calendar.sync.account"]._cron_sync("google")
+        self.assertFalse(self.google.events(self.email))
+        self.env["ir.config_parameter"].set_param("calendar_sync_google.paused", "")
+        self.env["calendar.sync.account"]._cron_sync("google")
+        self.assertEqual(len(self.google.events(self.email)), 1)
