@@ -18,6 +18,9 @@ test-pure:
 run:  ## Odoo on http://localhost:8069 with the addons installed
 	@scripts/run.sh
 
+demo:  ## Google emulator (demo account) + Odoo configured to use it; try the sync without Google
+	@scripts/demo.sh
+
 # Addons that have a manifest (an addon directory still being written is skipped by pylint;
 # ruff lints every Python file anyway).
 ADDON_DIRS = $(patsubst %/__manifest__.py,%,$(sort $(wildcard calendar_sync_*/__manifest__.py)))

@@ -517,8 +517,15 @@ class EmulatorServer:
 
     name = "emulator"
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", verbose: bool = False):
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        verbose: bool = False,
+        clock: Callable[[], dt.datetime] | None = None,
+    ):
         self.host = host
+        self.clock = clock  # injectable time source (aware datetimes); default: system time
         self.port = port
         self.verbose = verbose
         self.lock = threading.RLock()
@@ -594,7 +601,8 @@ class EmulatorServer:
         return Faults()
 
     def reset(self) -> None:
-        """Forget all state, the request log and armed faults; the clock runs again."""
+        """Forget all state, the request log and armed faults; the clock runs again (an
+        injected ``clock`` is kept)."""
         with self.lock:
             self.reset_state()
             self.requests.clear()
@@ -611,7 +619,8 @@ class EmulatorServer:
         """The emulator's current time (aware, UTC)."""
         if self._frozen_now is not None:
             return self._frozen_now
-        return dt.datetime.now(dt.UTC) + self._clock_offset
+        base = self.clock() if self.clock is not None else dt.datetime.now(dt.UTC)
+        return base + self._clock_offset
 
     def set_now(self, when: dt.datetime | str | None) -> None:
         """Freeze the clock at ``when`` (naive = UTC); None lets it run again."""

@@ -1,1 +1,2 @@
 from . import test_google_settings, test_google_sync
+from . import test_google_oauth

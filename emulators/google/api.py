@@ -8,6 +8,7 @@ token's scopes against the method's (403), then handled here.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,20 @@ class CalendarApi:
         method, query = _effective_method(request)
         spec, path_params = discovery.match_path(method, request.path)
         token = self._authenticate(request)
-        params = discovery.check_parameters(spec, query)
+        call = discovery.ApiCall(spec, path_params, discovery.check_parameters(spec, query))
+        handler = self._handler_for(spec, token)
+        selection = _field_selection(call.params)
+        if request.body and method in ("POST", "PUT", "PATCH"):
+            discovery.check_body(spec, _json_body(request))
+        request.context["account"] = token.email
+        response = handler(self.accounts[token.email], call, request)
+        if selection is not None and response.status == 200 and isinstance(response.body, dict):
+            response.body = fields.apply(response.body, selection)
+        if call.params.get("prettyPrint") is False and isinstance(response.body, dict):
+            response.body = json.dumps(response.body, separators=(",", ":"))
+        return response
+
+    def _handler_for(self, spec: discovery.MethodSpec, token) -> Method:
         if not set(token.scopes) & set(spec.scopes):
             raise GoogleError(
                 403, "insufficientPermissions", "Request had insufficient authentication scopes."
@@ -69,15 +83,7 @@ class CalendarApi:
             raise GoogleError(
                 501, "notImplemented", f"{spec.id} is not implemented by the emulator."
             )
-        selection = _field_selection(params)
-        if request.body and method in ("POST", "PUT", "PATCH"):
-            discovery.check_body(spec, _json_body(request))
-        call = discovery.ApiCall(spec, path_params, params)
-        request.context["account"] = token.email
-        response = handler(self.accounts[token.email], call, request)
-        if selection is not None and response.status == 200 and isinstance(response.body, dict):
-            response.body = fields.apply(response.body, selection)
-        return response
+        return handler
 
     def _authenticate(self: GoogleEmulator, request: RecordedRequest):
         token = (

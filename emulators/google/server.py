@@ -8,6 +8,7 @@ import ipaddress
 import itertools
 import threading
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,6 +72,7 @@ class GoogleEmulator(OAuthEndpoints, CalendarApi, EmulatorServer):
         port: int = 0,
         host: str = "127.0.0.1",
         verbose: bool = False,
+        clock: Callable[[], dt.datetime] | None = None,
         redirect_uris: list[str] | None = None,
         auto_approve: bool = False,
         rotate_refresh_tokens: bool = False,
@@ -79,7 +81,7 @@ class GoogleEmulator(OAuthEndpoints, CalendarApi, EmulatorServer):
         deliver_notifications: bool = True,
         horizon_days: int = 730,
     ):
-        super().__init__(port=port, host=host, verbose=verbose)
+        super().__init__(port=port, host=host, verbose=verbose, clock=clock)
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = redirect_uris

@@ -297,3 +297,15 @@ def test_json_body_serialisation():
     response = Response.json({"a": [1, 2]})
     assert json.loads(response.body_bytes()) == {"a": [1, 2]}
     assert response.headers["content-type"].startswith("application/json")
+
+
+def test_injected_clock():
+    import datetime as dt
+
+    fixed = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    server = EchoEmulator(clock=lambda: fixed)
+    assert server.now() == fixed
+    server.advance(10)
+    assert server.now() == fixed + dt.timedelta(seconds=10)
+    server.reset()
+    assert server.now() == fixed

@@ -1194,6 +1194,8 @@ def test_standard_system_parameters_accepted(google_emu, http_session):
         events_url(google_emu), params={"$.xgafv": "2", "prettyPrint": "false", "alt": "json"}
     )
     assert answer.status_code == 200
+    assert "\n" not in answer.text  # prettyPrint=false: compact JSON
+    assert "\n" in http_session.get(events_url(google_emu)).text
     broken = http_session.post(
         events_url(google_emu), data=b"{not json", headers={"Content-Type": "application/json"}
     )
@@ -1216,3 +1218,44 @@ def test_body_checked_against_discovery_schema(google_emu, http_session, patch, 
     answer = http_session.patch(events_url(google_emu, "/" + event["id"]), json=patch)
     assert answer.status_code == 400
     assert answer.json()["error"]["message"] == f"Invalid value for: {where}"
+
+
+def test_import_secondary_calendar_and_calendar_list(service, google_emu):
+    team = google_emu.add_calendar(USER, "Team")
+    imported = (
+        service.events()
+        .import_(
+            calendarId=team.id,
+            body={
+                **SIMPLE,
+                "iCalUID": "external-123@example.org",
+                "organizer": {"email": "boss@other.org"},
+            },
+        )
+        .execute()
+    )
+    assert imported["iCalUID"] == "external-123@example.org"
+    assert imported["organizer"] == {"email": "boss@other.org", "self": False}
+    assert service.events().list(calendarId="primary").execute()["items"] == []
+    assert len(service.events().list(calendarId=team.id).execute()["items"]) == 1
+    entries = service.calendarList().list().execute()["items"]
+    assert {e["id"] for e in entries} == {USER, team.id}
+    with pytest.raises(HttpError) as info:
+        service.events().import_(calendarId="primary", body=SIMPLE).execute()
+    assert info.value.resp.status == 400
+
+
+def test_instances_original_start_filter(service):
+    master = service.events().insert(calendarId="primary", body=WEEKLY).execute()
+    found = (
+        service.events()
+        .instances(
+            calendarId="primary", eventId=master["id"], originalStart="2024-05-20T09:00:00+02:00"
+        )
+        .execute()["items"]
+    )
+    assert [i["id"] for i in found] == [f"{master['id']}_20240520T070000Z"]
+    paged = (
+        service.events().instances(calendarId="primary", eventId=master["id"], maxResults=3)
+    ).execute()
+    assert len(paged["items"]) == 3 and "nextPageToken" in paged

@@ -1,0 +1,101 @@
+from urllib.parse import parse_qs, urlsplit
+
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import CLIENT_ID, point_odoo_at, start_emulator
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleOAuth(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.google = start_emulator(cls)
+        cls.google.auto_approve = True
+        point_odoo_at(cls.env, cls.google)
+        cls.alice = new_test_user(cls.env, login="alice_oauth", email="alice@example.com")
+        cls.bob = new_test_user(cls.env, login="bob_oauth", email="bob@example.com")
+
+    def setUp(self):
+        super().setUp()
+        self.google.reset()
+        self.google.auto_approve = True
+        self.google.add_account("alice@example.com")
+        self.google.insert_event(
+            "alice@example.com",
+            {
+                "summary": "Already in Google",
+                "start": {"dateTime": "2030-01-07T09:00:00Z"},
+                "end": {"dateTime": "2030-01-07T10:00:00Z"},
+            },
+        )
+
+    def start_consent(self, login):
+        self.authenticate(login, login)
+        response = self.url_open("/calendar_sync_google/authorize", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        return response.headers["Location"]
+
+    def consent(self, authorize_url):
+        """The emulator's consent page approves and redirects back with a code."""
+        response = self.opener.get(authorize_url, allow_redirects=False, timeout=10)
+        self.assertIn(response.status_code, (302, 303))
+        return response.headers["Location"]
+
+    def test_consent_connects_and_runs_the_first_sync(self):
+        authorize_url = self.start_consent("alice_oauth")
+        query = parse_qs(urlsplit(authorize_url).query)
+        self.assertTrue(authorize_url.startswith(self.google.url))
+        self.assertEqual(query["client_id"], [CLIENT_ID])
+        self.assertEqual(query["access_type"], ["offline"])
+        self.assertEqual(query["prompt"], ["consent"])
+        self.assertEqual(query["code_challenge_method"], ["S256"])
+        self.assertEqual(query["scope"], ["https://www.googleapis.com/auth/calendar"])
+        self.assertEqual(
+            query["redirect_uri"], [f"{self.base_url()}/calendar_sync_google/authentication"]
+        )
+        callback = self.consent(authorize_url)
+        response = self.url_open(callback, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/odoo/calendar"))
+
+        account = self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
+        self.assertEqual(account.state, "connected")
+        self.assertTrue(account.refresh_token)
+        self.assertTrue(account.first_sync_done)
+        self.assertTrue(self.env["calendar.event"].search([("name", "=", "Already in Google")]))
+        token_call = self.google.requests.filter(method="POST", path_regex="^/token$")[-1]
+        self.assertTrue(token_call.form()["code_verifier"][0], "PKCE verifier sent")
+
+    def test_tampered_state_is_rejected(self):
+        callback = self.consent(self.start_consent("alice_oauth"))
+        parts = urlsplit(callback)
+        query = parse_qs(parts.query)
+        uid, nonce, signature = query["state"][0].split(".", 2)
+        forged = f"{uid}.{nonce}.{signature[::-1]}"
+        with mute_logger("odoo.http"):
+            response = self.url_open(
+                f"/calendar_sync_google/authentication?code={query['code'][0]}&state={forged}",
+                allow_redirects=False,
+            )
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)]))
+
+    def test_state_issued_to_another_user_is_rejected(self):
+        callback = self.consent(self.start_consent("alice_oauth"))
+        self.authenticate("bob_oauth", "bob_oauth")
+        with mute_logger("odoo.http"):
+            response = self.url_open(callback, allow_redirects=False)
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self.env["calendar.sync.account"].search([]))
+
+    def test_side_panel_sends_an_unconnected_user_to_consent(self):
+        self.env["ir.config_parameter"].set_param("calendar_sync_google.enabled", "True")
+        accounts = self.env["calendar.sync.account"].with_user(self.alice)
+        panel = accounts.get_sync_panel_state()
+        self.assertEqual([(p["provider"], p["state"]) for p in panel], [("google", "disconnected")])
+        self.assertEqual(
+            accounts.action_sync_button("google"),
+            {"status": "redirect", "url": "/calendar_sync_google/authorize"},
+        )
