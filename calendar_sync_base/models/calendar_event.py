@@ -11,6 +11,8 @@ from calendar_sync_base.services.model import (
     SyncEvent,
 )
 
+from .calendar_sync_mixin import PULL_CONTEXT_KEY
+
 UTC = dt.timezone.utc
 ODOO_STATE_TO_RESPONSE = {
     "needsAction": Response.NEEDS_ACTION,
@@ -31,6 +33,82 @@ class CalendarEvent(models.Model):
     sync_link_ids = fields.One2many(
         "calendar.sync.link", "event_id", string="Sync Links", groups="base.group_system"
     )
+    sync_original_start = fields.Datetime(
+        copy=False,
+        help="For an occurrence edited on its own: the start its series gave it, which is how "
+        "remote calendars identify the exception.",
+    )
+
+    # ------------------------------------------------------------------ recurrence edits
+
+    def write(self, vals):
+        if self.env.context.get(PULL_CONTEXT_KEY):
+            return super().write(vals)
+        series_edit = vals.get("recurrence_update") in ("all_events", "future_events")
+        occurrences = self.filtered("recurrence_id")
+        series_links = occurrences.sudo().recurrence_id.sync_link_ids
+        if not series_edit:
+            occurrences._sync_remember_slot()
+        result = super().write(vals)
+        if series_edit:
+            series_links.exists().need_push = True
+        elif self._sync_tracked_fields().intersection(vals):
+            occurrences.filtered("recurrence_id")._sync_queue_exceptions()
+        return result
+
+    def unlink(self):
+        if not self.env.context.get(PULL_CONTEXT_KEY):
+            # The series' excluded dates change: its master must be pushed again.
+            self.sudo().recurrence_id.sync_link_ids.need_push = True
+        return super().unlink()
+
+    def _rewrite_recurrence(self, values, time_values, recurrence_values):
+        """Odoo replaces the recurrence record on a series edit: keep it linked remotely."""
+        links = self.sudo().recurrence_id.sync_link_ids
+        result = super()._rewrite_recurrence(values, time_values, recurrence_values)
+        new_recurrence = self.recurrence_id or self.sudo().recurrence_id
+        if links and new_recurrence:
+            links.write(
+                {
+                    "recurrence_id": new_recurrence.id,
+                    "need_push": not self.env.context.get(PULL_CONTEXT_KEY),
+                }
+            )
+        return result
+
+    def _sync_remember_slot(self):
+        for event in self.filtered(lambda ev: not ev.sync_original_start):
+            slot = dt.datetime.combine(event.start_date, dt.time()) if event.allday else event.start
+            super(CalendarEvent, event).write({"sync_original_start": slot})
+
+    def _sync_queue_exceptions(self):
+        """Occurrences edited on their own become remote exceptions of their series."""
+        Link = self.env["calendar.sync.link"].sudo()
+        for event in self:
+            own = {link.account_id: link for link in event.sudo().sync_link_ids}
+            for series_link in event.sudo().recurrence_id.sync_link_ids:
+                account = series_link.account_id
+                if account in own:
+                    own[account].need_push = True
+                elif series_link.remote_id:
+                    Link.create(
+                        {
+                            "account_id": account.id,
+                            "event_id": event.id,
+                            "remote_id": account._sync_instance_remote_id(
+                                series_link.remote_id, event._sync_slot(), event.allday
+                            ),
+                            "origin": "push",
+                            "need_push": True,
+                        }
+                    )
+
+    def _sync_slot(self):
+        """The original start of this occurrence, aware UTC (a date for all-day events)."""
+        slot = self.sync_original_start or self.start
+        if self.allday:
+            return slot.date() if self.sync_original_start else self.start_date
+        return slot.replace(tzinfo=UTC)
 
     @api.model
     def _sync_tracked_fields(self):

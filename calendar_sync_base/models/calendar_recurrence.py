@@ -1,7 +1,23 @@
+import dataclasses
+import datetime as dt
+
 from odoo import api, fields, models
+
+from calendar_sync_base.services.model import Recurrence
+from calendar_sync_base.services.recurrence import format_rrule, parse_rrule, zone_info
+
+from .calendar_sync_mixin import PULL_CONTEXT_KEY
+
+UTC = dt.timezone.utc
 
 
 class CalendarRecurrence(models.Model):
+    """A recurring series is synced as one remote series master.
+
+    Its neutral form is the base event's fields plus the rule and the excluded dates; the
+    occurrences Odoo generates are never pushed one by one (only exceptions are).
+    """
+
     _name = "calendar.recurrence"
     _inherit = ["calendar.recurrence", "calendar.sync.mixin"]
 
@@ -12,7 +28,95 @@ class CalendarRecurrence(models.Model):
     @api.model
     def _sync_tracked_fields(self):
         return super()._sync_tracked_fields() | {
-            "rrule_type", "interval", "count", "until", "end_type", "month_by", "day",
-            "weekday", "byday", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-            "event_tz", "dtstart",
+            "rrule", "rrule_type", "interval", "count", "until", "end_type", "month_by", "day",
+            "weekday", "byday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "event_tz",
         }  # fmt: skip
+
+    # ------------------------------------------------------------------ Odoo -> neutral
+
+    def _sync_to_neutral(self):
+        self.ensure_one()
+        base = self.base_event_id
+        neutral = base._sync_to_neutral()
+        return neutral.replace(
+            timezone=self.event_tz or neutral.timezone,
+            recurrence=Recurrence(rrule=self._sync_rrule(neutral), exdates=self._sync_exdates()),
+            odoo_id=None,  # the id of a series is its recurrence, not its first occurrence
+            last_modified=max(self.write_date, base.write_date).replace(tzinfo=UTC),
+        )
+
+    def _sync_rrule(self, neutral):
+        """Odoo's rule as a bare RRULE line; a floating UNTIL becomes UTC (as iCalendar wants
+        for timed series) or a date (all-day series)."""
+        line = next(
+            (part for part in (self.rrule or "").splitlines() if "FREQ=" in part), self.rrule or ""
+        )
+        spec = parse_rrule(line.removeprefix("RRULE:"))
+        until = spec.until
+        if isinstance(until, dt.datetime) and until.tzinfo is None:
+            if neutral.all_day:
+                spec = dataclasses.replace(spec, until=until.date())
+            else:
+                aware = until.replace(tzinfo=zone_info(self.event_tz or neutral.timezone))
+                spec = dataclasses.replace(spec, until=aware.astimezone(UTC))
+        return format_rrule(spec)
+
+    def _sync_exdates(self):
+        """Original starts the rule produces but Odoo no longer has (deleted occurrences)."""
+        base = self.base_event_id
+        present = {event._sync_slot() for event in self.calendar_event_ids}
+        expected = [start.replace(tzinfo=None) for start in self._get_occurrences(self.dtstart)]
+        if base.allday:
+            expected = [start.date() for start in expected]
+        else:
+            present = {slot.replace(tzinfo=None) for slot in present}
+        missing = [start for start in expected if start not in present]
+        if base.allday:
+            return tuple(missing)
+        return tuple(start.replace(tzinfo=UTC) for start in missing)
+
+    # ------------------------------------------------------------------ neutral -> Odoo
+
+    def _sync_write_from_neutral(self, remote, field_names, account):
+        """Apply remote series changes to the whole series."""
+        self.ensure_one()
+        field_names = set(field_names)
+        base = self.base_event_id.with_context(**{PULL_CONTEXT_KEY: True}, dont_notify=True)
+        vals = base._sync_vals_from_neutral(remote, field_names - {"recurrence"}, account)
+        if vals:
+            # Odoo may rebuild the series (new recurrence record) when its times change.
+            base.write({**vals, "recurrence_update": "all_events"})
+        recurrence = (base.recurrence_id or self).with_context(base.env.context)
+        if "recurrence" in field_names and remote.recurrence:
+            recurrence._sync_apply_rule(remote.recurrence)
+        return recurrence
+
+    def _sync_apply_rule(self, remote_recurrence):
+        if remote_recurrence.rrule != self._sync_rrule(self.base_event_id._sync_to_neutral()):
+            self.rrule = remote_recurrence.rrule
+            detached = self._apply_recurrence()
+            detached.unlink()
+        self._sync_remove_exdates(remote_recurrence.exdates)
+
+    def _sync_remove_exdates(self, exdates):
+        if not exdates:
+            return
+        wanted = {_naive_utc(value) for value in exdates}
+        gone = self.calendar_event_ids.filtered(
+            lambda event: _naive_utc(event._sync_slot()) in wanted
+        )
+        gone.with_context(**{PULL_CONTEXT_KEY: True}, dont_notify=True).unlink()
+
+    def _sync_occurrence_at(self, original_start):
+        """The occurrence generated for ``original_start`` (exceptions keep their slot)."""
+        wanted = _naive_utc(original_start)
+        for event in self.with_context(active_test=False).calendar_event_ids:
+            if _naive_utc(event._sync_slot()) == wanted:
+                return event
+        return self.env["calendar.event"]
+
+
+def _naive_utc(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return value

@@ -112,6 +112,13 @@ class CalendarSyncAccount(models.Model):
         days = int(self._sync_param("calendar_sync.window_days_back", 365))
         return fields.Datetime.subtract(fields.Datetime.now(), days=days) if days else None
 
+    def _sync_instance_remote_id(self, master_remote_id, original_start, all_day):
+        """The remote id of one occurrence of a series (providers override)."""
+        factory = getattr(self, f"_sync_instance_remote_id_{self.provider}", None)
+        if factory is None:
+            raise ConfigurationError(f"Provider {self.provider!r} cannot address occurrences")
+        return factory(master_remote_id, original_start, all_day)
+
     def _sync_connector(self):
         self.ensure_one()
         factory = getattr(self, f"_sync_connector_{self.provider}", None)

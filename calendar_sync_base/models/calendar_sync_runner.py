@@ -1,3 +1,5 @@
+import dataclasses
+import datetime as dt
 import logging
 
 from odoo import models
@@ -55,10 +57,48 @@ class CalendarSyncRunner(models.AbstractModel):
             match_keys = True
         links = self._sync_links_by_remote_id(changes.events)
         events = [event for event in changes.events if not _pending_local_delete(links, event)]
-        matcher = Matcher(self._sync_candidates(events, links, match_keys), match_keys=match_keys)
+        # Series first: the exceptions that follow are matched to the occurrences they create.
+        series = [event for event in events if not event.master_remote_id]
+        self._sync_pull_batch(series, links, rules, first_sync, match_keys, counts)
+        exceptions = [event for event in events if event.master_remote_id]
+        if exceptions:
+            self._sync_pull_batch(exceptions, links, rules, first_sync, False, counts)
+        self.sync_cursor = changes.next_cursor
+
+    def _sync_pull_batch(self, events, links, rules, first_sync, match_keys, counts):
+        candidates = self._sync_candidates(events, links, match_keys)
+        if any(event.master_remote_id for event in events):
+            candidates += self._sync_occurrence_candidates(events, links)
+            known = {state.event.remote_id for state in candidates}
+            # An exception of a series Odoo does not have would become a stray single event.
+            events = [event for event in events if event.remote_id in known]
+        matcher = Matcher(candidates, match_keys=match_keys)
         for action in plan_pull(events, matcher, rules, first_sync=first_sync):
             self._sync_apply_pull(action, links, counts)
-        self.sync_cursor = changes.next_cursor
+
+    def _sync_occurrence_candidates(self, events, links):
+        """Odoo occurrences for remote exceptions seen for the first time.
+
+        The occurrence is still what its series generated, so it is its own base: the
+        remote exception's differences all apply, whatever the conflict policy.
+        """
+        pending = [event for event in events if event.remote_id not in links]
+        series_links = self.env["calendar.sync.link"].search(
+            [
+                ("account_id", "=", self.id),
+                ("remote_id", "in", list({event.master_remote_id for event in pending})),
+                ("recurrence_id", "!=", False),
+            ]
+        )
+        series = {link.remote_id: link.recurrence_id for link in series_links}
+        states = []
+        for event in pending:
+            recurrence = series.get(event.master_remote_id)
+            occurrence = recurrence and recurrence._sync_occurrence_at(event.original_start)
+            if occurrence:
+                state = self._sync_local_state(occurrence, None, remote_id=event.remote_id)
+                states.append(dataclasses.replace(state, snapshot=state.event))
+        return states
 
     def _sync_links_by_remote_id(self, events):
         remote_ids = [event.remote_id for event in events if event.remote_id]
@@ -133,6 +173,7 @@ class CalendarSyncRunner(models.AbstractModel):
             remote_id=link.remote_id if link else remote_id,
             ical_uid=(link.ical_uid if link else ical_uid) or "",
             etag=link.etag if link else "",
+            **self._sync_series_identity(record),
         )
         return LocalState(
             key=f"{record._name},{record.id}",
@@ -141,6 +182,17 @@ class CalendarSyncRunner(models.AbstractModel):
             dirty=bool(link and link.need_push),
             modified=neutral.last_modified,
         )
+
+    def _sync_series_identity(self, record):
+        """For an occurrence: its series' remote id and its slot, as the remote knows them."""
+        if record._name != "calendar.event" or not record.recurrence_id:
+            return {}
+        series_link = record.recurrence_id.sudo().sync_link_ids.filtered(
+            lambda link: link.account_id == self
+        )
+        if not series_link.remote_id:
+            return {}
+        return {"master_remote_id": series_link.remote_id, "original_start": record._sync_slot()}
 
     def _sync_apply_pull(self, action, links, counts):
         if action.kind == PullActionKind.NOOP:
@@ -156,7 +208,7 @@ class CalendarSyncRunner(models.AbstractModel):
             counts.pulled_deleted += 1
             return
         if action.values:
-            self._sync_write_local(record, action.remote, action.values, "pull")
+            record = self._sync_write_local(record, action.remote, action.values, "pull")
         link = self._sync_store_link(link, record, action.remote, push_back=action.push_back)
         if action.kind == PullActionKind.LINK:
             counts.linked += 1
@@ -173,20 +225,32 @@ class CalendarSyncRunner(models.AbstractModel):
             **{PULL_CONTEXT_KEY: True}, no_mail_to_attendees=True, dont_notify=True
         )
         vals = model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self)
-        record = model.create(vals)
-        record._sync_apply_attendee_states(remote)
+        if remote.recurrence:
+            vals.update(recurrency=True, rrule=remote.recurrence.rrule, event_tz=remote.timezone)
+        event = model.create(vals)
+        event._sync_apply_attendee_states(remote)
+        changes = {name: ("", _readable_field(event, name), False) for name in vals}
+        record = event
+        if remote.recurrence:
+            record = event.recurrence_id
+            record.calendar_event_ids._sync_apply_attendee_states(remote)
+            record._sync_remove_exdates(remote.recurrence.exdates)
         self._sync_store_link(None, record, remote)
-        changes = {name: ("", _readable_field(record, name), False) for name in vals}
         self.env["calendar.sync.log"]._log_change(
             self, "pull", "create", record, changes=changes, remote_id=remote.remote_id
         )
         return record
 
     def _sync_write_local(self, record, remote, neutral_values, direction):
+        """Write remote values; returns the record (a series edit may replace it)."""
+        if record._name == "calendar.recurrence":
+            return self._sync_write_series(record, remote, neutral_values, direction)
         record = record.with_context(
             **{PULL_CONTEXT_KEY: True}, no_mail_to_attendees=True, dont_notify=True
         )
         vals = record._sync_vals_from_neutral(remote, neutral_values, self)
+        if record.recurrence_id and remote.original_start:
+            vals["sync_original_start"] = _naive_utc(remote.original_start)
         before = {name: (_readable_field(record, name), _raw_field(record, name)) for name in vals}
         record.write(vals)
         if "attendees" in neutral_values:
@@ -200,13 +264,33 @@ class CalendarSyncRunner(models.AbstractModel):
             self.env["calendar.sync.log"]._log_change(
                 self, direction, "update", record, changes=changes, remote_id=remote.remote_id
             )
+        return record
+
+    def _sync_write_series(self, recurrence, remote, neutral_values, direction):
+        before = recurrence._sync_to_neutral()
+        recurrence = recurrence.with_context(
+            **{PULL_CONTEXT_KEY: True}, no_mail_to_attendees=True, dont_notify=True
+        )._sync_write_from_neutral(remote, neutral_values, self)
+        after = recurrence._sync_to_neutral()
+        changes = {
+            name: (str(getattr(before, name)), str(getattr(after, name)), None)
+            for name in neutral_values
+            if getattr(before, name) != getattr(after, name)
+        }
+        if changes:
+            self.env["calendar.sync.log"]._log_change(
+                self, direction, "update", recurrence, changes=changes, remote_id=remote.remote_id
+            )
+        return recurrence
 
     def _sync_delete_local(self, record, link, remote):
         """Archive rather than unlink: nothing is lost, and history can restore it."""
         if link:
             link.unlink()
-        if record.active:
-            record.with_context(**{PULL_CONTEXT_KEY: True}, dont_notify=True).active = False
+        events = record.calendar_event_ids if record._name == "calendar.recurrence" else record
+        events.filtered("active").with_context(
+            **{PULL_CONTEXT_KEY: True}, dont_notify=True
+        ).active = False
         self.env["calendar.sync.log"]._log_change(
             self, "pull", "delete", record, remote_id=remote.remote_id
         )
@@ -270,11 +354,11 @@ class CalendarSyncRunner(models.AbstractModel):
         for link in links:
             record = link.with_context(active_test=False)._record()
             if record:
-                queue.append((self._sync_local_state(record, link), not record.active, link))
+                queue.append((self._sync_local_state(record, link), _archived(record), link))
             else:
                 queue.append((_deleted_state(link), True, link))
-        for event in self._sync_unpushed_events():
-            queue.append((self._sync_local_state(event, None), False, None))
+        for record in [*self._sync_unpushed_events(), *self._sync_unpushed_series()]:
+            queue.append((self._sync_local_state(record, None), False, None))
         return queue
 
     def _sync_unpushed_events(self):
@@ -304,6 +388,23 @@ class CalendarSyncRunner(models.AbstractModel):
             },
         )
         return self.env["calendar.event"].browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _sync_unpushed_series(self):
+        """The user's own recurring series no remote calendar knows yet (see above)."""
+        query = """
+            SELECT r.id FROM calendar_recurrence r
+              JOIN calendar_event b ON b.id = r.base_event_id
+             WHERE b.user_id = %(user)s AND b.active
+               AND (%(since)s IS NULL OR r.write_date >= %(since)s)
+               AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l
+                                WHERE l.recurrence_id = r.id
+                                  AND (l.account_id = %(account)s OR l.origin = 'pull'))
+             ORDER BY r.id
+        """
+        self.env.cr.execute(
+            query, {"user": self.user_id.id, "since": self.push_from or None, "account": self.id}
+        )
+        return self.env["calendar.recurrence"].browse([row[0] for row in self.env.cr.fetchall()])
 
     def _sync_apply_push_result(self, connector, rules, op, result, link, counts):
         record = None if op.key.startswith("calendar.sync.link,") else self._sync_record_for_key(op.key)
@@ -403,4 +504,20 @@ def _raw_field(record, name):
         return [[6, 0, record[name].ids]]
     if field.type == "many2one":
         return record[name].id
+    if field.type in ("date", "datetime"):
+        return field.to_string(record[name]) or False
     return field.convert_to_write(record[name], record)
+
+
+def _naive_utc(value):
+    if isinstance(value, dt.datetime) and value.tzinfo:
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time())
+    return value
+
+
+def _archived(record):
+    if record._name == "calendar.recurrence":
+        return not any(record.calendar_event_ids.mapped("active"))
+    return not record.active

@@ -1,2 +1,3 @@
 from . import test_google_settings, test_google_sync
 from . import test_google_oauth
+from . import test_google_recurrence

@@ -1,0 +1,200 @@
+import datetime as dt
+
+from odoo.tests import tagged
+
+from .common import GoogleSyncCase
+
+UTC = dt.timezone.utc
+BRUSSELS_WEEKLY = {
+    "summary": "Weekly sync",
+    "start": {"dateTime": "2027-03-22T09:00:00", "timeZone": "Europe/Brussels"},
+    "end": {"dateTime": "2027-03-22T09:30:00", "timeZone": "Europe/Brussels"},
+    "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3;BYDAY=MO"],
+}
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleRecurrencePull(GoogleSyncCase):
+    def pull_series(self, body=None):
+        master = self.google.insert_event(self.email, dict(body or BRUSSELS_WEEKLY))
+        self.sync()
+        link = self.env["calendar.sync.link"].search(
+            [("account_id", "=", self.account.id), ("remote_id", "=", master["id"])]
+        )
+        self.assertTrue(link.recurrence_id, "a series is linked as one recurrence")
+        return master, link.recurrence_id
+
+    def test_series_keeps_its_local_time_across_dst(self):
+        _master, recurrence = self.pull_series()
+        starts = sorted(recurrence.calendar_event_ids.mapped("start"))
+        self.assertEqual(
+            starts,
+            [dt.datetime(2027, 3, 22, 8), dt.datetime(2027, 3, 29, 7), dt.datetime(2027, 4, 5, 7)],
+        )
+        self.assertEqual(recurrence.event_tz, "Europe/Brussels")
+        self.assertEqual(set(recurrence.calendar_event_ids.mapped("name")), {"Weekly sync"})
+
+    def test_cancelled_instance_removes_the_occurrence(self):
+        master, recurrence = self.pull_series()
+        self.google.delete_event(self.email, f"{master['id']}_20270329T070000Z")
+        self.sync()
+        starts = sorted(recurrence.calendar_event_ids.mapped("start"))
+        self.assertEqual(starts, [dt.datetime(2027, 3, 22, 8), dt.datetime(2027, 4, 5, 7)])
+
+    def test_moved_instance_moves_only_that_occurrence(self):
+        master, recurrence = self.pull_series()
+        instance_id = f"{master['id']}_20270329T070000Z"
+        self.google.patch_event(
+            self.email,
+            instance_id,
+            {
+                "summary": "Weekly sync (late)",
+                "start": {"dateTime": "2027-03-29T11:00:00+02:00"},
+                "end": {"dateTime": "2027-03-29T11:30:00+02:00"},
+            },
+        )
+        self.sync()
+        moved = self.linked_event(instance_id)
+        self.assertEqual(moved.recurrence_id, recurrence)
+        self.assertEqual(moved.start, dt.datetime(2027, 3, 29, 9))
+        self.assertEqual(moved.name, "Weekly sync (late)")
+        self.assertEqual(moved.sync_original_start, dt.datetime(2027, 3, 29, 7))
+        others = recurrence.calendar_event_ids - moved
+        self.assertEqual(set(others.mapped("name")), {"Weekly sync"})
+
+    def test_renamed_series_renames_every_occurrence(self):
+        master, recurrence = self.pull_series()
+        self.google.patch_event(self.email, master["id"], {"summary": "Renamed sync"})
+        self.sync()
+        link = self.env["calendar.sync.link"].search([("remote_id", "=", master["id"])])
+        self.assertEqual(set(link.recurrence_id.calendar_event_ids.mapped("name")), {"Renamed sync"})
+        self.assertEqual(len(link.recurrence_id.calendar_event_ids), 3)
+
+    def test_deleted_series_archives_every_occurrence(self):
+        master, recurrence = self.pull_series()
+        events = recurrence.calendar_event_ids
+        self.google.delete_event(self.email, master["id"])
+        self.sync()
+        self.assertFalse(any(events.mapped("active")))
+
+    def test_all_day_series(self):
+        _master, recurrence = self.pull_series(
+            {
+                "summary": "Payday",
+                "start": {"date": "2027-01-25"},
+                "end": {"date": "2027-01-26"},
+                "recurrence": ["RRULE:FREQ=MONTHLY;COUNT=3;BYMONTHDAY=25"],
+            }
+        )
+        self.assertEqual(
+            sorted(recurrence.calendar_event_ids.mapped("start_date")),
+            [dt.date(2027, 1, 25), dt.date(2027, 2, 25), dt.date(2027, 3, 25)],
+        )
+        self.assertTrue(all(recurrence.calendar_event_ids.mapped("allday")))
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleRecurrencePush(GoogleSyncCase):
+    def create_series(self):
+        event = (
+            self.env["calendar.event"]
+            .with_user(self.user)
+            .create(
+                {
+                    "name": "Standup",
+                    "start": dt.datetime(2027, 3, 22, 8),
+                    "stop": dt.datetime(2027, 3, 22, 8, 15),
+                    "recurrency": True,
+                    "rrule_type": "daily",
+                    "interval": 1,
+                    "count": 3,
+                    "end_type": "count",
+                    "event_tz": "Europe/Brussels",
+                }
+            )
+        )
+        self.sync()
+        link = event.recurrence_id.sudo().sync_link_ids
+        self.assertEqual(len(link), 1)
+        return event.recurrence_id, link
+
+    def remote_starts(self, master_id):
+        return [item["start"]["dateTime"] for item in self.google.instances(self.email, master_id)]
+
+    def test_new_series_is_pushed_as_one_master(self):
+        recurrence, link = self.create_series()
+        master = self.google.get_event(self.email, link.remote_id)
+        self.assertEqual(master["recurrence"], ["RRULE:FREQ=DAILY;COUNT=3"])
+        self.assertEqual(master["start"]["timeZone"], "Europe/Brussels")
+        self.assertEqual(len(self.google.instances(self.email, link.remote_id)), 3)
+        self.assertEqual(len(self.google.events(self.email)), 1, "occurrences are not pushed one by one")
+
+    def test_series_rename_updates_the_master(self):
+        recurrence, link = self.create_series()
+        recurrence.base_event_id.with_user(self.user).write(
+            {"name": "Daily standup", "recurrence_update": "all_events"}
+        )
+        self.sync()
+        self.assertEqual(self.google.get_event(self.email, link.remote_id)["summary"], "Daily standup")
+        self.assertTrue(link.exists())
+
+    def test_occurrence_edited_alone_becomes_an_exception(self):
+        recurrence, link = self.create_series()
+        second = recurrence.calendar_event_ids.sorted("start")[1]
+        second.with_user(self.user).write(
+            {"name": "Standup (moved)", "start": dt.datetime(2027, 3, 23, 10), "stop": dt.datetime(2027, 3, 23, 10, 15)}
+        )
+        self.sync()
+        instance = self.google.get_event(self.email, f"{link.remote_id}_20270323T080000Z")
+        self.assertEqual(instance["summary"], "Standup (moved)")
+        self.assertEqual(instance["start"]["dateTime"][:19], "2027-03-23T11:00:00")
+        self.assertEqual(self.google.get_event(self.email, link.remote_id)["summary"], "Standup")
+
+    def test_deleted_occurrence_is_excluded_remotely(self):
+        recurrence, link = self.create_series()
+        recurrence.calendar_event_ids.sorted("start")[2].with_user(self.user).unlink()
+        self.sync()
+        self.assertEqual(len(self.google.instances(self.email, link.remote_id)), 2)
+
+    def test_this_and_following_splits_the_remote_series(self):
+        recurrence, link = self.create_series()
+        third = recurrence.calendar_event_ids.sorted("start")[2]
+        third.with_user(self.user).write({"name": "Standup v2", "recurrence_update": "future_events"})
+        self.sync()
+        masters = {item["summary"]: item for item in self.google.events(self.email)}
+        self.assertEqual(set(masters), {"Standup", "Standup v2"})
+        self.assertEqual(len(self.google.instances(self.email, masters["Standup"]["id"])), 2)
+        self.assertEqual(len(self.google.instances(self.email, masters["Standup v2"]["id"])), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleRecurrenceSplitPull(GoogleSyncCase):
+    def test_remote_this_and_following_is_mirrored(self):
+        master = self.google.insert_event(self.email, dict(BRUSSELS_WEEKLY))
+        self.sync()
+        # Google splits a series by ending the old master and starting a new one.
+        self.google.patch_event(
+            self.email, master["id"], {"recurrence": ["RRULE:FREQ=WEEKLY;UNTIL=20270328T000000Z;BYDAY=MO"]}
+        )
+        self.google.insert_event(
+            self.email,
+            {
+                **BRUSSELS_WEEKLY,
+                "summary": "Weekly sync (new time)",
+                "start": {"dateTime": "2027-03-29T14:00:00", "timeZone": "Europe/Brussels"},
+                "end": {"dateTime": "2027-03-29T14:30:00", "timeZone": "Europe/Brussels"},
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2;BYDAY=MO"],
+            },
+        )
+        self.sync()
+        events = self.env["calendar.event"].search(
+            [("name", "like", "Weekly sync"), ("user_id", "=", self.user.id)], order="start"
+        )
+        self.assertEqual(
+            [(event.name, event.start) for event in events],
+            [
+                ("Weekly sync", dt.datetime(2027, 3, 22, 8)),
+                ("Weekly sync (new time)", dt.datetime(2027, 3, 29, 12)),
+                ("Weekly sync (new time)", dt.datetime(2027, 4, 5, 12)),
+            ],
+        )
