@@ -6,6 +6,7 @@ from . import (
     calendar_sync_log,
     calendar_sync_log_line,
     calendar_event,
+    calendar_attendee,
     calendar_recurrence,
     res_partner,
     res_users,

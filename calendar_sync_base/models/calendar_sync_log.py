@@ -20,6 +20,7 @@ class CalendarSyncLog(models.Model):
             ("update", "Updated"),
             ("delete", "Deleted"),
             ("link", "Linked"),
+            ("reply", "Answered"),
             ("conflict", "Conflict"),
             ("error", "Error"),
         ],

@@ -9,7 +9,7 @@ from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_p
 from calendar_sync_base.services.errors import CursorExpired
 from calendar_sync_base.services.matcher import LocalState, Matcher
 from calendar_sync_base.services.model import Direction, SyncEvent
-from calendar_sync_base.services.protocol import OpKind
+from calendar_sync_base.services.protocol import OpKind, PushOp
 from calendar_sync_base.services.snapshot import from_snapshot, to_snapshot
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
@@ -336,9 +336,14 @@ class CalendarSyncRunner(models.AbstractModel):
         queue = self._sync_push_queue()
         batch = queue[: self._sync_batch_size()]
         send_updates = self.send_updates if self.first_sync_done else "none"
-        states = [(state, deleted) for state, deleted, _link in batch]
+        replies = [
+            PushOp(OpKind.REPLY, state.key, state.event, send_updates)
+            for state, deleted, link in batch
+            if deleted is None
+        ]
+        states = [(state, deleted) for state, deleted, _link in batch if deleted is not None]
         links = {state.key: link for state, _deleted, link in batch}
-        ops = plan_push(states, rules, send_updates)
+        ops = plan_push(states, rules, send_updates) + replies
         if ops:
             results = connector.apply(ops)
             for op, result in zip(ops, results, strict=True):
@@ -353,13 +358,38 @@ class CalendarSyncRunner(models.AbstractModel):
         )
         for link in links:
             record = link.with_context(active_test=False)._record()
-            if record:
+            if record and not self._sync_organizes(record):
+                reply = self._sync_reply_state(record, link)
+                if reply:
+                    queue.append((reply, None, link))  # None: an answer, not an edit
+                else:
+                    link.need_push = False  # nothing an attendee may send
+            elif record:
                 queue.append((self._sync_local_state(record, link), _archived(record), link))
             else:
                 queue.append((_deleted_state(link), True, link))
         for record in [*self._sync_unpushed_events(), *self._sync_unpushed_series()]:
             queue.append((self._sync_local_state(record, None), False, None))
         return queue
+
+    def _sync_organizes(self, record):
+        event = record.base_event_id if record._name == "calendar.recurrence" else record
+        return event.user_id == self.user_id
+
+    def _sync_reply_state(self, record, link):
+        """An invitation this user does not organize: only their own answer may go out.
+
+        Returns a state whose event carries just that attendee, or None when the answer is
+        the one last agreed (then there is nothing this user may push).
+        """
+        state = self._sync_local_state(record, link)
+        mine = (self.user_id.email or "").lower()
+        own = [a for a in state.event.attendees if a.email.lower() == mine]
+        agreed = from_snapshot(link.snapshot) if link.snapshot else None
+        agreed_own = [a for a in agreed.attendees if a.email.lower() == mine] if agreed else []
+        if not own or [a.response for a in own] == [a.response for a in agreed_own]:
+            return None
+        return dataclasses.replace(state, event=state.event.replace(attendees=tuple(own)))
 
     def _sync_unpushed_events(self):
         """The user's own Odoo events no remote calendar knows yet.

@@ -15,6 +15,9 @@ class OpKind(str, enum.Enum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    # The user's answer to an invitation they do not organize: ``event.attendees`` holds only
+    # their own attendee; nothing else of the event may change (providers refuse it).
+    REPLY = "reply"
 
 
 @dataclass(frozen=True)

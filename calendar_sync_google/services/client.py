@@ -39,6 +39,7 @@ from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 from .mapper import (
     ODOO_ID_PROPERTY,
     MalformedEvent,
+    attendee_to_google,
     from_google,
     parse_event,
     reminders_from_overrides,
@@ -430,6 +431,10 @@ class GoogleCalendarClient:
                 pending.append((index, self._batch_part(ops[index])))
             except MalformedEvent as exc:
                 results[index] = PushResult(ops[index].key, error=exc)
+            except AuthExpired:
+                raise
+            except SyncError as exc:  # a reply could not read the event: try again next run
+                results[index] = PushResult(ops[index].key, error=exc, retryable=True)
         return pending
 
     def _apply_chunk(self, ops: Sequence[PushOp], indices: list[int], results: list) -> None:
@@ -526,7 +531,24 @@ class GoogleCalendarClient:
             raise MalformedEvent("", "remote_id", f"{op.kind.value} needs the remote id")
         if op.kind == OpKind.DELETE:
             return BatchPart("DELETE", target, None, headers)
+        if op.kind == OpKind.REPLY:
+            return self._reply_part(op, target)
         return BatchPart("PATCH", target, to_google(op.event, for_patch=True), headers)
+
+    def _reply_part(self, op: PushOp, target: str) -> BatchPart:
+        """PATCH only the attendee list, as Google has it now, with the user's answer in it.
+
+        Anything else in the body would be a change of the organizer's event, which Google
+        refuses to an attendee (403 forbiddenForNonOrganizer).
+        """
+        item = self._get_json(self.event_url(op.event.remote_id), None, "events.get")
+        answers = {a.email.lower(): attendee_to_google(a) for a in op.event.attendees}
+        attendees = []
+        for raw in item.get("attendees") or []:
+            answer = answers.get(str(raw.get("email", "")).lower())
+            attendees.append({**raw, "responseStatus": answer["responseStatus"]} if answer else raw)
+        headers = {"If-Match": item["etag"]} if item.get("etag") else {}
+        return BatchPart("PATCH", target, {"attendees": attendees}, headers)
 
     def _send_batch(self, parts: list[BatchPart]) -> list[PartResponse]:
         """POST one batch; a transport failure or an unreadable answer leaves every part

@@ -10,6 +10,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 
 from emulators.google import GoogleEmulator  # noqa: E402
+from emulators.google.errors import error_body  # noqa: E402, F401 - re-exported for tests
 
 CLIENT_ID = "odoo-test-client.apps.googleusercontent.com"
 CLIENT_SECRET = "test-secret"

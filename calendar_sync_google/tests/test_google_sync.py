@@ -3,7 +3,7 @@ import datetime as dt
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import GoogleSyncCase, google_time
+from .common import GoogleSyncCase, error_body, google_time
 
 EVENTS_PATH = r"^/calendar/v3/calendars/[^/]+/events$"
 
@@ -251,28 +251,32 @@ class TestGooglePush(GoogleSyncCase):
         self.assertEqual(len(event.sudo().sync_link_ids), 1)
 
     def test_event_google_refuses_is_reported_and_does_not_block_the_rest(self):
-        remote = self.google.insert_event(
-            self.email,
-            {
-                "summary": "Their meeting",
-                "start": google_time(self.now + dt.timedelta(hours=5)),
-                "end": google_time(self.now + dt.timedelta(hours=6)),
-            },
-            organizer="boss@example.com",
-        )
+        refused = self.odoo_event("Handed over")
         self.sync()
-        theirs = self.linked_event(remote["id"])
-        link = theirs.sudo().sync_link_ids
-        link.need_push = True  # as if an edit had slipped through for an event we don't own
+        link = refused.sudo().sync_link_ids
+        # Ownership moved to someone else in Google meanwhile: Google refuses our edits.
+        self.google.faults.add(
+            status=403,
+            body=error_body(403, "forbiddenForNonOrganizer", "Shared properties can only be "
+                            "changed by the organizer of the event."),
+            method="PATCH",
+            path_regex=f"/events/{link.remote_id}$",
+            times=None,
+        )  # fmt: skip
+        refused.with_user(self.user).write({"name": "Handed over (edited)"})
         mine = self.odoo_event("Mine")
         counts = self.sync()
-        self.assertEqual(counts.pushed_created, 1)
+        self.assertEqual((counts.pushed_created, counts.errors), (1, 1))
         self.assertTrue(mine.sudo().sync_link_ids.remote_id)
-        self.assertFalse(link.need_push)
+        self.assertFalse(link.need_push, "not retried forever")
         self.assertIn("forbiddenForNonOrganizer", link.push_error)
         self.assertTrue(
-            theirs.message_ids.filtered(lambda m: "forbiddenForNonOrganizer" in str(m.body))
+            refused.message_ids.filtered(lambda m: "forbiddenForNonOrganizer" in str(m.body))
         )
+        error_log = self.env["calendar.sync.log"].search(
+            [("res_id", "=", refused.id), ("operation", "=", "error")]
+        )
+        self.assertIn("forbiddenForNonOrganizer", error_log.message)
 
     def test_tokens_travel_only_in_the_authorization_header(self):
         self.odoo_event("Private")
@@ -351,3 +355,53 @@ class TestGoogleCredentials(GoogleSyncCase):
         self.env["ir.config_parameter"].set_param("calendar_sync_google.paused", "")
         self.env["calendar.sync.account"]._cron_sync("google")
         self.assertEqual(len(self.google.events(self.email)), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleInvitations(GoogleSyncCase):
+    def test_answer_given_in_odoo_reaches_the_organizer_copy(self):
+        remote = self.google.insert_event(
+            self.email,
+            {
+                "summary": "Board meeting",
+                "start": google_time(self.now + dt.timedelta(hours=30)),
+                "end": google_time(self.now + dt.timedelta(hours=31)),
+                "attendees": [
+                    {"email": "boss@example.com", "responseStatus": "accepted"},
+                    {"email": self.email, "responseStatus": "needsAction"},
+                ],
+            },
+            organizer="boss@example.com",
+        )
+        self.sync()
+        event = self.linked_event(remote["id"])
+        self.assertFalse(event.user_id, "organized outside Odoo")
+        mine = event.attendee_ids.filtered(lambda a: a.partner_id == self.user.partner_id)
+        self.assertEqual(mine.state, "needsAction")
+        mine.with_user(self.user).do_accept()
+        counts = self.sync()
+        self.assertEqual(counts.errors, 0, event.sudo().sync_link_ids.push_error)
+        answers = {
+            a["email"]: a["responseStatus"]
+            for a in self.google.get_event(self.email, remote["id"])["attendees"]
+        }
+        self.assertEqual(answers, {"boss@example.com": "accepted", self.email: "accepted"})
+        self.assertFalse(event.sudo().sync_link_ids.need_push)
+
+    def test_local_edit_of_someone_elses_event_is_not_pushed(self):
+        remote = self.google.insert_event(
+            self.email,
+            {
+                "summary": "Their event",
+                "start": google_time(self.now + dt.timedelta(hours=40)),
+                "end": google_time(self.now + dt.timedelta(hours=41)),
+            },
+            organizer="boss@example.com",
+        )
+        self.sync()
+        event = self.linked_event(remote["id"])
+        event.write({"name": "My own title"})
+        self.google.requests.clear()
+        self.sync()
+        self.assertFalse(self.google.requests.filter(method="PATCH"))
+        self.assertEqual(self.google.get_event(self.email, remote["id"])["summary"], "Their event")
