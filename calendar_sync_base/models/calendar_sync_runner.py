@@ -55,6 +55,9 @@ class CalendarSyncRunner(models.AbstractModel):
             _logger.info("Sync cursor of account %s expired: full resync", self.id)
             changes = connector.list_changes("")
             match_keys = True
+        for problem in changes.unreadable:
+            counts.errors += 1
+            self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=problem)
         links = self._sync_links_by_remote_id(changes.events)
         events = [event for event in changes.events if not _pending_local_delete(links, event)]
         # Series first: the exceptions that follow are matched to the occurrences they create.

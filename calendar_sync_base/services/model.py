@@ -154,3 +154,6 @@ class ChangeSet:
     events: list[SyncEvent] = field(default_factory=list)
     next_cursor: str = ""
     full_resync: bool = False  # the old cursor was refused: this set is a complete listing
+    # Remote items that could not be read (one message each, naming the item and field);
+    # they are reported, and the rest of the listing is applied.
+    unreadable: list[str] = field(default_factory=list)

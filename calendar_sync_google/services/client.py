@@ -360,7 +360,10 @@ class GoogleCalendarClient:
         for page in self._pages(self.events_url, params, "events.list"):
             events.extend(self._map_page(page))
         return ChangeSet(
-            events=events, next_cursor=page.get("nextSyncToken") or "", full_resync=not cursor
+            events=events,
+            next_cursor=page.get("nextSyncToken") or "",
+            full_resync=not cursor,
+            unreadable=[str(problem) for problem in self.skipped],
         )
 
     def fetch(self, remote_id: str) -> SyncEvent | None:

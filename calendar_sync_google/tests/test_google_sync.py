@@ -44,6 +44,27 @@ class TestGooglePull(GoogleSyncCase):
         self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [10])
         self.assertEqual(event.videocall_location, "https://meet.example/abc")
 
+    def test_unreadable_remote_event_is_reported_and_the_rest_applied(self):
+        readable = self.remote_event(summary="Readable")
+        broken = {"kind": "calendar#event", "id": "broken00001", "status": "confirmed",
+                  "summary": "Broken", "start": {"dateTime": "yesterday-ish"}, "end": {}}  # fmt: skip
+        page = {"kind": "calendar#events", "items": [readable, broken], "nextSyncToken": "t1"}
+        self.google.faults.add(
+            status=200,
+            body=page,
+            headers={"Content-Type": "application/json"},
+            method="GET",
+            path_regex=EVENTS_PATH,
+        )
+        counts = self.sync()
+        self.assertEqual((counts.pulled_created, counts.errors), (1, 1))
+        self.assertTrue(self.linked_event(readable["id"]))
+        problem = self.env["calendar.sync.log"].search(
+            [("account_id", "=", self.account.id), ("operation", "=", "error")]
+        )
+        self.assertIn("broken00001", problem.message)
+        self.assertEqual(self.account.state, "connected")
+
     def test_all_day_event_keeps_its_date_in_every_zone(self):
         remote = self.google.insert_event(
             self.email,
