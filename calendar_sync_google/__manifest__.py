@@ -1,6 +1,6 @@
 {
     "name": "Calendar Sync: Google Calendar",
-    "summary": "Two-way sync of Odoo Calendar with Google Calendar: batched, resilient, no duplicates",
+    "summary": "Two-way Google Calendar sync: batched, resilient, no duplicates",
     "version": "18.0.1.0.0",
     "category": "Productivity/Calendar",
     "author": "Calendar Sync contributors",

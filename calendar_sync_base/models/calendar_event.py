@@ -13,7 +13,7 @@ from calendar_sync_base.services.model import (
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 ODOO_STATE_TO_RESPONSE = {
     "needsAction": Response.NEEDS_ACTION,
     "accepted": Response.ACCEPTED,
@@ -79,7 +79,7 @@ class CalendarEvent(models.Model):
     def _sync_remember_slot(self):
         for event in self.filtered(lambda ev: not ev.sync_original_start):
             slot = dt.datetime.combine(event.start_date, dt.time()) if event.allday else event.start
-            super(CalendarEvent, event).write({"sync_original_start": slot})
+            event.with_context(**{PULL_CONTEXT_KEY: True}).write({"sync_original_start": slot})
 
     def _sync_queue_exceptions(self):
         """Occurrences edited on their own become remote exceptions of their series."""
@@ -190,7 +190,10 @@ class CalendarEvent(models.Model):
         simple = {
             "description": ("description", remote.description or False),
             "location": ("location", remote.location),
-            "privacy": ("privacy", False if remote.privacy == Privacy.DEFAULT else remote.privacy.value),
+            "privacy": (
+                "privacy",
+                False if remote.privacy == Privacy.DEFAULT else remote.privacy.value,
+            ),
             "show_as": ("show_as", remote.show_as.value),
             "video_url": ("videocall_location", remote.video_url or False),
         }
@@ -200,9 +203,7 @@ class CalendarEvent(models.Model):
         if "organizer_email" in field_names:
             vals["user_id"] = self._sync_organizer_user(remote, account).id
         if "attendees" in field_names:
-            partners = self.env["res.partner"]._sync_partners_for_attendees(
-                remote.attendees, account
-            )
+            partners = self.env["res.partner"]._sync_partners_for_attendees(remote.attendees)
             vals["partner_ids"] = [fields.Command.set(partners.ids)]
         if "reminders" in field_names:
             alarms = self.env["calendar.alarm"].sudo()
@@ -236,8 +237,10 @@ class CalendarEvent(models.Model):
         email = (remote.organizer_email or "").lower()
         if not email or email == (account.user_id.email or "").lower():
             return account.user_id
-        return self.env["res.users"].sudo().search(
-            ["|", ("login", "=ilike", email), ("email", "=ilike", email)], limit=1
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(["|", ("login", "=ilike", email), ("email", "=ilike", email)], limit=1)
         )
 
     def _sync_apply_attendee_states(self, remote):

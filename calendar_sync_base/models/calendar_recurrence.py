@@ -8,7 +8,7 @@ from calendar_sync_base.services.recurrence import format_rrule, parse_rrule, zo
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class CalendarRecurrence(models.Model):
@@ -86,7 +86,7 @@ class CalendarRecurrence(models.Model):
         if vals:
             # Odoo may rebuild the series (new recurrence record) when its times change.
             base.write({**vals, "recurrence_update": "all_events"})
-        recurrence = (base.recurrence_id or self).with_context(base.env.context)
+        recurrence = (base.recurrence_id or self).with_env(base.env)
         if "recurrence" in field_names and remote.recurrence:
             recurrence._sync_apply_rule(remote.recurrence)
         return recurrence

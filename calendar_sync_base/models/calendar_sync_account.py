@@ -1,7 +1,7 @@
 import logging
 import secrets
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, UserError
 from odoo.tools import consteq
 from odoo.tools.misc import hmac as odoo_hmac
@@ -114,17 +114,20 @@ class CalendarSyncAccount(models.Model):
 
     def _sync_instance_remote_id(self, master_remote_id, original_start, all_day):
         """The remote id of one occurrence of a series (providers override)."""
-        factory = getattr(self, f"_sync_instance_remote_id_{self.provider}", None)
-        if factory is None:
-            raise ConfigurationError(f"Provider {self.provider!r} cannot address occurrences")
-        return factory(master_remote_id, original_start, all_day)
+        return self._sync_provider_method("_sync_instance_remote_id")(
+            master_remote_id, original_start, all_day
+        )
+
+    def _sync_provider_method(self, prefix):
+        """``<prefix>_<provider>``: where each provider addon plugs in its implementation."""
+        name = f"{prefix}_{self.provider}"
+        if not hasattr(self, name):
+            raise ConfigurationError(f"Provider {self.provider!r} has no {prefix}")
+        return getattr(self, name)
 
     def _sync_connector(self):
         self.ensure_one()
-        factory = getattr(self, f"_sync_connector_{self.provider}", None)
-        if factory is None:
-            raise ConfigurationError(f"No connector for provider {self.provider!r}")
-        return factory()
+        return self._sync_provider_method("_sync_connector")()
 
     # ------------------------------------------------------------------ calendar side panel
 
@@ -162,11 +165,11 @@ class CalendarSyncAccount(models.Model):
     def action_sync_button(self, provider):
         """The side panel button: connect, resume, or sync now with a report."""
         if not self._sync_provider_configured(provider):
-            return {
-                "status": "need_config",
-                "message": _("An administrator must enter the Client ID and Client Secret in "
-                             "Calendar > Configuration > Settings first."),
-            }  # fmt: skip
+            message = self.env._(
+                "An administrator must enter the Client ID and Client Secret in "
+                "Calendar > Configuration > Settings first."
+            )
+            return {"status": "need_config", "message": message}
         account = self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)])
         if not account or account.state in ("disconnected", "needs_reconnect"):
             return {"status": "redirect", "url": f"/calendar_sync_{provider}/authorize"}
@@ -190,7 +193,8 @@ class CalendarSyncAccount(models.Model):
         """
         nonce = secrets.token_urlsafe(24)
         session[f"calendar_sync_{provider}_nonce"] = nonce
-        return f"{self.env.uid}.{nonce}.{self._oauth_signature(provider, self.env.uid, nonce, session)}"
+        signature = self._oauth_signature(provider, self.env.uid, nonce, session)
+        return f"{self.env.uid}.{nonce}.{signature}"
 
     @api.model
     def _oauth_check_state(self, provider, state, session):
@@ -198,7 +202,7 @@ class CalendarSyncAccount(models.Model):
         try:
             uid, nonce, signature = (state or "").split(".", 2)
         except ValueError:
-            raise AccessDenied(_("Invalid authorization state.")) from None
+            raise AccessDenied(self.env._("Invalid authorization state.")) from None
         valid = (
             expected_nonce
             and consteq(nonce, expected_nonce)
@@ -206,7 +210,9 @@ class CalendarSyncAccount(models.Model):
             and consteq(signature, self._oauth_signature(provider, self.env.uid, nonce, session))
         )
         if not valid:
-            raise AccessDenied(_("This authorization was not started by you in this session."))
+            raise AccessDenied(
+                self.env._("This authorization was not started by you in this session.")
+            )
 
     @api.model
     def _oauth_signature(self, provider, uid, nonce, session):
@@ -220,13 +226,17 @@ class CalendarSyncAccount(models.Model):
         self.ensure_one()
         self._check_own_account()
         if self._sync_provider_paused():
-            return self._notification(_("Synchronization is paused by the administrator."), "warning")
+            return self._notification(
+                self.env._("Synchronization is paused by the administrator."), "warning"
+            )
         account = self.sudo()
         if not account._sync_try_lock():
-            return self._notification(_("A synchronization is already running."), "info")
+            return self._notification(self.env._("A synchronization is already running."), "info")
         counts = account._sync_guarded()
         if counts is None:
-            return self._notification(account.last_error or _("Synchronization failed."), "danger")
+            return self._notification(
+                account.last_error or self.env._("Synchronization failed."), "danger"
+            )
         return self._notification(counts.summary(), "success")
 
     def action_pause(self):
@@ -254,7 +264,7 @@ class CalendarSyncAccount(models.Model):
         if self.env.is_system():
             return
         if any(account.user_id != self.env.user for account in self):
-            raise UserError(_("You can only manage your own calendar connections."))
+            raise UserError(self.env._("You can only manage your own calendar connections."))
 
     def _notification(self, message, kind):
         return {
@@ -322,7 +332,8 @@ class CalendarSyncAccount(models.Model):
         except SyncError as error:
             self._sync_record_failure("error", error, connector)
             return None
-        except Exception as error:  # noqa: BLE001 - one user's bug must not stop the others
+        # One user's unexpected failure (a bug, bad data) must not stop the other users.
+        except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
             _logger.exception("Calendar sync of account %s failed", self.id)
             self._sync_record_failure("error", error, connector)
             return None
@@ -357,16 +368,14 @@ class CalendarSyncAccount(models.Model):
         if connector is not None:
             self._sync_persist_credentials(connector)
         message = str(error) or error.__class__.__name__
-        self.write(
-            {"state": state, "last_error": message, "last_sync_date": fields.Datetime.now()}
-        )
+        self.write({"state": state, "last_error": message, "last_sync_date": fields.Datetime.now()})
         self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=message)
 
     def _notify_reconnect(self):
         self.env["mail.thread"].sudo().message_notify(
             partner_ids=self.user_id.partner_id.ids,
-            subject=_("Reconnect your calendar"),
-            body=_(
+            subject=self.env._("Reconnect your calendar"),
+            body=self.env._(
                 "%(name)s: the remote calendar refused the stored authorization. "
                 "Open Calendar and click the sync button to reconnect; "
                 "your changes are kept and will be synchronized then.",

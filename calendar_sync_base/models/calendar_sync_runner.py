@@ -322,7 +322,9 @@ class CalendarSyncRunner(models.AbstractModel):
             return link
         adopted = remote.odoo_id == record.id and record._name == "calendar.event"
         vals.update(
-            account_id=self.id, origin="push" if adopted else "pull", **{_link_field(record): record.id}
+            account_id=self.id,
+            origin="push" if adopted else "pull",
+            **{_link_field(record): record.id},
         )
         return self.env["calendar.sync.link"].create(vals)
 
@@ -440,7 +442,9 @@ class CalendarSyncRunner(models.AbstractModel):
         return self.env["calendar.recurrence"].browse([row[0] for row in self.env.cr.fetchall()])
 
     def _sync_apply_push_result(self, connector, rules, op, result, link, counts):
-        record = None if op.key.startswith("calendar.sync.link,") else self._sync_record_for_key(op.key)
+        record = (
+            None if op.key.startswith("calendar.sync.link,") else self._sync_record_for_key(op.key)
+        )
         if result.ok:
             self._sync_push_succeeded(op, result, record, link, counts)
         elif result.conflict:
@@ -497,7 +501,9 @@ class CalendarSyncRunner(models.AbstractModel):
                  "origin": "push"}
             )  # fmt: skip
         if record and record._name == "calendar.event":
-            record.sudo().message_post(body=f"{self.name}: {message}")
+            record.sudo().message_post(
+                body=self.env._("%(connection)s: %(error)s", connection=self.name, error=message)
+            )
 
 
 def _pending_local_delete(links, event):
@@ -544,7 +550,7 @@ def _raw_field(record, name):
 
 def _naive_utc(value):
     if isinstance(value, dt.datetime) and value.tzinfo:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime.combine(value, dt.time())
     return value

@@ -61,8 +61,9 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         params = self.env["ir.config_parameter"].sudo()
         for field_name, key in self._calendar_sync_secret_fields().items():
             if self[field_name]:
                 params.set_param(key, self[field_name].strip())
+        return result

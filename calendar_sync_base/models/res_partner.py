@@ -5,7 +5,7 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     @api.model
-    def _sync_partners_for_attendees(self, attendees, account):
+    def _sync_partners_for_attendees(self, attendees):
         """Partners for remote attendees: a user's partner first, then a contact with that
         e-mail, else a new contact (unless the administrator chose to skip unknown ones)."""
         emails = {attendee.email.lower(): attendee for attendee in attendees if attendee.email}
@@ -15,9 +15,9 @@ class ResPartner(models.Model):
         missing = [attendee for email, attendee in emails.items() if email not in found]
         partners = self.browse([partner.id for partner in found.values()])
         create_missing = (
-            self.env["ir.config_parameter"].sudo().get_param(
-                "calendar_sync.unknown_attendees", "create"
-            )
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("calendar_sync.unknown_attendees", "create")
             == "create"
         )
         if missing and create_missing:
@@ -33,8 +33,6 @@ class ResPartner(models.Model):
         found = {user.email_normalized: user.partner_id for user in users}
         rest = [email for email in emails if email not in found]
         if rest:
-            for partner in self.sudo().search(
-                [("email_normalized", "in", rest)], order="id"
-            ):
+            for partner in self.sudo().search([("email_normalized", "in", rest)], order="id"):
                 found.setdefault(partner.email_normalized, partner)
         return found

@@ -180,6 +180,14 @@ def request_was_not_sent(exc: BaseException) -> bool:
     return False
 
 
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
     if value is None:
@@ -187,11 +195,8 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     text = str(value).strip()
     if not text:
         return None
-    try:
+    if _looks_numeric(text):
         seconds = float(text)
-    except ValueError:
-        pass
-    else:
         return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(text)

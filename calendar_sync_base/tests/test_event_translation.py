@@ -14,7 +14,7 @@ from calendar_sync_base.services.model import (
 
 from .common import insert_account, make_user
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @tagged("post_install", "-at_install")
@@ -54,12 +54,16 @@ class TestEventTranslation(TransactionCase):
         )
         vals = self.Event._sync_vals_from_neutral(remote, {"title", "start", "stop"}, self.account)
         event = self.Event.create({**vals, "user_id": self.user.id})
-        self.assertEqual((event.start_date, event.stop_date), (dt.date(2026, 5, 4), dt.date(2026, 5, 5)))
+        self.assertEqual(
+            (event.start_date, event.stop_date), (dt.date(2026, 5, 4), dt.date(2026, 5, 5))
+        )
         back = event._sync_to_neutral()
         self.assertEqual((back.start, back.stop, back.all_day), (remote.start, remote.stop, True))
 
     def test_one_day_all_day_event_keeps_its_single_day(self):
-        remote = SyncEvent(title="Holiday", start=dt.date(2026, 12, 25), stop=dt.date(2026, 12, 26), all_day=True)
+        remote = SyncEvent(
+            title="Holiday", start=dt.date(2026, 12, 25), stop=dt.date(2026, 12, 26), all_day=True
+        )
         vals = self.Event._sync_times_vals(remote)
         self.assertEqual((vals["start_date"], vals["stop_date"]), (dt.date(2026, 12, 25),) * 2)
 
@@ -110,7 +114,9 @@ class TestEventTranslation(TransactionCase):
 
     def test_default_privacy_and_external_organizer(self):
         remote = SyncEvent(privacy=Privacy.DEFAULT, organizer_email="boss@elsewhere.com")
-        vals = self.Event._sync_vals_from_neutral(remote, {"privacy", "organizer_email"}, self.account)
+        vals = self.Event._sync_vals_from_neutral(
+            remote, {"privacy", "organizer_email"}, self.account
+        )
         self.assertFalse(vals["privacy"])
         self.assertFalse(vals["user_id"], "an organizer outside Odoo is not replaced by the user")
         own = SyncEvent(organizer_email="TRANSLATOR@example.com")

@@ -31,7 +31,9 @@ class TestSyncLog(TransactionCase):
         self.assertEqual((log.res_model, log.res_id), ("calendar.event", self.event.id))
         self.assertEqual(log.record_name, "Budget")
         line = log.line_ids
-        self.assertEqual((line.field_name, line.old_value, line.new_value), ("name", "Budget", "Budget 2027"))
+        self.assertEqual(
+            (line.field_name, line.old_value, line.new_value), ("name", "Budget", "Budget 2027")
+        )
         self.assertEqual(line.old_value_raw, "Budget")
 
     def test_users_see_only_their_own_history(self):

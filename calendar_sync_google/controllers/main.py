@@ -35,7 +35,7 @@ class GoogleCalendarSyncController(http.Controller):
         return request.redirect(url, local=False)
 
     @http.route("/calendar_sync_google/authentication", type="http", auth="user", methods=["GET"])
-    def authentication(self, state=None, code=None, error=None, **kwargs):
+    def authentication(self, state=None, code=None, error=None, **_params):
         """Google's redirect back: check the state, store the grant, run the first sync."""
         accounts = request.env["calendar.sync.account"]
         try:

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from calendar_sync_base.services.errors import ConfigurationError
 from calendar_sync_base.services.http import ResilientSession
@@ -27,9 +27,11 @@ class CalendarSyncAccount(models.Model):
         client_secret = self._google_param("client_secret")
         if not client_id or not client_secret:
             raise ConfigurationError(
-                _("Google Calendar is not configured: enter the Client ID and Client Secret in "
-                  "Calendar > Configuration > Settings.")
-            )  # fmt: skip
+                self.env._(
+                    "Google Calendar is not configured: enter the Client ID and Client Secret "
+                    "in Calendar > Configuration > Settings."
+                )
+            )
         return client_id, client_secret
 
     @api.model
@@ -64,7 +66,7 @@ class CalendarSyncAccount(models.Model):
         """Google names an occurrence after its series and its original start (in UTC)."""
         if all_day:
             return f"{master_remote_id}_{original_start:%Y%m%d}"
-        return f"{master_remote_id}_{original_start.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+        return f"{master_remote_id}_{original_start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
 
     def _google_store_tokens(self, access_token, expiry, refresh_token):
         self.write(
@@ -76,10 +78,11 @@ class CalendarSyncAccount(models.Model):
         )
 
     def _sync_persist_credentials(self, connector):
-        super()._sync_persist_credentials(connector)
+        result = super()._sync_persist_credentials(connector)
         if self.provider == "google":
             tokens = connector.credentials_provider
             self._google_store_tokens(tokens.access_token, tokens.expiry, tokens.refresh_token)
+        return result
 
     # ------------------------------------------------------------------ OAuth callback
 
@@ -114,8 +117,8 @@ class CalendarSyncAccount(models.Model):
 
 
 def _aware(value):
-    return value.replace(tzinfo=dt.timezone.utc) if value else None
+    return value.replace(tzinfo=dt.UTC) if value else None
 
 
 def _naive(value):
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value else False
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value else False

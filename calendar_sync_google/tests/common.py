@@ -10,7 +10,9 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 
 from emulators.google import GoogleEmulator  # noqa: E402
-from emulators.google.errors import error_body  # noqa: E402, F401 - re-exported for tests
+from emulators.google.errors import error_body  # noqa: E402
+
+__all__ = ["GoogleEmulator", "error_body"]
 
 CLIENT_ID = "odoo-test-client.apps.googleusercontent.com"
 CLIENT_SECRET = "test-secret"
@@ -53,7 +55,7 @@ class GoogleSyncCase(TransactionCase):
         cls.user = new_test_user(
             cls.env, login="alice", email=cls.email, tz="Europe/Brussels", groups="base.group_user"
         )
-        cls.now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, second=0, minute=0)
+        cls.now = dt.datetime.now(dt.UTC).replace(microsecond=0, second=0, minute=0)
 
     def setUp(self):
         super().setUp()

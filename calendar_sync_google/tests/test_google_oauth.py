@@ -80,7 +80,9 @@ class TestGoogleOAuth(HttpCase):
                 allow_redirects=False,
             )
         self.assertEqual(response.status_code, 403)
-        self.assertFalse(self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)]))
+        self.assertFalse(
+            self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
+        )
 
     def test_state_issued_to_another_user_is_rejected(self):
         callback = self.consent(self.start_consent("alice_oauth"))

@@ -4,7 +4,7 @@ from odoo.tests import tagged
 
 from .common import GoogleSyncCase
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 BRUSSELS_WEEKLY = {
     "summary": "Weekly sync",
     "start": {"dateTime": "2027-03-22T09:00:00", "timeZone": "Europe/Brussels"},
@@ -63,11 +63,13 @@ class TestGoogleRecurrencePull(GoogleSyncCase):
         self.assertEqual(set(others.mapped("name")), {"Weekly sync"})
 
     def test_renamed_series_renames_every_occurrence(self):
-        master, recurrence = self.pull_series()
+        master, _recurrence = self.pull_series()
         self.google.patch_event(self.email, master["id"], {"summary": "Renamed sync"})
         self.sync()
         link = self.env["calendar.sync.link"].search([("remote_id", "=", master["id"])])
-        self.assertEqual(set(link.recurrence_id.calendar_event_ids.mapped("name")), {"Renamed sync"})
+        self.assertEqual(
+            set(link.recurrence_id.calendar_event_ids.mapped("name")), {"Renamed sync"}
+        )
         self.assertEqual(len(link.recurrence_id.calendar_event_ids), 3)
 
     def test_deleted_series_archives_every_occurrence(self):
@@ -122,12 +124,14 @@ class TestGoogleRecurrencePush(GoogleSyncCase):
         return [item["start"]["dateTime"] for item in self.google.instances(self.email, master_id)]
 
     def test_new_series_is_pushed_as_one_master(self):
-        recurrence, link = self.create_series()
+        _recurrence, link = self.create_series()
         master = self.google.get_event(self.email, link.remote_id)
         self.assertEqual(master["recurrence"], ["RRULE:FREQ=DAILY;COUNT=3"])
         self.assertEqual(master["start"]["timeZone"], "Europe/Brussels")
         self.assertEqual(len(self.google.instances(self.email, link.remote_id)), 3)
-        self.assertEqual(len(self.google.events(self.email)), 1, "occurrences are not pushed one by one")
+        self.assertEqual(
+            len(self.google.events(self.email)), 1, "occurrences are not pushed one by one"
+        )
 
     def test_series_rename_updates_the_master(self):
         recurrence, link = self.create_series()
@@ -135,14 +139,20 @@ class TestGoogleRecurrencePush(GoogleSyncCase):
             {"name": "Daily standup", "recurrence_update": "all_events"}
         )
         self.sync()
-        self.assertEqual(self.google.get_event(self.email, link.remote_id)["summary"], "Daily standup")
+        self.assertEqual(
+            self.google.get_event(self.email, link.remote_id)["summary"], "Daily standup"
+        )
         self.assertTrue(link.exists())
 
     def test_occurrence_edited_alone_becomes_an_exception(self):
         recurrence, link = self.create_series()
         second = recurrence.calendar_event_ids.sorted("start")[1]
         second.with_user(self.user).write(
-            {"name": "Standup (moved)", "start": dt.datetime(2027, 3, 23, 10), "stop": dt.datetime(2027, 3, 23, 10, 15)}
+            {
+                "name": "Standup (moved)",
+                "start": dt.datetime(2027, 3, 23, 10),
+                "stop": dt.datetime(2027, 3, 23, 10, 15),
+            }
         )
         self.sync()
         instance = self.google.get_event(self.email, f"{link.remote_id}_20270323T080000Z")
@@ -157,9 +167,11 @@ class TestGoogleRecurrencePush(GoogleSyncCase):
         self.assertEqual(len(self.google.instances(self.email, link.remote_id)), 2)
 
     def test_this_and_following_splits_the_remote_series(self):
-        recurrence, link = self.create_series()
+        recurrence, _link = self.create_series()
         third = recurrence.calendar_event_ids.sorted("start")[2]
-        third.with_user(self.user).write({"name": "Standup v2", "recurrence_update": "future_events"})
+        third.with_user(self.user).write(
+            {"name": "Standup v2", "recurrence_update": "future_events"}
+        )
         self.sync()
         masters = {item["summary"]: item for item in self.google.events(self.email)}
         self.assertEqual(set(masters), {"Standup", "Standup v2"})
@@ -174,7 +186,9 @@ class TestGoogleRecurrenceSplitPull(GoogleSyncCase):
         self.sync()
         # Google splits a series by ending the old master and starting a new one.
         self.google.patch_event(
-            self.email, master["id"], {"recurrence": ["RRULE:FREQ=WEEKLY;UNTIL=20270328T000000Z;BYDAY=MO"]}
+            self.email,
+            master["id"],
+            {"recurrence": ["RRULE:FREQ=WEEKLY;UNTIL=20270328T000000Z;BYDAY=MO"]},
         )
         self.google.insert_event(
             self.email,

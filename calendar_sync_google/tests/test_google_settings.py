@@ -30,8 +30,10 @@ class TestGoogleSettings(TransactionCase):
     def test_endpoints_default_to_google(self):
         params = self.env["ir.config_parameter"].sudo()
         self.assertEqual(
-            params.get_param("calendar_sync_google.token_endpoint"), "https://oauth2.googleapis.com/token"
+            params.get_param("calendar_sync_google.token_endpoint"),
+            "https://oauth2.googleapis.com/token",
         )
         self.assertEqual(
-            params.get_param("calendar_sync_google.api_base"), "https://www.googleapis.com/calendar/v3"
+            params.get_param("calendar_sync_google.api_base"),
+            "https://www.googleapis.com/calendar/v3",
         )

@@ -46,8 +46,14 @@ class TestGooglePull(GoogleSyncCase):
 
     def test_unreadable_remote_event_is_reported_and_the_rest_applied(self):
         readable = self.remote_event(summary="Readable")
-        broken = {"kind": "calendar#event", "id": "broken00001", "status": "confirmed",
-                  "summary": "Broken", "start": {"dateTime": "yesterday-ish"}, "end": {}}  # fmt: skip
+        broken = {
+            "kind": "calendar#event",
+            "id": "broken00001",
+            "status": "confirmed",
+            "summary": "Broken",
+            "start": {"dateTime": "yesterday-ish"},
+            "end": {},
+        }
         page = {"kind": "calendar#events", "items": [readable, broken], "nextSyncToken": "t1"}
         self.google.faults.add(
             status=200,
@@ -126,7 +132,7 @@ class TestGooglePull(GoogleSyncCase):
 
     def test_first_sync_links_existing_events_instead_of_duplicating(self):
         local = self.odoo_event("Budget", hours_from_now=30)
-        start = local.start.replace(tzinfo=dt.timezone.utc)
+        start = local.start.replace(tzinfo=dt.UTC)
         remote = self.google.insert_event(
             self.email,
             {

@@ -15,7 +15,9 @@ class TestOutlookSettings(TransactionCase):
         settings.execute()
         params = self.env["ir.config_parameter"].sudo()
         self.assertEqual(params.get_param("calendar_sync_microsoft.client_secret"), "s3cret")
-        self.assertEqual(params.get_param("calendar_sync_microsoft.tenant"), "contoso.onmicrosoft.com")
+        self.assertEqual(
+            params.get_param("calendar_sync_microsoft.tenant"), "contoso.onmicrosoft.com"
+        )
         values = self.env["res.config.settings"].default_get(
             ["calendar_sync_microsoft_client_secret", "calendar_sync_microsoft_client_secret_set"]
         )
@@ -25,7 +27,9 @@ class TestOutlookSettings(TransactionCase):
     def test_saving_without_typing_a_secret_keeps_the_old_one(self):
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("calendar_sync_microsoft.client_secret", "kept")
-        self.env["res.config.settings"].create({"calendar_sync_microsoft_tenant": "common"}).execute()
+        self.env["res.config.settings"].create(
+            {"calendar_sync_microsoft_tenant": "common"}
+        ).execute()
         self.assertEqual(params.get_param("calendar_sync_microsoft.client_secret"), "kept")
 
     def test_defaults(self):
