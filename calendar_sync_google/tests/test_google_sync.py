@@ -183,6 +183,63 @@ class TestGooglePush(GoogleSyncCase):
         self.assertEqual(self.google.get_event(self.email, remote_id)["status"], "cancelled")
         self.assertFalse(link.exists())
 
+    def test_push_maps_every_field(self):
+        guest = self.env["res.partner"].create({"name": "Guest", "email": "guest@example.org"})
+        alarm = self.env["calendar.alarm"].create(
+            {"name": "30 min mail", "alarm_type": "email", "duration": 30, "interval": "minutes"}
+        )
+        event = self.odoo_event(
+            "Launch",
+            description="<p>Bring <b>slides</b></p>",
+            location="Hall",
+            privacy="confidential",
+            show_as="free",
+            partner_ids=[(4, guest.id), (4, self.user.partner_id.id)],
+            alarm_ids=[(4, alarm.id)],
+        )
+        allday = self.odoo_event(
+            "Offsite", allday=True, start_date="2027-02-01", stop_date="2027-02-02"
+        )
+        self.sync()
+        remote = self.google.get_event(self.email, event.sudo().sync_link_ids.remote_id)
+        self.assertEqual(remote["summary"], "Launch")
+        self.assertIn("<b>slides</b>", remote["description"])
+        self.assertEqual((remote["location"], remote["visibility"]), ("Hall", "confidential"))
+        self.assertEqual(remote["transparency"], "transparent")
+        start = dt.datetime.fromisoformat(remote["start"]["dateTime"].replace("Z", "+00:00"))
+        self.assertEqual(start, event.start.replace(tzinfo=dt.timezone.utc))
+        self.assertEqual(remote["start"]["timeZone"], "Europe/Brussels")
+        self.assertEqual(
+            {a["email"] for a in remote["attendees"]}, {"guest@example.org", self.email}
+        )
+        self.assertEqual(remote["reminders"]["overrides"], [{"method": "email", "minutes": 30}])
+        whole_days = self.google.get_event(self.email, allday.sudo().sync_link_ids.remote_id)
+        self.assertEqual(
+            (whole_days["start"]["date"], whole_days["end"]["date"]), ("2027-02-01", "2027-02-03")
+        )
+        self.assertNotIn("dateTime", whole_days["start"])
+
+    def test_remote_change_after_our_read_is_detected_by_etag(self):
+        event = self.odoo_event("Etag guarded")
+        self.sync()
+        link = event.sudo().sync_link_ids
+        remote_id = link.remote_id
+        # Someone edits the event in Google right after our pull read it: our etag is stale.
+        self.google.patch_event(self.email, remote_id, {"location": "Changed in Google"})
+        self.account.sync_cursor = self._current_sync_token()
+        event.with_user(self.user).write({"name": "Etag guarded (Odoo)"})
+        counts = self.sync()
+        self.assertEqual(counts.conflicts, 1)
+        self.sync()
+        remote = self.google.get_event(self.email, remote_id)
+        self.assertEqual(remote["summary"], "Etag guarded (Odoo)")
+        self.assertEqual(remote["location"], "Changed in Google", "the remote edit is not lost")
+        self.assertEqual(event.location, "Changed in Google")
+
+    def _current_sync_token(self):
+        """A sync token issued now: a pull with it will not see earlier remote edits."""
+        return self.account._sync_connector().list_changes("").next_cursor
+
     def test_archiving_cancels_the_remote_event(self):
         event = self.odoo_event("Archived soon")
         self.sync()
