@@ -207,7 +207,7 @@ class TestGooglePush(GoogleSyncCase):
         self.assertEqual((remote["location"], remote["visibility"]), ("Hall", "confidential"))
         self.assertEqual(remote["transparency"], "transparent")
         start = dt.datetime.fromisoformat(remote["start"]["dateTime"].replace("Z", "+00:00"))
-        self.assertEqual(start, event.start.replace(tzinfo=dt.timezone.utc))
+        self.assertEqual(start, event.start.replace(tzinfo=dt.UTC))
         self.assertEqual(remote["start"]["timeZone"], "Europe/Brussels")
         self.assertEqual(
             {a["email"] for a in remote["attendees"]}, {"guest@example.org", self.email}
