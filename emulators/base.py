@@ -619,7 +619,7 @@ class EmulatorServer:
         """The emulator's current time (aware, UTC)."""
         if self._frozen_now is not None:
             return self._frozen_now
-        base = self.clock() if self.clock is not None else dt.datetime.now(dt.UTC)
+        base = self.clock() if self.clock is not None else dt.datetime.now(dt.timezone.utc)
         return base + self._clock_offset
 
     def set_now(self, when: dt.datetime | str | None) -> None:
@@ -627,7 +627,7 @@ class EmulatorServer:
         if isinstance(when, str):
             when = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
         if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
+            when = when.replace(tzinfo=dt.timezone.utc)
         self._frozen_now = when
 
     def advance(self, seconds: float) -> dt.datetime:

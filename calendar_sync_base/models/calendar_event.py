@@ -13,7 +13,7 @@ from calendar_sync_base.services.model import (
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
-UTC = dt.UTC
+UTC = dt.timezone.utc
 ODOO_STATE_TO_RESPONSE = {
     "needsAction": Response.NEEDS_ACTION,
     "accepted": Response.ACCEPTED,

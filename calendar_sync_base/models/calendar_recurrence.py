@@ -8,7 +8,7 @@ from calendar_sync_base.services.recurrence import format_rrule, parse_rrule, zo
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
-UTC = dt.UTC
+UTC = dt.timezone.utc
 
 
 class CalendarRecurrence(models.Model):

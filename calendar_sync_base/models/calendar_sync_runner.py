@@ -550,7 +550,7 @@ def _raw_field(record, name):
 
 def _naive_utc(value):
     if isinstance(value, dt.datetime) and value.tzinfo:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime.combine(value, dt.time())
     return value

@@ -14,7 +14,7 @@ from calendar_sync_base.services.model import (
 
 from .common import insert_account, make_user
 
-UTC = dt.UTC
+UTC = dt.timezone.utc
 
 
 @tagged("post_install", "-at_install")

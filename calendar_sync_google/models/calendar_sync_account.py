@@ -66,7 +66,7 @@ class CalendarSyncAccount(models.Model):
         """Google names an occurrence after its series and its original start (in UTC)."""
         if all_day:
             return f"{master_remote_id}_{original_start:%Y%m%d}"
-        return f"{master_remote_id}_{original_start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+        return f"{master_remote_id}_{original_start.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
 
     def _google_store_tokens(self, access_token, expiry, refresh_token):
         self.write(
@@ -117,8 +117,8 @@ class CalendarSyncAccount(models.Model):
 
 
 def _aware(value):
-    return value.replace(tzinfo=dt.UTC) if value else None
+    return value.replace(tzinfo=dt.timezone.utc) if value else None
 
 
 def _naive(value):
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value else False
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value else False

@@ -55,7 +55,7 @@ class GoogleSyncCase(TransactionCase):
         cls.user = new_test_user(
             cls.env, login="alice", email=cls.email, tz="Europe/Brussels", groups="base.group_user"
         )
-        cls.now = dt.datetime.now(dt.UTC).replace(microsecond=0, second=0, minute=0)
+        cls.now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, second=0, minute=0)
 
     def setUp(self):
         super().setUp()

@@ -4,7 +4,7 @@ from odoo.tests import tagged
 
 from .common import GoogleSyncCase
 
-UTC = dt.UTC
+UTC = dt.timezone.utc
 BRUSSELS_WEEKLY = {
     "summary": "Weekly sync",
     "start": {"dateTime": "2027-03-22T09:00:00", "timeZone": "Europe/Brussels"},

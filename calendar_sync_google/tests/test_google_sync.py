@@ -132,7 +132,7 @@ class TestGooglePull(GoogleSyncCase):
 
     def test_first_sync_links_existing_events_instead_of_duplicating(self):
         local = self.odoo_event("Budget", hours_from_now=30)
-        start = local.start.replace(tzinfo=dt.UTC)
+        start = local.start.replace(tzinfo=dt.timezone.utc)
         remote = self.google.insert_event(
             self.email,
             {
@@ -207,7 +207,7 @@ class TestGooglePush(GoogleSyncCase):
         self.assertEqual((remote["location"], remote["visibility"]), ("Hall", "confidential"))
         self.assertEqual(remote["transparency"], "transparent")
         start = dt.datetime.fromisoformat(remote["start"]["dateTime"].replace("Z", "+00:00"))
-        self.assertEqual(start, event.start.replace(tzinfo=dt.UTC))
+        self.assertEqual(start, event.start.replace(tzinfo=dt.timezone.utc))
         self.assertEqual(remote["start"]["timeZone"], "Europe/Brussels")
         self.assertEqual(
             {a["email"] for a in remote["attendees"]}, {"guest@example.org", self.email}

@@ -259,7 +259,7 @@ class CalendarApi:
         requested = body.get("expiration")
         expires = now + CHANNEL_DEFAULT_TTL
         if requested:
-            asked = dt.datetime.fromtimestamp(int(requested) / 1000, dt.UTC)
+            asked = dt.datetime.fromtimestamp(int(requested) / 1000, dt.timezone.utc)
             expires = min(asked, now + CHANNEL_MAX_TTL)
         return {
             "kind": "api#channel",

@@ -17,7 +17,7 @@ from dateutil.rrule import rrulestr
 
 from .discovery import parse_datetime
 
-UTC = dt.UTC
+UTC = dt.timezone.utc
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?")
 LINE_NAMES = ("RRULE", "EXRULE", "RDATE", "EXDATE")

@@ -436,7 +436,7 @@ def _loopback(host: str | None) -> bool:
 
 
 def _http_date(timestamp: float) -> str:
-    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
     return moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 

@@ -27,7 +27,7 @@ def new_event_id() -> str:
 
 
 def rfc3339_millis(value: dt.datetime) -> str:
-    value = value.astimezone(dt.UTC)
+    value = value.astimezone(dt.timezone.utc)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 

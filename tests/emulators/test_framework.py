@@ -302,7 +302,7 @@ def test_json_body_serialisation():
 def test_injected_clock():
     import datetime as dt
 
-    fixed = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    fixed = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
     server = EchoEmulator(clock=lambda: fixed)
     assert server.now() == fixed
     server.advance(10)
