@@ -39,6 +39,13 @@ class CalendarEvent(models.Model):
         "remote calendars identify the exception.",
     )
 
+    def _sync_organizer(self):
+        return self.user_id
+
+    def _sync_pushable(self):
+        # Occurrences travel inside their series (exceptions go through their own link).
+        return self.active and not self.recurrence_id
+
     # ------------------------------------------------------------------ recurrence edits
 
     def write(self, vals):

@@ -32,6 +32,12 @@ class CalendarRecurrence(models.Model):
             "weekday", "byday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "event_tz",
         }  # fmt: skip
 
+    def _sync_organizer(self):
+        return self.base_event_id.user_id
+
+    def _sync_pushable(self):
+        return bool(self.base_event_id.active)
+
     # ------------------------------------------------------------------ Odoo -> neutral
 
     def _sync_to_neutral(self):

@@ -62,10 +62,11 @@ class CalendarSyncAccount(models.Model):
         "First and reset synchronizations never send any (no invitation storm).",
     )
     first_sync_done = fields.Boolean(readonly=True)
-    push_from = fields.Datetime(
+    queue_existing = fields.Boolean(
+        default=True,
         readonly=True,
-        help="Only Odoo events created or changed after this moment are pushed "
-        "(set by a reset that syncs only new events).",
+        help="On the next sync, queue the user's existing Odoo events for push (first sync, "
+        "or a reset that synchronizes all existing events).",
     )
     # Secrets: only administrators may read them, and no view ever shows them.
     sync_cursor = fields.Char(groups=TOKEN_GROUP, copy=False)

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CalendarSyncLink(models.Model):
@@ -33,6 +33,9 @@ class CalendarSyncLink(models.Model):
         required=True,
     )
     need_push = fields.Boolean(index=True)
+    silent_push = fields.Boolean(
+        help="Queued by a first sync or a reset: pushed without e-mailing the guests."
+    )
     push_error = fields.Text(help="Why the last push of this record failed; it stays queued.")
 
     _sql_constraints = [
@@ -52,6 +55,10 @@ class CalendarSyncLink(models.Model):
             "A recurrence can only be linked once per account.",
         ),
     ]
+
+    @api.model
+    def _link_field_for(self, model_name):
+        return "recurrence_id" if model_name == "calendar.recurrence" else "event_id"
 
     def _record(self):
         self.ensure_one()

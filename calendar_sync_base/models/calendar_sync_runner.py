@@ -59,7 +59,11 @@ class CalendarSyncRunner(models.AbstractModel):
             counts.errors += 1
             self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=problem)
         links = self._sync_links_by_remote_id(changes.events)
-        events = [event for event in changes.events if not _pending_local_delete(links, event)]
+        events = [
+            event
+            for event in changes.events
+            if not _pending_local_delete(links, event) and not _own_echo(links, event)
+        ]
         # Series first: the exceptions that follow are matched to the occurrences they create.
         series = [event for event in events if not event.master_remote_id]
         self._sync_pull_batch(series, links, rules, first_sync, match_keys, counts)
@@ -317,6 +321,8 @@ class CalendarSyncRunner(models.AbstractModel):
             "need_push": bool(push_back) or (bool(link and link.need_push) and not pushed),
             "push_error": False,
         }
+        if pushed:
+            vals["silent_push"] = False  # later edits notify guests as the user chose
         if link:
             link.write(vals)
             return link
@@ -324,7 +330,7 @@ class CalendarSyncRunner(models.AbstractModel):
         vals.update(
             account_id=self.id,
             origin="push" if adopted else "pull",
-            **{_link_field(record): record.id},
+            **{self.env["calendar.sync.link"]._link_field_for(record._name): record.id},
         )
         return self.env["calendar.sync.link"].create(vals)
 
@@ -338,44 +344,92 @@ class CalendarSyncRunner(models.AbstractModel):
         """Push one batch of queued changes; returns how many are left for the next run."""
         if rules.direction in (Direction.TO_ODOO, Direction.OFF):
             return 0
-        queue = self._sync_push_queue()
-        batch = queue[: self._sync_batch_size()]
-        send_updates = self.send_updates if self.first_sync_done else "none"
-        replies = [
-            PushOp(OpKind.REPLY, state.key, state.event, send_updates)
-            for state, deleted, link in batch
+        if self.queue_existing:
+            self._sync_queue_existing()
+        batch, remaining = self._sync_push_queue(self._sync_batch_size())
+        links = {state.key: link for state, _deleted, link in batch}
+        ops = plan_push(
+            [(state, deleted) for state, deleted, _link in batch if deleted is not None],
+            rules,
+        ) + [
+            PushOp(OpKind.REPLY, state.key, state.event)
+            for state, deleted, _ in batch
             if deleted is None
         ]
-        states = [(state, deleted) for state, deleted, _link in batch if deleted is not None]
-        links = {state.key: link for state, _deleted, link in batch}
-        ops = plan_push(states, rules, send_updates) + replies
+        ops = [
+            dataclasses.replace(op, send_updates=self._sync_send_updates(links[op.key]))
+            for op in ops
+        ]
         if ops:
             results = connector.apply(ops)
             for op, result in zip(ops, results, strict=True):
                 self._sync_apply_push_result(connector, rules, op, result, links[op.key], counts)
-        return len(queue) - len(batch)
+        return remaining
 
-    def _sync_push_queue(self):
-        """(LocalState, deleted, link) for every change waiting to be pushed, oldest first."""
+    def _sync_send_updates(self, link):
+        """Guests are never e-mailed about what a first sync or a reset pushes."""
+        return "none" if link.silent_push else self.send_updates
+
+    def _sync_push_queue(self, limit):
+        """Up to ``limit`` (LocalState, deleted, link) waiting to be pushed, oldest first, and
+        how many wait beyond them. Only the batch is converted: a long backlog costs nothing
+        until its turn comes."""
+        Link = self.env["calendar.sync.link"]
+        domain = [("account_id", "=", self.id), ("need_push", "=", True)]
+        waiting = Link.search_count(domain)
         queue = []
-        links = self.env["calendar.sync.link"].search(
-            [("account_id", "=", self.id), ("need_push", "=", True)], order="id"
+        for link in Link.search(domain, order="id", limit=limit):
+            entry = self._sync_push_entry(link)
+            if entry:
+                queue.append(entry)
+        return queue, max(waiting - limit, 0)
+
+    def _sync_push_entry(self, link):
+        record = link.with_context(active_test=False)._record()
+        if not record:
+            return _deleted_state(link), True, link
+        if not link.remote_id and _is_occurrence(record):
+            link.unlink()  # queued as a single event, then made recurring: its series goes
+            return None
+        if self._sync_organizes(record):
+            return self._sync_local_state(record, link), _archived(record), link
+        reply = self._sync_reply_state(record, link)
+        if reply is None:
+            link.need_push = False  # nothing an attendee may send
+            return None
+        return reply, None, link  # None: an answer, not an edit
+
+    def _sync_queue_existing(self):
+        """Queue, once, the user's own events and series no remote calendar knows yet.
+
+        Runs on a first sync and after a reset that keeps existing events; pushed silently.
+        Events that came from another calendar belong there and are left out (pushing them
+        here would duplicate the meeting for its guests).
+        """
+        window = self._sync_window_start()
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            INSERT INTO calendar_sync_link
+                   (account_id, event_id, recurrence_id, need_push, silent_push, origin,
+                    create_uid, write_uid, create_date, write_date)
+            SELECT %(account)s, e.id, NULL, true, true, 'push', %(uid)s, %(uid)s, now(), now()
+              FROM calendar_event e
+             WHERE e.user_id = %(user)s AND e.active AND e.recurrence_id IS NULL
+               AND (%(window)s IS NULL OR e.stop >= %(window)s)
+               AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l WHERE l.event_id = e.id
+                                  AND (l.account_id = %(account)s OR l.origin = 'pull'))
+            UNION ALL
+            SELECT %(account)s, NULL, r.id, true, true, 'push', %(uid)s, %(uid)s, now(), now()
+              FROM calendar_recurrence r JOIN calendar_event b ON b.id = r.base_event_id
+             WHERE b.user_id = %(user)s AND b.active
+               AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l WHERE l.recurrence_id = r.id
+                                  AND (l.account_id = %(account)s OR l.origin = 'pull'))
+            """,
+            {"account": self.id, "uid": self.env.uid, "user": self.user_id.id, "window": window},
         )
-        for link in links:
-            record = link.with_context(active_test=False)._record()
-            if record and not self._sync_organizes(record):
-                reply = self._sync_reply_state(record, link)
-                if reply:
-                    queue.append((reply, None, link))  # None: an answer, not an edit
-                else:
-                    link.need_push = False  # nothing an attendee may send
-            elif record:
-                queue.append((self._sync_local_state(record, link), _archived(record), link))
-            else:
-                queue.append((_deleted_state(link), True, link))
-        for record in [*self._sync_unpushed_events(), *self._sync_unpushed_series()]:
-            queue.append((self._sync_local_state(record, None), False, None))
-        return queue
+        self.env["calendar.sync.link"].invalidate_model()
+        self.queue_existing = False
 
     def _sync_organizes(self, record):
         event = record.base_event_id if record._name == "calendar.recurrence" else record
@@ -395,51 +449,6 @@ class CalendarSyncRunner(models.AbstractModel):
         if not own or [a.response for a in own] == [a.response for a in agreed_own]:
             return None
         return dataclasses.replace(state, event=state.event.replace(attendees=tuple(own)))
-
-    def _sync_unpushed_events(self):
-        """The user's own Odoo events no remote calendar knows yet.
-
-        Events that came from a pull belong to the calendar they came from: pushing them
-        into another account would duplicate the meeting for its guests.
-        """
-        query = """
-            SELECT e.id FROM calendar_event e
-             WHERE e.user_id = %(user)s AND e.active AND e.recurrence_id IS NULL
-               AND (%(since)s IS NULL OR e.write_date >= %(since)s)
-               AND (%(window)s IS NULL OR e.stop >= %(window)s)
-               AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l
-                                WHERE l.event_id = e.id
-                                  AND (l.account_id = %(account)s OR l.origin = 'pull'))
-             ORDER BY e.id
-        """
-        self.env.flush_all()
-        self.env.cr.execute(
-            query,
-            {
-                "user": self.user_id.id,
-                "since": self.push_from or None,
-                "window": self._sync_window_start() or None,
-                "account": self.id,
-            },
-        )
-        return self.env["calendar.event"].browse([row[0] for row in self.env.cr.fetchall()])
-
-    def _sync_unpushed_series(self):
-        """The user's own recurring series no remote calendar knows yet (see above)."""
-        query = """
-            SELECT r.id FROM calendar_recurrence r
-              JOIN calendar_event b ON b.id = r.base_event_id
-             WHERE b.user_id = %(user)s AND b.active
-               AND (%(since)s IS NULL OR r.write_date >= %(since)s)
-               AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l
-                                WHERE l.recurrence_id = r.id
-                                  AND (l.account_id = %(account)s OR l.origin = 'pull'))
-             ORDER BY r.id
-        """
-        self.env.cr.execute(
-            query, {"user": self.user_id.id, "since": self.push_from or None, "account": self.id}
-        )
-        return self.env["calendar.recurrence"].browse([row[0] for row in self.env.cr.fetchall()])
 
     def _sync_apply_push_result(self, connector, rules, op, result, link, counts):
         record = (
@@ -489,17 +498,10 @@ class CalendarSyncRunner(models.AbstractModel):
             self, "push", "error", record, remote_id=op.event.remote_id, message=message
         )
         if result.retryable:
-            if link:
-                link.push_error = message  # still queued: retried next run
+            link.push_error = message  # still queued: retried next run
             return
         # Refused for good (e.g. not the organizer): stop retrying, tell the user where it is.
-        if link:
-            link.write({"need_push": False, "push_error": message})
-        elif record:
-            self.env["calendar.sync.link"].create(
-                {"account_id": self.id, _link_field(record): record.id, "push_error": message,
-                 "origin": "push"}
-            )  # fmt: skip
+        link.write({"need_push": False, "push_error": message})
         if record and record._name == "calendar.event":
             record.sudo().message_post(
                 body=self.env._("%(connection)s: %(error)s", connection=self.name, error=message)
@@ -511,6 +513,12 @@ def _pending_local_delete(links, event):
     return bool(link) and not link.with_context(active_test=False)._record()
 
 
+def _own_echo(links, event):
+    """Our own push coming back: the remote copy is exactly the one we stored."""
+    link = links.get(event.remote_id)
+    return bool(link and event.etag and link.etag == event.etag)
+
+
 def _deleted_state(link):
     return LocalState(
         key=f"calendar.sync.link,{link.id}",
@@ -519,10 +527,6 @@ def _deleted_state(link):
         dirty=True,
         modified=None,
     )
-
-
-def _link_field(record):
-    return "event_id" if record._name == "calendar.event" else "recurrence_id"
 
 
 def _readable_field(record, name):
@@ -560,3 +564,7 @@ def _archived(record):
     if record._name == "calendar.recurrence":
         return not any(record.calendar_event_ids.mapped("active"))
     return not record.active
+
+
+def _is_occurrence(record):
+    return record._name == "calendar.event" and bool(record.recurrence_id)

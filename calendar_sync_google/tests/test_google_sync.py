@@ -269,6 +269,28 @@ class TestGooglePush(GoogleSyncCase):
         self.assertEqual((len(self.google.events(self.email)), self.account.queued_count), (3, 2))
         self.sync()
         self.assertEqual((len(self.google.events(self.email)), self.account.queued_count), (5, 0))
+        creates = self.google.requests.filter(method="POST", in_batch=True)
+        self.assertEqual(
+            {req.arg("sendUpdates") for req in creates}, {"none"}, "no invitation storm"
+        )
+
+    def test_event_created_after_the_first_sync_invites_as_the_user_chose(self):
+        self.sync()
+        event = self.odoo_event("Fresh meeting")
+        self.assertTrue(event.sudo().sync_link_ids.need_push, "queued when created")
+        self.google.requests.clear()
+        counts = self.sync()
+        self.assertEqual(counts.pushed_created, 1)
+        create = self.google.requests.filter(method="POST", in_batch=True)[-1]
+        self.assertEqual(create.arg("sendUpdates"), "all")
+
+    def test_own_push_coming_back_is_not_applied_again(self):
+        self.odoo_event("Echo")
+        self.sync()
+        logs_before = self.env["calendar.sync.log"].search_count([])
+        counts = self.sync()
+        self.assertEqual((counts.pulled_updated, counts.pushed_updated), (0, 0))
+        self.assertEqual(self.env["calendar.sync.log"].search_count([]), logs_before)
 
     def test_rate_limited_parts_are_retried(self):
         self.odoo_event("Throttled")
