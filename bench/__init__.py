@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``); see ``calendar_sync_bench``."""

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make bench`: HTTP requests and SQL queries of the Google sync as the calendar grows.
+#
+#   scripts/bench.sh
+#   BENCH_PUSH_SIZES="100 1000 3000" BENCH_SYNC_SIZES="1000 10000" scripts/bench.sh  (defaults)
+#
+# Installs calendar_sync_google on a scratch database (dropped afterwards, whatever happens),
+# runs bench/calendar_sync_bench.py inside `odoo-bin shell` against an in-process Google
+# emulator on 127.0.0.1, prints the table and writes it to bench/RESULTS.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/common.sh
+source "$ROOT/scripts/common.sh"
+
+if ! odoo_present; then
+  odoo_missing_message >&2
+  exit 2
+fi
+[ -x "$VENV/bin/python" ] || { echo "No virtualenv at $VENV: run 'make setup' first." >&2; exit 2; }
+
+ensure_postgres
+[ -f "$ODOO_CONF" ] || write_odoo_conf
+
+BENCH_DB="calendar_sync_bench_$$"
+LOG="$(mktemp -t calendar_sync_bench.XXXXXX.log)"
+cleanup() {
+  dropdb --if-exists "$BENCH_DB" >/dev/null 2>&1 || true
+  rm -rf "$ROOT/.odoo-data/filestore/$BENCH_DB"
+}
+trap cleanup EXIT
+db_exists "$BENCH_DB" && { echo "database $BENCH_DB already exists" >&2; exit 1; }
+
+say "installing calendar_sync_google on scratch database $BENCH_DB (log: $LOG)"
+if ! run_odoo -d "$BENCH_DB" -i calendar_sync_google --without-demo=all --stop-after-init \
+  --no-http --log-level=warn >"$LOG" 2>&1; then
+  tail -n 40 "$LOG" >&2
+  echo "installation failed: see $LOG" >&2
+  exit 1
+fi
+
+say "running the benchmark (a few minutes)"
+# `odoo-bin shell` runs its standard input with `env` bound to the scratch database; it rolls
+# the transaction back at the end (the database is dropped anyway).
+"$VENV/bin/python" "$ODOO_PATH/odoo-bin" shell -c "$ODOO_CONF" -d "$BENCH_DB" --no-http \
+  --log-level=warn <<PYTHON
+import sys
+sys.path.insert(0, "$ROOT")
+from bench.calendar_sync_bench import main
+main(env)
+PYTHON
+rm -f "$LOG"
