@@ -16,6 +16,7 @@
         "views/calendar_sync_log_views.xml",
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
+        "views/calendar_sync_reset_wizard_views.xml",
         "views/calendar_sync_menus.xml",
     ],
     "assets": {

@@ -240,6 +240,15 @@ class CalendarSyncAccount(models.Model):
             )
         return self._notification(counts.summary(), "success")
 
+    def action_open_reset_wizard(self):
+        self.ensure_one()
+        self._check_own_account()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "calendar_sync_base.calendar_sync_reset_wizard_action"
+        )
+        action["context"] = {"default_account_id": self.id}
+        return action
+
     def action_pause(self):
         self._check_own_account()
         self.filtered(lambda a: a.state in SYNCABLE_STATES).sudo().state = "paused"

@@ -134,9 +134,22 @@ class CalendarSyncRunner(models.AbstractModel):
             states.append(self._sync_local_state(event, None, remote_id=remote.remote_id))
             linked.add(event.id)
         if match_keys:
-            for event in self._sync_unlinked_events(exclude=linked):
-                states.append(self._sync_local_state(event, None))
+            for record in [
+                *self._sync_unlinked_events(exclude=linked),
+                *self._sync_unlinked_series(),
+            ]:
+                states.append(self._sync_local_state(record, None))
         return states
+
+    def _sync_unlinked_series(self):
+        """The user's series this account does not know (matched by key on a first sync)."""
+        series = self.env["calendar.recurrence"].search(
+            [("base_event_id.partner_ids", "in", self.user_id.partner_id.ids)]
+        )
+        known = self.env["calendar.sync.link"].search(
+            [("account_id", "=", self.id), ("recurrence_id", "in", series.ids)]
+        )
+        return series - known.recurrence_id
 
     def _sync_orphans_we_created(self, events, links, linked):
         """Remote events carrying the Odoo id of one of this user's unlinked events.

@@ -35,6 +35,12 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="calendar_sync.window_days_back",
         help="Older events are neither pulled nor pushed. 0 = no limit.",
     )
+    calendar_sync_history_days = fields.Integer(
+        "Keep Sync History (days)",
+        default=90,
+        config_parameter="calendar_sync.history_days",
+        help="Older history entries are deleted by the daily clean-up. 0 = keep forever.",
+    )
     calendar_sync_unknown_attendees = fields.Selection(
         [("create", "Create a contact"), ("skip", "Skip the attendee")],
         string="Unknown Attendees",

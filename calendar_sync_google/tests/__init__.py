@@ -1,3 +1,5 @@
 from . import test_google_settings, test_google_sync
 from . import test_google_oauth
 from . import test_google_recurrence
+from . import test_google_reset
+from . import test_google_history

@@ -1,0 +1,141 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from calendar_sync_base.services.model import SyncEvent
+from calendar_sync_base.services.protocol import OpKind, PushOp
+
+from ..models.calendar_sync_mixin import PULL_CONTEXT_KEY
+
+DELETE_REMOTE = ("delete_remote", "delete_both")
+DELETE_ODOO = ("delete_odoo", "delete_both")
+
+
+class CalendarSyncResetWizard(models.TransientModel):
+    """Start a connection over: optionally delete its events on one or both sides, forget
+    tokens and sync cursors, and choose what the next synchronization pushes.
+
+    Only events linked to this connection and organized by its user are ever deleted;
+    invitations from others are left alone on both sides.
+    """
+
+    _name = "calendar.sync.reset.wizard"
+    _description = "Reset Calendar Synchronization"
+
+    account_id = fields.Many2one("calendar.sync.account", required=True, ondelete="cascade")
+    provider_label = fields.Char(compute="_compute_counts")
+    delete_policy = fields.Selection(
+        [
+            ("dont_delete", "Leave them untouched"),
+            ("delete_remote", "Delete from the remote calendar"),
+            ("delete_odoo", "Delete from Odoo"),
+            ("delete_both", "Delete from both"),
+        ],
+        string="User's Existing Events",
+        default="dont_delete",
+        required=True,
+    )
+    sync_policy = fields.Selection(
+        [("new", "Synchronize only new events"), ("all", "Synchronize all existing events")],
+        string="Next Synchronization",
+        default="new",
+        required=True,
+        help="Only new: Odoo pushes only events created or changed after the reset. "
+        "All: existing events are matched with the remote calendar first (no duplicates), "
+        "then the rest is pushed, without e-mailing guests.",
+    )
+    organized_count = fields.Integer(compute="_compute_counts")
+    invitation_count = fields.Integer(compute="_compute_counts")
+
+    @api.depends("account_id")
+    def _compute_counts(self):
+        labels = dict(
+            self.env["calendar.sync.account"]._fields["provider"]._description_selection(self.env)
+        )
+        for wizard in self:
+            account = wizard.account_id.sudo()
+            records = [link._record() for link in account.link_ids if link._record()]
+            mine = [record for record in records if account._sync_organizes(record)]
+            wizard.organized_count = len(mine)
+            wizard.invitation_count = len(records) - len(mine)
+            wizard.provider_label = labels.get(account.provider, "")
+
+    def action_reset(self):
+        self.ensure_one()
+        self.account_id._check_own_account()
+        account = self.account_id.sudo()
+        links = account.with_context(active_test=False).link_ids
+        mine = links.filtered(
+            lambda link: link._record() and account._sync_organizes(link._record())
+        )
+        records = [link._record() for link in mine]
+        if self.delete_policy in DELETE_REMOTE:
+            self._delete_remote(account, mine)
+        if self.delete_policy in DELETE_ODOO:
+            self._delete_in_odoo(records)
+        links.exists().unlink()
+        account.write(
+            {
+                "state": "disconnected",
+                "sync_cursor": False,
+                "access_token": False,
+                "access_token_expiry": False,
+                "refresh_token": False,
+                "token_cache": False,
+                "first_sync_done": False,
+                "queue_existing": self.sync_policy == "all",
+                "queued_count": 0,
+                "last_error": False,
+            }
+        )
+        self.env["calendar.sync.log"]._log_change(
+            account, "push", "delete" if self.delete_policy != "dont_delete" else "link",
+            message=self.env._(
+                "Connection reset (%(delete)s; next: %(next)s).",
+                delete=dict(self._fields["delete_policy"]._description_selection(self.env))[
+                    self.delete_policy
+                ],
+                next=dict(self._fields["sync_policy"]._description_selection(self.env))[
+                    self.sync_policy
+                ],
+            ),
+        )  # fmt: skip
+        return {"type": "ir.actions.act_window_close"}
+
+    def _delete_remote(self, account, links):
+        """Delete the remote copies in batches; a series goes as one master.
+
+        Restartable: each deleted copy's link is dropped at once, so running the reset again
+        after a failure continues with what is left (a copy already gone counts as deleted).
+        """
+        connector = account._sync_connector()
+        batch_size = account._sync_batch_size()
+        targets = links.filtered("remote_id").sorted(lambda link: not link.recurrence_id)
+        failures = []
+        for start in range(0, len(targets), batch_size):
+            chunk = targets[start : start + batch_size]
+            ops = [
+                PushOp(
+                    OpKind.DELETE,
+                    f"calendar.sync.link,{link.id}",
+                    SyncEvent(remote_id=link.remote_id),
+                )
+                for link in chunk
+            ]
+            for link, result in zip(chunk, connector.apply(ops), strict=True):
+                if result.ok:
+                    link.unlink()
+                else:
+                    failures.append(f"{link.remote_id}: {result.error}")
+        if failures:
+            raise UserError(
+                self.env._(
+                    "Some remote events could not be deleted; run the reset again to retry.\n%s",
+                    "\n".join(failures[:10]),
+                )
+            )
+
+    def _delete_in_odoo(self, records):
+        events = self.env["calendar.event"].with_context(active_test=False)
+        for record in records:
+            events |= record.calendar_event_ids if record._name == "calendar.recurrence" else record
+        events.with_context(**{PULL_CONTEXT_KEY: True}).unlink()

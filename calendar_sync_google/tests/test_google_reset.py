@@ -1,0 +1,121 @@
+import datetime as dt
+import itertools
+
+from odoo.tests import tagged
+
+from .common import GoogleSyncCase, google_time
+
+DELETE_POLICIES = ("dont_delete", "delete_remote", "delete_odoo", "delete_both")
+SYNC_POLICIES = ("new", "all")
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleReset(GoogleSyncCase):
+    """Every wizard combination on a user with single and recurring events, organized by the
+    user or only attended."""
+
+    def setUp(self):
+        super().setUp()
+        self.single = self.odoo_event("Mine single")
+        self.series = (
+            self.env["calendar.event"]
+            .with_user(self.user)
+            .create(
+                {
+                    "name": "Mine series",
+                    "start": dt.datetime(2027, 5, 3, 8),
+                    "stop": dt.datetime(2027, 5, 3, 9),
+                    "recurrency": True,
+                    "rrule_type": "weekly",
+                    "mon": True,
+                    "count": 3,
+                    "end_type": "count",
+                    "event_tz": "Europe/Brussels",
+                }
+            )
+            .recurrence_id
+        )
+        self.invitation_remote = self.google.insert_event(
+            self.email,
+            {
+                "summary": "Their meeting",
+                "start": google_time(self.now + dt.timedelta(hours=50)),
+                "end": google_time(self.now + dt.timedelta(hours=51)),
+            },
+            organizer="boss@example.com",
+        )
+        self.sync()
+        self.invitation = self.linked_event(self.invitation_remote["id"])
+        self.assertEqual(len(self.google.events(self.email)), 3)
+
+    def reset(self, delete_policy, sync_policy):
+        wizard = (
+            self.env["calendar.sync.reset.wizard"]
+            .with_user(self.user)
+            .create(
+                {
+                    "account_id": self.account.id,
+                    "delete_policy": delete_policy,
+                    "sync_policy": sync_policy,
+                }
+            )
+        )
+        self.assertEqual((wizard.organized_count, wizard.invitation_count), (2, 1))
+        wizard.action_reset()
+        self.env.invalidate_all()
+
+    def reconnect(self):
+        _access, refresh = self.google.issue_tokens(self.email)
+        self.account.write({"refresh_token": refresh, "state": "connected"})
+
+    def live_remote_summaries(self):
+        return sorted(item["summary"] for item in self.google.events(self.email))
+
+    def check_combination(self, delete_policy, sync_policy):
+        self.reset(delete_policy, sync_policy)
+        self.assertEqual(self.account.state, "disconnected")
+        self.assertFalse(self.account.sudo().refresh_token)
+        self.assertFalse(self.account.sudo().sync_cursor)
+        self.assertFalse(self.account.sudo().link_ids)
+
+        remote_deleted = delete_policy in ("delete_remote", "delete_both")
+        odoo_deleted = delete_policy in ("delete_odoo", "delete_both")
+        expected_remote = ["Their meeting"] + (
+            [] if remote_deleted else ["Mine series", "Mine single"]
+        )
+        self.assertEqual(self.live_remote_summaries(), sorted(expected_remote))
+        self.assertEqual(not self.single.exists(), odoo_deleted)
+        self.assertEqual(not self.series.calendar_event_ids.exists(), odoo_deleted)
+        self.assertTrue(self.invitation.exists() and self.invitation.active)
+
+        self.reconnect()
+        self.sync()
+        summaries = self.live_remote_summaries()
+        self.assertEqual(summaries.count("Their meeting"), 1, "invitations never touched")
+        if odoo_deleted or sync_policy == "new":
+            # Nothing old is pushed again; what stayed remote is pulled and linked.
+            expected = expected_remote
+        else:
+            expected = ["Their meeting", "Mine series", "Mine single"]
+        self.assertEqual(summaries, sorted(expected), "no duplicates either side")
+        single_copies = self.env["calendar.event"].search_count(
+            [("name", "=", "Mine single"), ("user_id", "=", self.user.id)]
+        )
+        self.assertLessEqual(single_copies, 1)
+        series_copies = self.env["calendar.recurrence"].search_count(
+            [("base_event_id.name", "=", "Mine series"), ("base_event_id.active", "=", True)]
+        )
+        self.assertLessEqual(series_copies, 1)
+
+
+def _combination_test(delete_policy, sync_policy):
+    def test(self):
+        self.check_combination(delete_policy, sync_policy)
+
+    test.__name__ = f"test_reset_{delete_policy}_then_sync_{sync_policy}"
+    return test
+
+
+for _delete, _sync in itertools.product(DELETE_POLICIES, SYNC_POLICIES):
+    _test = _combination_test(_delete, _sync)
+    setattr(TestGoogleReset, _test.__name__, _test)
