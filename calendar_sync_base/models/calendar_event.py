@@ -14,6 +14,7 @@ from calendar_sync_base.services.model import (
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
 UTC = dt.timezone.utc
+TOGGLE_PREFIX = "sync_with_"
 ODOO_STATE_TO_RESPONSE = {
     "needsAction": Response.NEEDS_ACTION,
     "accepted": Response.ACCEPTED,
@@ -48,9 +49,19 @@ class CalendarEvent(models.Model):
 
     # ------------------------------------------------------------------ recurrence edits
 
+    def _sync_allowed_for(self, provider):
+        """The per-event toggle a provider addon adds (``sync_with_<provider>``)."""
+        field_name = f"{TOGGLE_PREFIX}{provider}"
+        return self[field_name] if field_name in self._fields else True
+
     def write(self, vals):
         if self.env.context.get(PULL_CONTEXT_KEY):
             return super().write(vals)
+        toggles = {
+            name.removeprefix(TOGGLE_PREFIX): bool(value)
+            for name, value in vals.items()
+            if name.startswith(TOGGLE_PREFIX)
+        }
         series_edit = vals.get("recurrence_update") in ("all_events", "future_events")
         occurrences = self.filtered("recurrence_id")
         series_links = occurrences.sudo().recurrence_id.sync_link_ids
@@ -61,7 +72,23 @@ class CalendarEvent(models.Model):
             series_links.exists().need_push = True
         elif self._sync_tracked_fields().intersection(vals):
             occurrences.filtered("recurrence_id")._sync_queue_exceptions()
+        for provider, enabled in toggles.items():
+            self._sync_toggle(provider, enabled)
         return result
+
+    def _sync_toggle(self, provider, enabled):
+        """Switching "Synchronize with <provider>" off removes the remote copy this user
+        created and stops syncing the event; switching it on resumes."""
+        links = self.sudo().sync_link_ids.filtered(lambda link: link.provider == provider)
+        if enabled:
+            links.filtered("stopped").write({"stopped": False, "need_push": True})
+            self._sync_queue_for_organizers()
+            return
+        links.filtered(lambda link: not link.remote_id).unlink()
+        links = links.exists()
+        ours = links.filtered(lambda link: link.origin == "push")
+        ours.write({"stopped": True, "need_push": True})  # the push deletes the remote copy
+        (links - ours).write({"stopped": True, "need_push": False})
 
     def unlink(self):
         if not self.env.context.get(PULL_CONTEXT_KEY):

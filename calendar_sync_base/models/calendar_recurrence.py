@@ -38,6 +38,9 @@ class CalendarRecurrence(models.Model):
     def _sync_pushable(self):
         return bool(self.base_event_id.active)
 
+    def _sync_allowed_for(self, provider):
+        return self.base_event_id._sync_allowed_for(provider)
+
     # ------------------------------------------------------------------ Odoo -> neutral
 
     def _sync_to_neutral(self):

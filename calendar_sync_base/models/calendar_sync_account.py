@@ -22,6 +22,21 @@ ACCOUNT_STATES = [
 ]
 # States the scheduled action works on; an error is retried, a revoked grant is not.
 SYNCABLE_STATES = ("connected", "error")
+DIRECTIONS = [
+    ("both", "Both ways"),
+    ("to_remote", "Odoo -> remote only"),
+    ("to_odoo", "Remote -> Odoo only"),
+    ("off", "Disabled"),
+]
+CONFLICT_POLICIES = [
+    ("odoo", "Odoo wins"),
+    ("remote", "Remote wins"),
+    ("newest", "Newest change wins"),
+]
+# What a user may change on their own connection (rules only with the dedicated group).
+USER_FIELDS = {"send_updates"}
+RULE_FIELDS = {"rule_direction", "rule_conflict_policy", "rule_start_date"}
+RULES_GROUP = "calendar_sync_base.calendar_sync_base_group_own_rules"
 TOKEN_GROUP = "base.group_system"
 
 
@@ -76,6 +91,18 @@ class CalendarSyncAccount(models.Model):
     token_cache = fields.Text(groups=TOKEN_GROUP, copy=False, help="Serialized provider cache.")
     link_ids = fields.One2many("calendar.sync.link", "account_id", groups=TOKEN_GROUP)
 
+    # The user's own sync rules (empty: the administrator's default). Only members of
+    # "Calendar Sync: Manage Own Rules" may set them.
+    rule_direction = fields.Selection(
+        DIRECTIONS, string="Direction", help="Empty: the company default."
+    )
+    rule_conflict_policy = fields.Selection(
+        CONFLICT_POLICIES, string="Conflict Priority", help="Empty: the company default."
+    )
+    rule_start_date = fields.Date(
+        "Sync Start Date", help="Older events are neither pulled nor pushed."
+    )
+
     _sql_constraints = [
         (
             "user_provider_unique",
@@ -100,9 +127,14 @@ class CalendarSyncAccount(models.Model):
         return bool(self._sync_param(f"calendar_sync_{self.provider}.paused"))
 
     def _sync_rules(self):
+        """The administrator's defaults, overridden by the user's own choices if allowed."""
+        direction = self.rule_direction or self._sync_param("calendar_sync.direction", "both")
+        policy = self.rule_conflict_policy or self._sync_param(
+            "calendar_sync.conflict_policy", "newest"
+        )
         return SyncRules(
-            direction=Direction(self._sync_param("calendar_sync.direction", "both")),
-            policy=ConflictPolicy(self._sync_param("calendar_sync.conflict_policy", "newest")),
+            direction=Direction(direction),
+            policy=ConflictPolicy(policy),
             start=self._sync_window_start(),
         )
 
@@ -110,8 +142,14 @@ class CalendarSyncAccount(models.Model):
         return max(1, int(self._sync_param("calendar_sync.batch_size", 50)))
 
     def _sync_window_start(self):
+        """Nothing older is pulled or pushed: the latest of the rolling window (days back)
+        and the fixed start date (the user's, else the administrator's)."""
         days = int(self._sync_param("calendar_sync.window_days_back", 365))
-        return fields.Datetime.subtract(fields.Datetime.now(), days=days) if days else None
+        starts = [fields.Datetime.subtract(fields.Datetime.now(), days=days)] if days else []
+        start_date = self.rule_start_date or self._sync_param("calendar_sync.start_date")
+        if start_date:
+            starts.append(fields.Datetime.to_datetime(fields.Date.to_date(start_date)))
+        return max(starts) if starts else None
 
     def _sync_instance_remote_id(self, master_remote_id, original_start, all_day):
         """The remote id of one occurrence of a series (providers override)."""
@@ -239,6 +277,21 @@ class CalendarSyncAccount(models.Model):
                 account.last_error or self.env._("Synchronization failed."), "danger"
             )
         return self._notification(counts.summary(), "success")
+
+    def write(self, vals):
+        if not self.env.su and not self.env.is_system():
+            self._check_own_account()
+            allowed = USER_FIELDS | (RULE_FIELDS if self.env.user.has_group(RULES_GROUP) else set())
+            refused = set(vals) - allowed
+            if refused:
+                raise UserError(
+                    self.env._(
+                        "You may not change %(fields)s on your calendar connection.",
+                        fields=", ".join(sorted(refused)),
+                    )
+                )
+            return super(CalendarSyncAccount, self.sudo()).write(vals)
+        return super().write(vals)
 
     def action_open_reset_wizard(self):
         self.ensure_one()

@@ -32,6 +32,10 @@ class CalendarSyncLink(models.Model):
         default="pull",
         required=True,
     )
+    stopped = fields.Boolean(
+        help="The user switched synchronization off for this event: pulls ignore the remote "
+        "copy and a copy Odoo created is deleted."
+    )
     need_push = fields.Boolean(index=True)
     silent_push = fields.Boolean(
         help="Queued by a first sync or a reset: pushed without e-mailing the guests."

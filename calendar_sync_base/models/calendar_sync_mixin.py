@@ -53,7 +53,9 @@ class CalendarSyncMixin(models.AbstractModel):
             return
         if not self._sync_tracked_fields().intersection(vals):
             return
-        links = self.sudo().sync_link_ids.filtered(lambda link: not link.need_push)
+        links = self.sudo().sync_link_ids.filtered(
+            lambda link: not link.need_push and not link.stopped
+        )
         if links:
             links.need_push = True
         self._sync_queue_for_organizers()
@@ -89,5 +91,6 @@ class CalendarSyncMixin(models.AbstractModel):
             for account in accounts
             if account.user_id == record._sync_organizer()
             and account not in record.sync_link_ids.account_id
+            and record._sync_allowed_for(account.provider)
         ]
         self.env["calendar.sync.link"].sudo().create(new_links)

@@ -3,7 +3,7 @@ import datetime as dt
 import logging
 
 from odoo import models
-from odoo.tools import html2plaintext
+from odoo.tools import SQL, html2plaintext
 
 from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_push
 from calendar_sync_base.services.errors import CursorExpired
@@ -62,7 +62,9 @@ class CalendarSyncRunner(models.AbstractModel):
         events = [
             event
             for event in changes.events
-            if not _pending_local_delete(links, event) and not _own_echo(links, event)
+            if not _pending_local_delete(links, event)
+            and not _own_echo(links, event)
+            and not _stopped(links, event)
         ]
         # Series first: the exceptions that follow are matched to the occurrences they create.
         series = [event for event in events if not event.master_remote_id]
@@ -399,8 +401,11 @@ class CalendarSyncRunner(models.AbstractModel):
 
     def _sync_push_entry(self, link):
         record = link.with_context(active_test=False)._record()
-        if not record:
+        if not record or (link.stopped and link.origin == "push" and link.remote_id):
             return _deleted_state(link), True, link
+        if link.stopped:
+            link.need_push = False
+            return None
         if not link.remote_id and _is_occurrence(record):
             link.unlink()  # queued as a single event, then made recurring: its series goes
             return None
@@ -417,29 +422,44 @@ class CalendarSyncRunner(models.AbstractModel):
 
         Runs on a first sync and after a reset that keeps existing events; pushed silently.
         Events that came from another calendar belong there and are left out (pushing them
-        here would duplicate the meeting for its guests).
+        here would duplicate the meeting for its guests), and so are events the user
+        switched off for this provider.
         """
-        window = self._sync_window_start()
+        toggle = f"sync_with_{self.provider}"
+        allowed = SQL("AND %s IS NOT FALSE", SQL.identifier("e", toggle))
+        allowed_base = SQL("AND %s IS NOT FALSE", SQL.identifier("b", toggle))
+        if toggle not in self.env["calendar.event"]._fields:
+            allowed = allowed_base = SQL()
         self.env.flush_all()
         self.env.cr.execute(
-            """
+            SQL(
+                """
             INSERT INTO calendar_sync_link
-                   (account_id, event_id, recurrence_id, need_push, silent_push, origin,
-                    create_uid, write_uid, create_date, write_date)
-            SELECT %(account)s, e.id, NULL, true, true, 'push', %(uid)s, %(uid)s, now(), now()
+                   (account_id, provider, event_id, recurrence_id, need_push, silent_push,
+                    origin, create_uid, write_uid, create_date, write_date)
+            SELECT %(account)s, %(provider)s, e.id, NULL, true, true,
+                   'push', %(uid)s, %(uid)s, now(), now()
               FROM calendar_event e
-             WHERE e.user_id = %(user)s AND e.active AND e.recurrence_id IS NULL
-               AND (%(window)s IS NULL OR e.stop >= %(window)s)
+             WHERE e.user_id = %(user)s AND e.active AND e.recurrence_id IS NULL %(allowed)s
+               AND (%(window)s::timestamp IS NULL OR e.stop >= %(window)s::timestamp)
                AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l WHERE l.event_id = e.id
                                   AND (l.account_id = %(account)s OR l.origin = 'pull'))
             UNION ALL
-            SELECT %(account)s, NULL, r.id, true, true, 'push', %(uid)s, %(uid)s, now(), now()
+            SELECT %(account)s, %(provider)s, NULL, r.id, true, true,
+                   'push', %(uid)s, %(uid)s, now(), now()
               FROM calendar_recurrence r JOIN calendar_event b ON b.id = r.base_event_id
-             WHERE b.user_id = %(user)s AND b.active
+             WHERE b.user_id = %(user)s AND b.active %(allowed_base)s
                AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l WHERE l.recurrence_id = r.id
                                   AND (l.account_id = %(account)s OR l.origin = 'pull'))
             """,
-            {"account": self.id, "uid": self.env.uid, "user": self.user_id.id, "window": window},
+                account=self.id,
+                provider=self.provider,
+                uid=self.env.uid,
+                user=self.user_id.id,
+                window=self._sync_window_start(),
+                allowed=allowed,
+                allowed_base=allowed_base,
+            )
         )
         self.env["calendar.sync.link"].invalidate_model()
         self.queue_existing = False
@@ -524,6 +544,11 @@ class CalendarSyncRunner(models.AbstractModel):
 def _pending_local_delete(links, event):
     link = links.get(event.remote_id)
     return bool(link) and not link.with_context(active_test=False)._record()
+
+
+def _stopped(links, event):
+    link = links.get(event.remote_id)
+    return bool(link and link.stopped)
 
 
 def _own_echo(links, event):

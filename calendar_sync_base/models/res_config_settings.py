@@ -1,27 +1,29 @@
 from odoo import api, fields, models
 
+from .calendar_sync_account import CONFLICT_POLICIES, DIRECTIONS
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     calendar_sync_direction = fields.Selection(
-        [
-            ("both", "Both ways"),
-            ("to_remote", "Odoo -> remote only"),
-            ("to_odoo", "Remote -> Odoo only"),
-            ("off", "Disabled"),
-        ],
+        DIRECTIONS,
         string="Event Sync Direction",
         default="both",
         config_parameter="calendar_sync.direction",
     )
     calendar_sync_conflict_policy = fields.Selection(
-        [("odoo", "Odoo wins"), ("remote", "Remote wins"), ("newest", "Newest change wins")],
+        CONFLICT_POLICIES,
         string="Conflict Priority",
         default="newest",
         config_parameter="calendar_sync.conflict_policy",
         help="When an event changed on both sides since the last sync. Fields changed on only "
         "one side are always merged.",
+    )
+    # A Date cannot be a config_parameter field: stored by get_values/set_values below.
+    calendar_sync_start_date = fields.Date(
+        "Sync Start Date",
+        help="Events ending before this date are neither pulled nor pushed.",
     )
     calendar_sync_batch_size = fields.Integer(
         "Pushes per Run",
@@ -61,6 +63,9 @@ class ResConfigSettings(models.TransientModel):
     def get_values(self):
         res = super().get_values()
         params = self.env["ir.config_parameter"].sudo()
+        res["calendar_sync_start_date"] = fields.Date.to_date(
+            params.get_param("calendar_sync.start_date") or None
+        )
         for field_name, key in self._calendar_sync_secret_fields().items():
             res[field_name] = False
             res[f"{field_name}_set"] = bool(params.get_param(key))
@@ -69,6 +74,9 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         result = super().set_values()
         params = self.env["ir.config_parameter"].sudo()
+        params.set_param(
+            "calendar_sync.start_date", fields.Date.to_string(self.calendar_sync_start_date)
+        )
         for field_name, key in self._calendar_sync_secret_fields().items():
             if self[field_name]:
                 params.set_param(key, self[field_name].strip())

@@ -11,3 +11,8 @@ class ResUsers(models.Model):
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + ["calendar_sync_account_ids"]
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        # Only the fields calendar.sync.account.write lets a user change get through.
+        return super().SELF_WRITEABLE_FIELDS + ["calendar_sync_account_ids"]

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 
 from .common import insert_account, make_user
@@ -38,8 +38,12 @@ class TestSecurity(TransactionCase):
         self.assertEqual(visible, self.alice_account)
         with self.assertRaises(AccessError):
             self.bob_account.with_user(self.alice).read(["state"])
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):
             self.alice_account.with_user(self.alice).write({"state": "disconnected"})
+        with self.assertRaises(UserError):
+            self.alice_account.with_user(self.alice).write({"refresh_token": "injected"})
+        with self.assertRaises(AccessError):
+            self.bob_account.with_user(self.alice).write({"send_updates": "none"})
 
     def test_user_cannot_read_links_or_pause_someone_else(self):
         with self.assertRaises(AccessError):

@@ -3,3 +3,4 @@ from . import test_google_oauth
 from . import test_google_recurrence
 from . import test_google_reset
 from . import test_google_history
+from . import test_google_rules
