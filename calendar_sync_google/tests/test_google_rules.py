@@ -98,7 +98,7 @@ class TestGoogleEventToggle(GoogleSyncCase):
         self.assertEqual(self.google.get_event(self.email, remote_id)["status"], "cancelled")
         event.with_user(self.user).write({"name": "Private matter (edited)"})
         self.sync()
-        self.assertFalse([e for e in self.google.events(self.email)])
+        self.assertFalse(self.google.events(self.email))
         event.with_user(self.user).write({"sync_with_google": True})
         self.sync()
         live = [e["summary"] for e in self.google.events(self.email)]
