@@ -130,6 +130,23 @@ class TestGooglePull(GoogleSyncCase):
         self.assertEqual(self.linked_event(kept["id"]).location, "New room")
         self.assertEqual(len(self.google.events(self.email)), 2)
 
+    def test_first_sync_does_not_link_near_duplicates(self):
+        local = self.odoo_event("Budget review", hours_from_now=30)
+        start = local.start.replace(tzinfo=dt.timezone.utc)
+        for summary, shift in (("Budget review", 1), ("Budget reviews", 0)):
+            self.google.insert_event(
+                self.email,
+                {
+                    "summary": summary,
+                    "start": google_time(start + dt.timedelta(hours=shift)),
+                    "end": google_time(start + dt.timedelta(hours=shift + 1)),
+                },
+            )
+        counts = self.sync()
+        self.assertEqual(counts.linked, 0)
+        self.assertEqual(counts.pulled_created, 2)
+        self.assertEqual(len(self.google.events(self.email)), 3, "the local one is pushed")
+
     def test_first_sync_links_existing_events_instead_of_duplicating(self):
         local = self.odoo_event("Budget", hours_from_now=30)
         start = local.start.replace(tzinfo=dt.timezone.utc)
@@ -143,6 +160,7 @@ class TestGooglePull(GoogleSyncCase):
         )
         counts = self.sync()
         self.assertEqual(counts.linked, 1)
+        self.assertIn("1 linked", counts.summary(), "the user is told how many were linked")
         self.assertEqual(self.linked_event(remote["id"]), local)
         self.assertEqual(len(self.google.events(self.email)), 1)
         self.assertEqual(
