@@ -125,13 +125,11 @@ class CalendarEvent(models.Model):
                 if account in own:
                     own[account].need_push = True
                 elif series_link.remote_id:
+                    # The push finds the occurrence's remote id (connector.instance_id).
                     Link.create(
                         {
                             "account_id": account.id,
                             "event_id": event.id,
-                            "remote_id": account._sync_instance_remote_id(
-                                series_link.remote_id, event._sync_slot(), event.allday
-                            ),
                             "origin": "push",
                             "need_push": True,
                         }

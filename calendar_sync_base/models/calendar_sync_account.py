@@ -151,12 +151,6 @@ class CalendarSyncAccount(models.Model):
             starts.append(fields.Datetime.to_datetime(fields.Date.to_date(start_date)))
         return max(starts) if starts else None
 
-    def _sync_instance_remote_id(self, master_remote_id, original_start, all_day):
-        """The remote id of one occurrence of a series (providers override)."""
-        return self._sync_provider_method("_sync_instance_remote_id")(
-            master_remote_id, original_start, all_day
-        )
-
     def _sync_provider_method(self, prefix):
         """``<prefix>_<provider>``: where each provider addon plugs in its implementation."""
         name = f"{prefix}_{self.provider}"

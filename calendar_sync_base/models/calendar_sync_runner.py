@@ -361,7 +361,7 @@ class CalendarSyncRunner(models.AbstractModel):
             return 0
         if self.queue_existing:
             self._sync_queue_existing()
-        batch, remaining = self._sync_push_queue(self._sync_batch_size())
+        batch, remaining = self._sync_push_queue(self._sync_batch_size(), connector)
         links = {state.key: link for state, _deleted, link in batch}
         ops = plan_push(
             [(state, deleted) for state, deleted, _link in batch if deleted is not None],
@@ -385,7 +385,7 @@ class CalendarSyncRunner(models.AbstractModel):
         """Guests are never e-mailed about what a first sync or a reset pushes."""
         return "none" if link.silent_push else self.send_updates
 
-    def _sync_push_queue(self, limit):
+    def _sync_push_queue(self, limit, connector):
         """Up to ``limit`` (LocalState, deleted, link) waiting to be pushed, oldest first, and
         how many wait beyond them. Only the batch is converted: a long backlog costs nothing
         until its turn comes."""
@@ -394,12 +394,12 @@ class CalendarSyncRunner(models.AbstractModel):
         waiting = Link.search_count(domain)
         queue = []
         for link in Link.search(domain, order="id", limit=limit):
-            entry = self._sync_push_entry(link)
+            entry = self._sync_push_entry(link, connector)
             if entry:
                 queue.append(entry)
         return queue, max(waiting - limit, 0)
 
-    def _sync_push_entry(self, link):
+    def _sync_push_entry(self, link, connector):
         record = link.with_context(active_test=False)._record()
         if not record or (link.stopped and link.origin == "push" and link.remote_id):
             return _deleted_state(link), True, link
@@ -407,8 +407,7 @@ class CalendarSyncRunner(models.AbstractModel):
             link.need_push = False
             return None
         if not link.remote_id and _is_occurrence(record):
-            link.unlink()  # queued as a single event, then made recurring: its series goes
-            return None
+            return self._sync_exception_entry(link, record, connector)
         if self._sync_organizes(record):
             return self._sync_local_state(record, link), _archived(record), link
         reply = self._sync_reply_state(record, link)
@@ -416,6 +415,20 @@ class CalendarSyncRunner(models.AbstractModel):
             link.need_push = False  # nothing an attendee may send
             return None
         return reply, None, link  # None: an answer, not an edit
+
+    def _sync_exception_entry(self, link, record, connector):
+        """An occurrence edited on its own: address the remote occurrence of its series."""
+        identity = self._sync_series_identity(record)
+        remote_id = identity and connector.instance_id(
+            identity["master_remote_id"], identity["original_start"], record.allday
+        )
+        if not remote_id:
+            # Queued as a single event and then made recurring (its series is pushed), or
+            # its series is not remote yet: nothing to address.
+            link.unlink()
+            return None
+        link.remote_id = remote_id
+        return self._sync_local_state(record, link), _archived(record), link
 
     def _sync_queue_existing(self):
         """Queue, once, the user's own events and series no remote calendar knows yet.

@@ -62,12 +62,6 @@ class CalendarSyncAccount(models.Model):
             batch_size=int(self._google_param("batch_request_size", 50)),
         )
 
-    def _sync_instance_remote_id_google(self, master_remote_id, original_start, all_day):
-        """Google names an occurrence after its series and its original start (in UTC)."""
-        if all_day:
-            return f"{master_remote_id}_{original_start:%Y%m%d}"
-        return f"{master_remote_id}_{original_start.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
-
     def _google_store_tokens(self, access_token, expiry, refresh_token):
         self.write(
             {

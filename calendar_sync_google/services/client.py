@@ -397,6 +397,12 @@ class GoogleCalendarClient:
         pages = self._pages(url, params, "events.instances")
         return [event for page in pages for event in self._map_page(page)]
 
+    def instance_id(self, master_remote_id: str, original_start, all_day: bool) -> str:
+        """Google names an occurrence after its series and its original start (in UTC)."""
+        if all_day:
+            return f"{master_remote_id}_{original_start:%Y%m%d}"
+        return f"{master_remote_id}_{original_start.astimezone(_UTC):%Y%m%dT%H%M%SZ}"
+
     def find_by_odoo_id(self, odoo_id: int) -> SyncEvent | None:
         """The live event carrying ``extendedProperties.private.odoo_id``, if any."""
         params = {"privateExtendedProperty": f"{ODOO_ID_PROPERTY}={odoo_id}", "maxResults": 10}
