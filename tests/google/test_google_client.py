@@ -13,7 +13,7 @@ from calendar_sync_base.services.errors import (
     RemoteRejected,
     Throttled,
 )
-from calendar_sync_base.services.model import Recurrence, Reminder, SyncEvent
+from calendar_sync_base.services.model import Attendee, Recurrence, Reminder, Response, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp
 
 from .conftest import EMAIL, make_client
@@ -375,3 +375,28 @@ def test_the_access_token_never_travels_in_a_url(client, google, provider):
             assert request.headers["Authorization"] == f"Bearer {provider.token}"
     for envelope in envelopes(google):
         assert provider.token.encode() not in envelope.body  # only in the outer header
+
+
+def test_reply_patches_only_the_attendee_list_with_the_users_answer(client, google):
+    body = google_body("Board", 3, attendees=[
+        {"email": "boss@example.com", "responseStatus": "accepted"},
+        {"email": EMAIL, "responseStatus": "needsAction"},
+    ])  # fmt: skip
+    created = google.insert_event(EMAIL, body, organizer="boss@example.com")
+    reply = SyncEvent(
+        remote_id=created["id"], attendees=(Attendee(EMAIL, response=Response.DECLINED),)
+    )
+    [result] = client.apply([PushOp(OpKind.REPLY, "calendar.event,1", reply)])
+    assert result.ok, result.error
+    patch = google.requests.filter(method="PATCH", in_batch=True)[-1]
+    assert set(patch.json()) == {"attendees"}
+    answers = {
+        a["email"]: a["responseStatus"] for a in google.get_event(EMAIL, created["id"])["attendees"]
+    }
+    assert answers == {"boss@example.com": "accepted", EMAIL: "declined"}
+
+
+def test_instance_ids_follow_googles_format(client):
+    start = dt.datetime(2027, 3, 29, 9, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert client.instance_id("abc123", start, False) == "abc123_20270329T070000Z"
+    assert client.instance_id("abc123", dt.date(2027, 3, 29), True) == "abc123_20270329"
