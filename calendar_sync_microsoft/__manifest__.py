@@ -10,6 +10,9 @@
     "depends": ["calendar_sync_base"],
     "external_dependencies": {"python": ["msal", "exchangelib", "requests"]},
     "data": [
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/calendar_event_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "installable": True,

@@ -16,6 +16,7 @@ import sys
 # offer ``seed_demo()``.
 REGISTRY: dict[str, str] = {
     "google": "emulators.google:GoogleEmulator",
+    "microsoft": "emulators.microsoft:MicrosoftEmulator",
 }
 
 

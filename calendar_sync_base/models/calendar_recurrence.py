@@ -68,7 +68,7 @@ class CalendarRecurrence(models.Model):
             else:
                 aware = until.replace(tzinfo=zone_info(self.event_tz or neutral.timezone))
                 spec = dataclasses.replace(spec, until=aware.astimezone(UTC))
-        return format_rrule(spec)
+        return format_rrule(_yearly_weekday_rule(spec, neutral.start))
 
     def _sync_exdates(self):
         """Original starts the rule produces but Odoo no longer has (deleted occurrences)."""
@@ -102,7 +102,7 @@ class CalendarRecurrence(models.Model):
 
     def _sync_apply_rule(self, remote_recurrence):
         if remote_recurrence.rrule != self._sync_rrule(self.base_event_id._sync_to_neutral()):
-            self.rrule = remote_recurrence.rrule
+            self.rrule = odoo_rule(remote_recurrence.rrule)
             detached = self._apply_recurrence()
             detached.unlink()
         self._sync_remove_exdates(remote_recurrence.exdates)
@@ -123,6 +123,29 @@ class CalendarRecurrence(models.Model):
             if _naive_utc(event._sync_slot()) == wanted:
                 return event
         return self.env["calendar.event"]
+
+
+def odoo_rule(rule):
+    """A neutral RRULE as Odoo can store it.
+
+    Odoo's yearly rule only repeats a date; "the last Friday of March every year" is, for
+    Odoo, "the last Friday, every 12 months" (starting in March): same occurrences.
+    """
+    spec = parse_rrule(rule)
+    if spec.freq != "YEARLY" or not spec.byday:
+        return rule
+    return format_rrule(
+        dataclasses.replace(spec, freq="MONTHLY", interval=spec.interval * 12, bymonth=())
+    )
+
+
+def _yearly_weekday_rule(spec, start):
+    """The reverse of ``odoo_rule``: every 12*k months on a weekday is a yearly rule."""
+    if spec.freq != "MONTHLY" or not spec.byday or spec.interval % 12 or start is None:
+        return spec
+    return dataclasses.replace(
+        spec, freq="YEARLY", interval=spec.interval // 12, bymonth=(start.month,)
+    )
 
 
 def _naive_utc(value):

@@ -12,6 +12,7 @@ from calendar_sync_base.services.model import Direction, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp
 from calendar_sync_base.services.snapshot import from_snapshot, to_snapshot
 
+from .calendar_recurrence import odoo_rule
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
 _logger = logging.getLogger(__name__)
@@ -68,20 +69,21 @@ class CalendarSyncRunner(models.AbstractModel):
         ]
         # Series first: the exceptions that follow are matched to the occurrences they create.
         series = [event for event in events if not event.master_remote_id]
-        self._sync_pull_batch(series, links, rules, first_sync, match_keys, counts)
+        self._sync_pull_batch(connector, series, links, rules, (first_sync, match_keys), counts)
         exceptions = [event for event in events if event.master_remote_id]
         if exceptions:
-            self._sync_pull_batch(exceptions, links, rules, first_sync, False, counts)
+            self._sync_pull_batch(connector, exceptions, links, rules, (first_sync, False), counts)
         self.sync_cursor = changes.next_cursor
 
-    def _sync_pull_batch(self, events, links, rules, first_sync, match_keys, counts):
+    def _sync_pull_batch(self, connector, events, links, rules, modes, counts):
+        first_sync, match_keys = modes
         candidates = self._sync_candidates(events, links, match_keys)
         if any(event.master_remote_id for event in events):
             candidates += self._sync_occurrence_candidates(events, links)
             known = {state.event.remote_id for state in candidates}
             # An exception of a series Odoo does not have would become a stray single event.
             events = [event for event in events if event.remote_id in known]
-        matcher = Matcher(candidates, match_keys=match_keys)
+        matcher = Matcher(_normalized(connector, candidates), match_keys=match_keys)
         for action in plan_pull(events, matcher, rules, first_sync=first_sync):
             self._sync_apply_pull(action, links, counts)
 
@@ -172,7 +174,9 @@ class CalendarSyncRunner(models.AbstractModel):
             for record in records
             if record.user_id == self.user_id
             and record.id not in linked
-            and self not in record.sudo().sync_link_ids.account_id
+            and not record.sudo().sync_link_ids.filtered(
+                lambda link: link.account_id == self and link.remote_id
+            )
         ]
 
     def _sync_unlinked_events(self, exclude=()):
@@ -248,7 +252,9 @@ class CalendarSyncRunner(models.AbstractModel):
         )
         vals = model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self)
         if remote.recurrence:
-            vals.update(recurrency=True, rrule=remote.recurrence.rrule, event_tz=remote.timezone)
+            vals.update(
+                recurrency=True, rrule=odoo_rule(remote.recurrence.rrule), event_tz=remote.timezone
+            )
         event = model.create(vals)
         event._sync_apply_attendee_states(remote)
         changes = {name: ("", _readable_field(event, name), False) for name in vals}
@@ -338,6 +344,7 @@ class CalendarSyncRunner(models.AbstractModel):
         }
         if pushed:
             vals["silent_push"] = False  # later edits notify guests as the user chose
+        link = link or self._sync_pending_link(record)
         if link:
             link.write(vals)
             return link
@@ -348,6 +355,14 @@ class CalendarSyncRunner(models.AbstractModel):
             **{self.env["calendar.sync.link"]._link_field_for(record._name): record.id},
         )
         return self.env["calendar.sync.link"].create(vals)
+
+    def _sync_pending_link(self, record):
+        """This account's link of ``record`` still waiting for its first push, if any."""
+        field_name = self.env["calendar.sync.link"]._link_field_for(record._name)
+        return self.env["calendar.sync.link"].search(
+            [("account_id", "=", self.id), (field_name, "=", record.id), ("remote_id", "=", False)],
+            limit=1,
+        )
 
     def _sync_record_for_key(self, key):
         model, record_id = key.split(",")
@@ -533,7 +548,8 @@ class CalendarSyncRunner(models.AbstractModel):
         remote = connector.fetch(link.remote_id) if link and link.remote_id else None
         if remote is None or record is None:
             return
-        matcher = Matcher([self._sync_local_state(record, link)], match_keys=False)
+        state = self._sync_local_state(record, link)
+        matcher = Matcher(_normalized(connector, [state]), match_keys=False)
         for action in plan_pull([remote], matcher, rules, first_sync=False):
             self._sync_apply_pull(action, {link.remote_id: link}, counts)
 
@@ -559,15 +575,35 @@ def _pending_local_delete(links, event):
     return bool(link) and not link.with_context(active_test=False)._record()
 
 
+def _normalized(connector, states):
+    """Local states as the provider would keep them, so what it cannot store (a second
+    reminder, a read-only video link) never looks changed on the remote side."""
+    normalize = getattr(connector, "normalized", None)
+    if normalize is None:
+        return states
+    return [
+        dataclasses.replace(
+            state,
+            event=normalize(state.event),
+            snapshot=normalize(state.snapshot) if state.snapshot else None,
+        )
+        for state in states
+    ]
+
+
 def _stopped(links, event):
     link = links.get(event.remote_id)
     return bool(link and link.stopped)
 
 
 def _own_echo(links, event):
-    """Our own push coming back: the remote copy is exactly the one we stored."""
+    """Our own push coming back: the remote copy is exactly the one we stored.
+
+    Not for series: a connector may derive a master's excluded dates from its occurrences,
+    which change without the master's own version changing (Graph's changeKey).
+    """
     link = links.get(event.remote_id)
-    return bool(link and event.etag and link.etag == event.etag)
+    return bool(link and event.etag and link.etag == event.etag and not event.recurrence)
 
 
 def _deleted_state(link):

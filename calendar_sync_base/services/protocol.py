@@ -61,6 +61,13 @@ class CalendarConnector(Protocol):
     def fetch(self, remote_id: str) -> SyncEvent | None:
         """The current remote state of one event, or None when it no longer exists."""
 
+    def normalized(self, event: SyncEvent) -> SyncEvent:
+        """``event`` as the provider would keep it (e.g. one reminder, no read-only fields).
+
+        The engine merges normalized Odoo states against remote events, so what a provider
+        cannot store never reads as a remote change that would wipe it in Odoo.
+        """
+
     def instance_id(self, master_remote_id: str, original_start, all_day: bool) -> str | None:
         """The remote id of the occurrence of a series that was due at ``original_start``
         (aware UTC datetime, or a date for all-day series), or None if there is none."""

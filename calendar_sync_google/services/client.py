@@ -43,6 +43,7 @@ from .mapper import (
     from_google,
     parse_event,
     reminders_from_overrides,
+    reminders_kept,
     to_google,
 )
 
@@ -396,6 +397,11 @@ class GoogleCalendarClient:
         url = f"{self.event_url(master_id)}/instances"
         pages = self._pages(url, params, "events.instances")
         return [event for page in pages for event in self._map_page(page)]
+
+    def normalized(self, event: SyncEvent) -> SyncEvent:
+        """What Google keeps of an Odoo event: at most 5 reminders, and no video link (its
+        conference data is Google's own, read-only for us)."""
+        return event.replace(video_url="", reminders=reminders_kept(event.reminders))
 
     def instance_id(self, master_remote_id: str, original_start, all_day: bool) -> str:
         """Google names an occurrence after its series and its original start (in UTC)."""

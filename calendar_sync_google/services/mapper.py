@@ -410,14 +410,19 @@ def attendee_to_google(attendee: Attendee) -> dict[str, Any]:
     return out  # ``organizer`` is read-only in Google: the organizer is the calendar's owner
 
 
-def reminders_to_google(reminders: Iterable[Reminder]) -> dict[str, Any]:
-    """Explicit overrides, at most ``MAX_REMINDERS``, minutes clamped to Google's range."""
+def reminders_kept(reminders: Iterable[Reminder]) -> tuple[Reminder, ...]:
+    """The reminders Google keeps: at most ``MAX_REMINDERS``, minutes within its range."""
     clamped = (
         Reminder(minutes=min(max(int(r.minutes), 0), MAX_REMINDER_MINUTES), method=r.method)
         for r in reminders
         if r.method in REMINDER_METHODS
     )
-    kept = _sorted_reminders(clamped)[:MAX_REMINDERS]
+    return _sorted_reminders(clamped)[:MAX_REMINDERS]
+
+
+def reminders_to_google(reminders: Iterable[Reminder]) -> dict[str, Any]:
+    """Explicit overrides, as ``reminders_kept`` says."""
+    kept = reminders_kept(reminders)
     overrides = [{"method": r.method, "minutes": r.minutes} for r in kept]
     return {"useDefault": False, "overrides": overrides}
 

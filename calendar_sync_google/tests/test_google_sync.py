@@ -368,8 +368,10 @@ class TestGooglePush(GoogleSyncCase):
     def test_create_whose_commit_was_lost_is_adopted_not_duplicated(self):
         event = self.odoo_event("Crash victim")
         self.sync()
-        # Simulate a crash after Google created the event but before Odoo committed the link.
-        event.sudo().sync_link_ids.unlink()
+        # A crash after the remote create, before Odoo committed: the link is still pending.
+        event.sudo().sync_link_ids.write(
+            {"remote_id": False, "etag": False, "snapshot": False, "need_push": True}
+        )
         self.sync()
         self.assertEqual(len(self.google.events(self.email)), 1)
         self.assertEqual(len(event.sudo().sync_link_ids), 1)

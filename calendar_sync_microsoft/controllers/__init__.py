@@ -1,1 +1,1 @@
-# OAuth (msal) and webhook routes arrive with the Microsoft Graph sync.
+from . import main

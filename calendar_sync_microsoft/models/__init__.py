@@ -1,1 +1,1 @@
-from . import res_config_settings
+from . import calendar_event, calendar_sync_account, res_config_settings

@@ -1,1 +1,1 @@
-from . import test_settings
+from . import test_microsoft_recurrence, test_microsoft_settings, test_microsoft_sync

@@ -1,0 +1,122 @@
+import datetime as dt
+
+from odoo import api, fields, models
+
+from calendar_sync_base.services.errors import ConfigurationError
+from calendar_sync_base.services.http import ResilientSession
+from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
+from calendar_sync_microsoft.services.msal_auth import (
+    MsalTokenProvider,
+    build_app,
+    finish_flow,
+    load_cache,
+    start_flow,
+)
+
+PARAM = "calendar_sync_microsoft.{}".format
+
+
+class CalendarSyncAccount(models.Model):
+    _inherit = "calendar.sync.account"
+
+    provider = fields.Selection(
+        selection_add=[("microsoft", "Outlook")], ondelete={"microsoft": "cascade"}
+    )
+    microsoft_home_account_id = fields.Char(
+        groups="base.group_system", copy=False, help="The msal account of this connection."
+    )
+
+    # ------------------------------------------------------------------ configuration
+
+    def _microsoft_param(self, name, default=None):
+        return self._sync_param(PARAM(name), default)
+
+    @api.model
+    def _microsoft_redirect_uri(self):
+        return f"{self.get_base_url()}/calendar_sync_microsoft/authentication"
+
+    @api.model
+    def _microsoft_app(self, token_cache=None):
+        """msal's application for the configured registration, tenant and authority host."""
+        if self._microsoft_param("backend", "graph") != "graph":
+            raise ConfigurationError(
+                self.env._(
+                    "Exchange Server (EWS) synchronization is not available in this version: "
+                    "choose Microsoft 365 (Graph) in Calendar > Configuration > Settings."
+                )
+            )
+        return build_app(
+            self._microsoft_param("client_id") or "",
+            self._microsoft_param("client_secret") or "",
+            authority_host=self._microsoft_param("authority_host"),
+            tenant=self._microsoft_param("tenant") or "common",
+            token_cache=token_cache,
+        )
+
+    # ------------------------------------------------------------------ connector
+
+    def _sync_connector_microsoft(self):
+        app = self._microsoft_app(load_cache(self.token_cache or None))
+        tokens = MsalTokenProvider(
+            app, self.microsoft_home_account_id or "", on_cache_change=self._microsoft_store_cache
+        )
+        return GraphCalendarClient(
+            ResilientSession(),
+            tokens,
+            graph_base=f"{self._microsoft_param('graph_endpoint').rstrip('/')}/v1.0",
+            window_start=_aware(self._sync_window_start()),
+            timezone_hint=self.user_id.tz or "",
+            series_ids=self._microsoft_series_ids,
+            transaction_prefix=f"{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}:{self.id}",
+        )
+
+    def _microsoft_series_ids(self):
+        """Remote ids of the series this connection links (asked only when Graph reports a
+        removal it does not tie to a series)."""
+        links = self.env["calendar.sync.link"].search(
+            [
+                ("account_id", "=", self.id),
+                ("recurrence_id", "!=", False),
+                ("remote_id", "!=", False),
+            ]
+        )
+        return links.mapped("remote_id")
+
+    def _microsoft_store_cache(self, serialized_cache):
+        self.token_cache = serialized_cache
+
+    def _sync_persist_credentials(self, connector):
+        result = super()._sync_persist_credentials(connector)
+        if self.provider == "microsoft":
+            self._microsoft_store_cache(connector.token_provider.app.token_cache.serialize())
+        return result
+
+    # ------------------------------------------------------------------ OAuth (msal)
+
+    @api.model
+    def _microsoft_start_flow(self):
+        """The consent URL and the msal flow (state, PKCE verifier, nonce) to keep."""
+        return start_flow(self._microsoft_app(), self._microsoft_redirect_uri())
+
+    @api.model
+    def _microsoft_connect(self, flow, query_params):
+        app = self._microsoft_app()
+        signed_in = finish_flow(app, flow, query_params)
+        account = self.sudo().with_context(active_test=False).search(
+            [("user_id", "=", self.env.uid), ("provider", "=", "microsoft")]
+        ) or self.sudo().create({"user_id": self.env.uid, "provider": "microsoft"})
+        account.write(
+            {
+                "active": True,
+                "state": "connected",
+                "last_error": False,
+                "remote_email": signed_in.username,
+                "microsoft_home_account_id": signed_in.home_account_id,
+                "token_cache": signed_in.token_cache,
+            }
+        )
+        return account
+
+
+def _aware(value):
+    return value.replace(tzinfo=dt.timezone.utc) if value else None

@@ -1,0 +1,562 @@
+"""Microsoft Graph v1.0 event JSON <-> neutral ``SyncEvent``, both directions.
+
+Inbound (``from_graph`` / ``parse_event``) is lenient where Graph's data is merely incomplete (an
+attendee without address is skipped, an unknown event zone falls back to the hint) and strict
+where a guess would corrupt the calendar (no id, unreadable start/end, a recurrence that cannot
+be read): such an item raises ``MalformedEvent`` naming the event id and the field, and
+``from_graph`` turns that into ``None`` so one bad item never aborts a page.
+
+Decisions (each also explained where it is implemented):
+
+- Time zones: Graph reports start/end in the zone asked for with ``Prefer: outlook.timezone``
+  (the client asks for UTC) and the event's own zone in ``originalStartTimeZone``, usually a
+  Windows name. Zones are mapped with CLDR's table (``timezones``); outbound, start/end carry
+  the wall time in the event's zone and the Windows name: Graph documents every Windows zone
+  as valid for ``timeZone`` but only a short list of IANA names, and "methods such as create or
+  update might not support all" of the others.
+- All-day: ``isAllDay`` with midnight-to-midnight bounds; the end is exclusive, like the
+  neutral model's.
+- ``sensitivity``: normal <-> ``Privacy.DEFAULT`` (both mean "nothing special"), private <->
+  PRIVATE, confidential <-> CONFIDENTIAL; ``personal`` comes in as PRIVATE (it marks the
+  user's own business: keeping its details hidden in Odoo is the safe reading) and PUBLIC goes
+  out as normal (Outlook has nothing more public than normal).
+- ``showAs``: free <-> ``ShowAs.FREE``; busy, tentative, oof, workingElsewhere and unknown come
+  in as BUSY (they all block time); BUSY goes out as busy.
+- Reminder: Outlook keeps one (``isReminderOn`` + ``reminderMinutesBeforeStart``). In, it is a
+  single popup ``Reminder``; out, the Odoo alarm that fires first (the most minutes before
+  the start) is sent, so the user is never warned later than Odoo would have (Odoo's own
+  Outlook module does the same); no alarm turns the reminder off.
+- Organizer: Graph lists the organizer apart from ``attendees``; Odoo lists them as an
+  attendee. In, the organizer is added as an accepted attendee (flagged ``organizer``); out,
+  they are left out of ``attendees`` (Outlook would invite the organizer to their own meeting).
+- Odoo id: a single-value extended property (``ODOO_ID_PROPERTY``) in a property set of our
+  own (a fixed GUID for this project, so no other application's property can collide). Graph
+  returns it only when asked (``$expand``), so events read from a delta page have no Odoo id.
+- Video call: ``onlineMeeting.joinUrl``, else ``onlineMeetingUrl``, in only: both are set by
+  Outlook/Teams and read-only through Graph.
+- Body: HTML bodies lose the ``<html><head>...<body>`` wrapper Outlook adds (so they compare
+  equal to what was sent); text bodies are escaped into HTML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import html
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from calendar_sync_base.services.errors import RemoteRejected
+from calendar_sync_base.services.model import (
+    UTC,
+    Attendee,
+    Privacy,
+    Recurrence,
+    Reminder,
+    Response,
+    ShowAs,
+    SyncEvent,
+)
+
+from .graph_recurrence import graph_recurrence, rrule_from_graph
+from .timezones import to_iana, to_windows, zone_for
+
+# The MAPI named property carrying the Odoo id: property set GUID chosen for Calendar Sync.
+ODOO_ID_PROPERTY_SET = "2237511b-c58f-42fa-9bab-1c131fcf342a"
+ODOO_ID_PROPERTY = f"String {{{ODOO_ID_PROPERTY_SET}}} Name odoo_id"
+_TRANSACTION_ID = re.compile(r"^odoo-[0-9a-f]{16}-(\d+)$")
+# ``$expand`` value that makes Graph return that property with an event.
+EXPAND_ODOO_ID = f"singleValueExtendedProperties($filter=id eq '{ODOO_ID_PROPERTY}')"
+
+RESPONSE_IN = {
+    "none": Response.NEEDS_ACTION,
+    "notResponded": Response.NEEDS_ACTION,
+    "organizer": Response.ACCEPTED,
+    "accepted": Response.ACCEPTED,
+    "tentativelyAccepted": Response.TENTATIVE,
+    "declined": Response.DECLINED,
+}
+RESPONSE_OUT = {
+    Response.NEEDS_ACTION: "none",
+    Response.ACCEPTED: "accepted",
+    Response.TENTATIVE: "tentativelyAccepted",
+    Response.DECLINED: "declined",
+}
+SENSITIVITY_IN = {
+    "normal": Privacy.DEFAULT,
+    "personal": Privacy.PRIVATE,
+    "private": Privacy.PRIVATE,
+    "confidential": Privacy.CONFIDENTIAL,
+}
+SENSITIVITY_OUT = {
+    Privacy.DEFAULT: "normal",
+    Privacy.PUBLIC: "normal",
+    Privacy.PRIVATE: "private",
+    Privacy.CONFIDENTIAL: "confidential",
+}
+# Graph's local date-times have 7 fractional digits ("2017-08-29T04:00:00.0000000"), which
+# Python 3.10's ``fromisoformat`` cannot read; DateTimeOffset values add "Z" or an offset.
+_DATETIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?([Zz]|[+-]\d{2}:?\d{2})?$"
+)
+_BODY = re.compile(r"<body\b[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_DOCUMENT = re.compile(r"^\s*(<!DOCTYPE[^>]*>\s*)?<html\b", re.IGNORECASE)
+
+
+class MalformedEvent(RemoteRejected, ValueError):
+    """A Graph event (inbound) or a neutral event (outbound) that cannot be mapped."""
+
+    def __init__(self, remote_id: str, field: str, detail: str):
+        super().__init__(
+            f"Outlook event {remote_id or '(no id)'}: {field}: {detail}", reason="malformed"
+        )
+        self.remote_id = remote_id
+        self.field = field
+
+
+# --------------------------------------------------------------------------- time helpers
+
+
+def parse_graph_datetime(value: Any) -> dt.datetime:
+    """A Graph date-time string -> datetime (aware when it carries ``Z``/an offset)."""
+    match = _DATETIME.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"invalid date-time {value!r}")
+    day, clock, fraction, offset = match.groups()
+    if len(clock) == 5:
+        clock += ":00"
+    micros = (fraction or "0")[:6].ljust(6, "0")
+    if offset in ("Z", "z"):
+        offset = "+00:00"
+    elif offset and ":" not in offset:
+        offset = f"{offset[:3]}:{offset[3:]}"
+    return dt.datetime.fromisoformat(f"{day}T{clock}.{micros}{offset or ''}")
+
+
+def format_graph_datetime(value: dt.datetime) -> str:
+    """Wall time as Graph writes it (no offset: the zone travels in ``timeZone``)."""
+    return value.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _instant(obj: Any, rid: str, field: str) -> dt.datetime:
+    """A ``dateTimeTimeZone`` -> aware UTC datetime."""
+    if not isinstance(obj, dict):
+        raise MalformedEvent(rid, field, "missing or not an object")
+    try:
+        value = parse_graph_datetime(obj.get("dateTime"))
+    except ValueError as exc:
+        raise MalformedEvent(rid, f"{field}.dateTime", str(exc)) from None
+    if value.tzinfo is None:
+        zone = zone_for(obj.get("timeZone") or "UTC")
+        if zone is None:
+            raise MalformedEvent(rid, f"{field}.timeZone", f"unknown zone {obj.get('timeZone')!r}")
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _local_day(obj: Any, zone: ZoneInfo, rid: str, field: str) -> dt.date:
+    """The date of an all-day bound.
+
+    Outlook stores all-day bounds as local midnights; should a server convert them to the
+    ``Prefer`` zone anyway, the instant is brought back to the event's zone and rounded to
+    the nearest midnight instead of shifting the event by a day.
+    """
+    if not isinstance(obj, dict):
+        raise MalformedEvent(rid, field, "missing or not an object")
+    try:
+        value = parse_graph_datetime(obj.get("dateTime"))
+    except ValueError as exc:
+        raise MalformedEvent(rid, f"{field}.dateTime", str(exc)) from None
+    if value.tzinfo is None and value.time() == dt.time():
+        return value.date()
+    local = _instant(obj, rid, field).astimezone(zone).replace(tzinfo=None)
+    return (local + dt.timedelta(hours=12)).date()
+
+
+def _offset_value(value: Any, rid: str, field: str) -> dt.datetime:
+    """A ``DateTimeOffset`` (``originalStart``, ``lastModifiedDateTime``) -> aware UTC."""
+    try:
+        parsed = parse_graph_datetime(value)
+    except ValueError as exc:
+        raise MalformedEvent(rid, field, str(exc)) from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- inbound parts
+
+
+def event_timezone(item: dict, hint: str = "") -> str:
+    """The event's own IANA zone: ``originalStartTimeZone``, the recurrence's, start's, the
+    hint, else UTC. ``hint`` also picks among IANA zones sharing one Windows zone."""
+    rng = (item.get("recurrence") or {}).get("range") if isinstance(item, dict) else None
+    candidates = (
+        item.get("originalStartTimeZone"),
+        rng.get("recurrenceTimeZone") if isinstance(rng, dict) else None,
+        (item.get("start") or {}).get("timeZone") if isinstance(item.get("start"), dict) else None,
+    )
+    for name in candidates:
+        iana = to_iana(name, hint) if isinstance(name, str) else None
+        if iana:
+            return iana
+    return (to_iana(hint) if hint else None) or "UTC"
+
+
+def body_to_html(body: Any) -> str:
+    """Graph ``itemBody`` -> HTML: the inside of Outlook's document wrapper, or escaped text."""
+    if not isinstance(body, dict):
+        return ""
+    content = body.get("content")
+    if not content or not isinstance(content, str):
+        return ""
+    if str(body.get("contentType", "html")).lower() == "text":
+        escaped = html.escape(content.strip(), quote=False)
+        return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    if _HTML_DOCUMENT.match(content):
+        match = _BODY.search(content)
+        content = match.group(1) if match else ""
+    return content.strip()
+
+
+def _email_of(raw: Any) -> tuple[str, str]:
+    address = raw.get("emailAddress") if isinstance(raw, dict) else None
+    if not isinstance(address, dict):
+        return "", ""
+    email = address.get("address")
+    name = address.get("name")
+    email = email.strip() if isinstance(email, str) else ""
+    return email, name.strip() if isinstance(name, str) else ""
+
+
+def _attendee_in(raw: Any) -> Attendee | None:
+    email, name = _email_of(raw)
+    if not email:
+        return None  # Graph may list rooms or people without an address: not representable
+    kind = raw.get("type")
+    status = raw.get("status")
+    response = status.get("response") if isinstance(status, dict) else None
+    return Attendee(
+        email=email,
+        name=name if name.casefold() != email.casefold() else "",
+        response=RESPONSE_IN.get(response, Response.NEEDS_ACTION),
+        optional=kind == "optional",
+        resource=kind == "resource",
+        organizer=response == "organizer",
+    )
+
+
+def attendees_from_graph(items: Any, organizer: Any = None) -> tuple[Attendee, ...]:
+    """Attendees with an address, one per address, sorted; the organizer included."""
+    seen: dict[str, Attendee] = {}
+    for raw in items if isinstance(items, list) else ():
+        attendee = _attendee_in(raw)
+        if attendee and attendee.email.casefold() not in seen:
+            seen[attendee.email.casefold()] = attendee
+    email, name = _email_of(organizer)
+    if email:
+        known = seen.get(email.casefold())
+        if known is None:
+            name = name if name.casefold() != email.casefold() else ""
+            known = Attendee(email=email, name=name, response=Response.ACCEPTED)
+        seen[email.casefold()] = dataclasses.replace(
+            known, organizer=True, response=Response.ACCEPTED
+        )
+    return tuple(seen[key] for key in sorted(seen))
+
+
+def reminders_from_graph(item: dict) -> tuple[Reminder, ...]:
+    if not item.get("isReminderOn"):
+        return ()
+    minutes = item.get("reminderMinutesBeforeStart")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+        return ()
+    return (Reminder(minutes=minutes, method="popup"),)
+
+
+def _video_url(item: dict) -> str:
+    meeting = item.get("onlineMeeting")
+    if isinstance(meeting, dict) and isinstance(meeting.get("joinUrl"), str):
+        return meeting["joinUrl"]
+    url = item.get("onlineMeetingUrl")
+    return url if isinstance(url, str) else ""
+
+
+def _property_key(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def odoo_id_from_graph(item: dict) -> int | None:
+    """The Odoo id in our extended property, else in our ``transactionId``, or None.
+
+    Delta pages cannot expand extended properties; the transaction id we set on create
+    (``transaction_id``) still tells a pulled event that Odoo created it, which is what lets
+    a create whose local commit was lost be adopted instead of duplicated.
+    """
+    wanted = _property_key(ODOO_ID_PROPERTY)
+    for prop in item.get("singleValueExtendedProperties") or ():
+        if isinstance(prop, dict) and _property_key(str(prop.get("id", ""))) == wanted:
+            try:
+                return int(prop.get("value"))
+            except (TypeError, ValueError):
+                return None
+    match = _TRANSACTION_ID.match(str(item.get("transactionId") or ""))
+    return int(match.group(1)) if match else None
+
+
+def transaction_id(database_tag: str, key: str, odoo_id: int | None) -> str:
+    """Graph's guard against a retried create making a second event, readable back."""
+    tag = hashlib.sha256(f"{database_tag}|{key}".encode()).hexdigest()[:16]
+    return f"odoo-{tag}-{odoo_id}" if odoo_id is not None else f"odoo-{tag}"
+
+
+def _etag(item: dict) -> str:
+    if isinstance(item.get("changeKey"), str) and item["changeKey"]:
+        return item["changeKey"]
+    etag = item.get("@odata.etag")
+    if isinstance(etag, str) and etag:
+        return etag.removeprefix("W/").strip('"')
+    return ""
+
+
+# --------------------------------------------------------------------------- inbound
+
+
+def _span(item: dict, zone: ZoneInfo, rid: str) -> tuple:
+    if item.get("isAllDay"):
+        start = _local_day(item.get("start"), zone, rid, "start")
+        stop = _local_day(item.get("end"), zone, rid, "end")
+        if stop <= start:
+            stop = start + dt.timedelta(days=1)  # the end is exclusive: at least one day
+        return start, stop, True
+    start = _instant(item.get("start"), rid, "start")
+    stop = _instant(item.get("end"), rid, "end")
+    if stop < start:
+        raise MalformedEvent(rid, "end", "ends before it starts")
+    return start, stop, False
+
+
+def _original_start(item: dict, zone: ZoneInfo, rid: str, all_day: bool):
+    value = item.get("originalStart")
+    if not value:
+        return None
+    instant = _offset_value(value, rid, "originalStart")
+    if not all_day:
+        return instant
+    local = instant.astimezone(zone).replace(tzinfo=None)
+    return (local + dt.timedelta(hours=12)).date()  # an all-day slot is a date
+
+
+def _identity(item: dict, zone: ZoneInfo, rid: str, all_day: bool) -> dict[str, Any]:
+    modified = item.get("lastModifiedDateTime")
+    return {
+        "remote_id": rid,
+        "ical_uid": item.get("iCalUId") or "",
+        "etag": _etag(item),
+        "odoo_id": odoo_id_from_graph(item),
+        "master_remote_id": item.get("seriesMasterId") or "",
+        "original_start": _original_start(item, zone, rid, all_day),
+        "last_modified": _offset_value(modified, rid, "lastModifiedDateTime") if modified else None,
+    }
+
+
+def recurrence_from_graph(item: dict, zone_name: str, all_day: bool, rid: str = ""):
+    """The neutral ``Recurrence`` of a series master (no exdates: Graph keeps none on the
+    master; the client derives them from the series' instances)."""
+    raw = item.get("recurrence")
+    if not raw:
+        return None
+    rng = raw.get("range") if isinstance(raw, dict) else None
+    own = rng.get("recurrenceTimeZone") if isinstance(rng, dict) else None
+    zone = zone_for(own, zone_name) if own else None
+    try:
+        rule = rrule_from_graph(raw, all_day=all_day, zone=zone or ZoneInfo(zone_name))
+    except ValueError as exc:
+        raise MalformedEvent(rid, "recurrence", str(exc)) from None
+    return Recurrence(rrule=rule)
+
+
+def parse_event(item: Any, *, timezone_hint: str = "") -> SyncEvent:
+    """One Graph event (or ``@removed`` entry) -> ``SyncEvent``; ``MalformedEvent`` if unusable.
+
+    ``timezone_hint`` (an IANA zone, typically the user's) picks the IANA zone for a Windows
+    zone shared by several, so the user's own zone comes back unchanged.
+    """
+    if not isinstance(item, dict):
+        raise MalformedEvent("", "event", "not a JSON object")
+    rid = item.get("id")
+    if not rid or not isinstance(rid, str):
+        raise MalformedEvent("", "id", "missing")
+    if "@removed" in item:
+        # A deleted event (or one that left the window) guarantees only its id.
+        return SyncEvent(remote_id=rid, cancelled=True, timezone=to_iana(timezone_hint) or "UTC")
+    timezone = event_timezone(item, timezone_hint)
+    zone = ZoneInfo(timezone)
+    start, stop, all_day = _span(item, zone, rid)
+    identity = _identity(item, zone, rid, all_day)
+    location = item.get("location")
+    return SyncEvent(
+        title=item.get("subject") or "",
+        start=start,
+        stop=stop,
+        all_day=all_day,
+        timezone=timezone,
+        description=body_to_html(item.get("body")),
+        location=(location.get("displayName") or "") if isinstance(location, dict) else "",
+        privacy=SENSITIVITY_IN.get(item.get("sensitivity"), Privacy.DEFAULT),
+        show_as=ShowAs.FREE if item.get("showAs") == "free" else ShowAs.BUSY,
+        organizer_email=_email_of(item.get("organizer"))[0],
+        attendees=attendees_from_graph(item.get("attendees"), item.get("organizer")),
+        reminders=reminders_from_graph(item),
+        video_url=_video_url(item),
+        recurrence=recurrence_from_graph(item, timezone, all_day, rid)
+        if item.get("type") not in ("occurrence", "exception")
+        else None,
+        cancelled=bool(item.get("isCancelled")),
+        **identity,
+    )
+
+
+def from_graph(
+    item: Any,
+    *,
+    timezone_hint: str = "",
+    on_error: Callable[[MalformedEvent], None] | None = None,
+) -> SyncEvent | None:
+    """Like ``parse_event`` but returns ``None`` for an unusable item (reported to
+    ``on_error``), so the caller can record it and carry on with the rest of the page."""
+    try:
+        return parse_event(item, timezone_hint=timezone_hint)
+    except MalformedEvent as exc:
+        if on_error is not None:
+            on_error(exc)
+        return None
+
+
+# --------------------------------------------------------------------------- outbound
+
+
+def _check_zone(event: SyncEvent) -> ZoneInfo:
+    iana = to_iana(event.timezone or "UTC")
+    if iana is None:
+        raise MalformedEvent(event.remote_id, "timezone", f"unknown zone {event.timezone!r}")
+    return ZoneInfo(iana)
+
+
+def _bound_out(value: Any, event: SyncEvent, zone: ZoneInfo, field: str) -> dict[str, str]:
+    name = to_windows(to_iana(event.timezone or "UTC") or "UTC")
+    if value is None:
+        raise MalformedEvent(event.remote_id, field, "missing")
+    if event.all_day:
+        day = value.date() if isinstance(value, dt.datetime) else value
+        wall = dt.datetime.combine(day, dt.time())
+    else:
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise MalformedEvent(event.remote_id, field, f"needs an aware datetime: {value!r}")
+        wall = value.astimezone(zone)
+    return {"dateTime": format_graph_datetime(wall), "timeZone": name}
+
+
+def attendee_to_graph(attendee: Attendee) -> dict[str, Any]:
+    kind = "resource" if attendee.resource else "optional" if attendee.optional else "required"
+    address = {"address": attendee.email}
+    if attendee.name:
+        address["name"] = attendee.name
+    return {
+        "type": kind,
+        "emailAddress": address,
+        "status": {"response": RESPONSE_OUT[Response(attendee.response)]},
+    }
+
+
+def attendees_to_graph(event: SyncEvent) -> list[dict[str, Any]]:
+    """Invitees only: the organizer is the mailbox owner, Outlook must not invite them."""
+    organizer = (event.organizer_email or "").casefold()
+    return [
+        attendee_to_graph(a)
+        for a in event.attendees
+        if a.email and not a.organizer and a.email.casefold() != organizer
+    ]
+
+
+def reminder_to_graph(reminders: Iterable[Reminder]) -> dict[str, Any]:
+    """Outlook keeps one reminder: the one that fires first (most minutes before start)."""
+    minutes = [max(int(r.minutes), 0) for r in reminders]
+    if not minutes:
+        return {"isReminderOn": False}
+    return {"isReminderOn": True, "reminderMinutesBeforeStart": max(minutes)}
+
+
+def recurrence_to_graph(event: SyncEvent, zone: ZoneInfo) -> dict[str, Any] | None:
+    if event.recurrence is None:
+        return None
+    try:
+        return graph_recurrence(
+            event.recurrence.rrule,
+            start=event.start,
+            zone=zone,
+            zone_name=to_windows(zone.key),
+        )
+    except ValueError as exc:
+        raise MalformedEvent(event.remote_id, "recurrence", str(exc)) from None
+
+
+def to_graph(event: SyncEvent, *, for_patch: bool = False) -> dict[str, Any]:
+    """``SyncEvent`` -> a ``POST /me/events`` (or ``PATCH``) body.
+
+    Occurrences and exceptions never carry ``recurrence``; a patched single event or series
+    master always does (``null`` ends a series, as the neutral event has none any more).
+    """
+    zone = _check_zone(event)
+    body: dict[str, Any] = {
+        "subject": event.title,
+        "body": {"contentType": "html", "content": event.description or ""},
+        "location": {"displayName": event.location or ""},
+        "start": _bound_out(event.start, event, zone, "start"),
+        "end": _bound_out(event.stop, event, zone, "stop"),
+        "isAllDay": bool(event.all_day),
+        "sensitivity": SENSITIVITY_OUT[Privacy(event.privacy)],
+        "showAs": "free" if event.show_as == ShowAs.FREE else "busy",
+        "attendees": attendees_to_graph(event),
+        **reminder_to_graph(event.reminders),
+    }
+    if not event.is_occurrence and (event.recurrence is not None or for_patch):
+        body["recurrence"] = recurrence_to_graph(event, zone)
+    if event.odoo_id is not None:
+        body["singleValueExtendedProperties"] = [
+            {"id": ODOO_ID_PROPERTY, "value": str(event.odoo_id)}
+        ]
+    return body
+
+
+def graph_normalized(event: SyncEvent) -> SyncEvent:
+    """``event`` as Outlook keeps it: what reading it back after a push gives.
+
+    One reminder, no PUBLIC, the organizer as an accepted attendee, the recurrence in its
+    canonical Graph-derived form. The engine can compare this, not the Odoo event itself, with
+    what comes back, so what Outlook cannot store never reads as a remote change. Identity
+    fields and ``video_url`` (read-only in Graph) are kept as they were.
+    """
+    echo = to_graph(event)
+    echo["id"] = event.remote_id or "unsaved"
+    echo["originalStartTimeZone"] = echo["start"]["timeZone"]
+    if event.organizer_email:
+        folded = event.organizer_email.casefold()
+        name = next((a.name for a in event.attendees if a.email.casefold() == folded), "")
+        echo["organizer"] = {"emailAddress": {"address": event.organizer_email, "name": name}}
+    back = parse_event(echo, timezone_hint=event.timezone)
+    return back.replace(
+        video_url=event.video_url,
+        remote_id=event.remote_id,
+        ical_uid=event.ical_uid,
+        etag=event.etag,
+        odoo_id=event.odoo_id,
+        master_remote_id=event.master_remote_id,
+        original_start=event.original_start,
+        cancelled=event.cancelled,
+        last_modified=event.last_modified,
+        recurrence=Recurrence(rrule=back.recurrence.rrule, exdates=event.recurrence.exdates)
+        if back.recurrence and event.recurrence
+        else back.recurrence,
+    )

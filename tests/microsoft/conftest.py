@@ -1,0 +1,94 @@
+"""Fixtures for the Microsoft connector tests: one emulator per module, fresh state per test.
+
+The emulator serves HTTPS with a CA made for the test run; ``trusting`` points
+``REQUESTS_CA_BUNDLE`` (set machine-wide here, and stronger than ``verify=``) at a bundle that
+includes it, for requests and msal alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from calendar_sync_base.services.http import ResilientSession
+from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
+from emulators.microsoft import MicrosoftEmulator, trusting
+
+EMAIL = "alice@example.com"
+UTC = dt.timezone.utc  # noqa: UP017 - the code under test must run on Python 3.10
+NOW = "2029-12-01T00:00:00Z"  # the tests' events are in early 2030
+WINDOW = (dt.datetime(2029, 11, 1, tzinfo=UTC), dt.datetime(2031, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with (
+        MicrosoftEmulator(client_id="cid", client_secret="secret") as server,
+        trusting(server.ca_path),
+    ):
+        yield server
+
+
+@pytest.fixture
+def ms(emulator):
+    emulator.reset()
+    emulator.set_now(NOW)
+    emulator.add_account(EMAIL, "Alice", time_zone="Romance Standard Time")
+    yield emulator
+    emulator.reset()
+    emulator.set_now(None)
+
+
+class Sleeps(list):
+    """An injectable ``sleep`` that records delays instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps():
+    return Sleeps()
+
+
+@pytest.fixture
+def session(sleeps):
+    with ResilientSession(max_retries=3, sleep=sleeps, random=lambda: 0.5) as resilient:
+        yield resilient
+
+
+class Provider:
+    """A token provider over the emulator's tokens that counts forced refreshes."""
+
+    def __init__(self, ms, email: str = EMAIL):
+        self.ms = ms
+        self.email = email
+        self.token, _refresh = ms.issue_tokens(email)
+        self.calls: list[bool] = []
+        self.revoked = False  # True: every token handed out is refused
+
+    def __call__(self, force_refresh: bool = False) -> str:
+        self.calls.append(force_refresh)
+        if self.revoked:
+            return "revoked-token"
+        if force_refresh:
+            self.token, _refresh = self.ms.issue_tokens(self.email)
+        return self.token
+
+
+@pytest.fixture
+def provider(ms):
+    return Provider(ms)
+
+
+def make_client(ms, session, provider, **options) -> GraphCalendarClient:
+    options.setdefault("window_start", WINDOW[0])
+    options.setdefault("window_end", WINDOW[1])
+    options.setdefault("timezone_hint", "Europe/Brussels")
+    return GraphCalendarClient(session, provider, graph_base=ms.graph_url, **options)
+
+
+@pytest.fixture
+def client(ms, session, provider):
+    return make_client(ms, session, provider)
