@@ -25,11 +25,29 @@ class ResConfigSettings(models.TransientModel):
         help="'common' for any Microsoft account, or your directory (tenant) id / domain "
         "for a single-tenant app registration.",
     )
+    calendar_sync_microsoft_authority_host = fields.Char(
+        "Sign-in Authority Host",
+        config_parameter="calendar_sync_microsoft.authority_host",
+        help="https://login.microsoftonline.com, or a national cloud's sign-in host.",
+    )
+    calendar_sync_microsoft_graph_endpoint = fields.Char(
+        "Graph Endpoint",
+        config_parameter="calendar_sync_microsoft.graph_endpoint",
+        help="https://graph.microsoft.com, or a national cloud's Graph endpoint.",
+    )
+    calendar_sync_microsoft_redirect_uri = fields.Char(
+        "Redirect URI", compute="_compute_calendar_sync_microsoft_redirect_uri"
+    )
     calendar_sync_microsoft_paused = fields.Boolean(
         "Pause Outlook Synchronization",
         config_parameter="calendar_sync_microsoft.paused",
         help="Changes stay queued and are synchronized when the pause ends.",
     )
+
+    def _compute_calendar_sync_microsoft_redirect_uri(self):
+        uri = self.env["calendar.sync.account"]._microsoft_redirect_uri()
+        for settings in self:
+            settings.calendar_sync_microsoft_redirect_uri = uri
 
     @api.model
     def _calendar_sync_secret_fields(self):

@@ -1,1 +1,6 @@
-from . import test_microsoft_recurrence, test_microsoft_settings, test_microsoft_sync
+from . import (
+    test_microsoft_oauth,
+    test_microsoft_recurrence,
+    test_microsoft_settings,
+    test_microsoft_sync,
+)
