@@ -235,12 +235,14 @@ class CalendarSyncRunner(models.AbstractModel):
             return
         if action.values:
             record = self._sync_write_local(record, action.remote, action.values, "pull")
+        newly_linked = link is None
         link = self._sync_store_link(link, record, action.remote, push_back=action.push_back)
-        if action.kind == PullActionKind.LINK:
+        if newly_linked:
+            # Matched by key or iCalUID, or our own create adopted back: linked, not copied.
             counts.linked += 1
             self.env["calendar.sync.log"]._log_change(
                 self, "pull", "link", record, remote_id=action.remote.remote_id,
-                message=f"Linked by {action.matched_by}",
+                message=f"Linked by {action.matched_by or 'odoo id'}",
             )  # fmt: skip
         elif action.values:
             counts.pulled_updated += 1
