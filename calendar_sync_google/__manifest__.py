@@ -15,5 +15,10 @@
         "views/calendar_event_views.xml",
         "views/res_config_settings_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "calendar_sync_google/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -4,3 +4,4 @@ from . import test_google_recurrence
 from . import test_google_reset
 from . import test_google_history
 from . import test_google_rules
+from . import test_google_tour
