@@ -1,18 +1,21 @@
-"""Google Calendar sync benchmark: HTTP requests and SQL queries as the calendar grows.
+"""Calendar sync benchmark: HTTP requests and SQL queries as the calendar grows, per provider.
 
 Run it with ``make bench`` (``scripts/bench.sh``): the script installs ``calendar_sync_google``
-on a scratch database, runs ``main(env)`` inside ``odoo-bin shell`` against an in-process
-Google emulator (127.0.0.1, never the internet), then drops the database. ``main`` prints a
-markdown table and writes it, with the date and a machine note, to ``bench/RESULTS.md``.
+and ``calendar_sync_microsoft`` on a scratch database, runs ``main(env)`` inside ``odoo-bin
+shell`` against in-process emulators (127.0.0.1, never the internet), then drops the database.
+``main`` prints one markdown section per provider (Google Calendar, Microsoft Graph) and writes
+them, with the date and a machine note, to ``bench/RESULTS.md``. Each provider runs the same
+scenarios at the same sizes, on the same database: what one provider's run creates is rolled
+back before the next one starts.
 
 Scenarios, each at several calendar sizes N so that growth shows:
 
-- (a) initial push: a user with N Odoo events connects an empty Google calendar; syncs run
+- (a) initial push: a user with N Odoo events connects an empty remote calendar; syncs run
   until nothing is left queued (each run pushes one batch, as the scheduled action does).
   Figures are totals over all runs, and per event; the note compares the time of run 2 (the
   whole backlog queued) with the last run (one batch queued): both push one batch.
 - idle: the calendar holds N synced events, nothing changed; one incremental sync.
-- (b) remote change: one of the N events is edited in Google; one incremental sync.
+- (b) remote change: one of the N events is edited remotely; one incremental sync.
 - (c) local change: one of the N events is edited in Odoo; one incremental sync.
 - idle, small calendar: a user with 100 synced events, nothing changed, measured while the
   database holds N events of all users (the big calendars above): one user's sync should not
@@ -23,27 +26,44 @@ The design goal (DESIGN.md, "Scale") is that everything but (a) costs the same a
 
 Measures, around the sync only (seeding and the edit itself excluded):
 
-- HTTP requests: requests Odoo sent to the emulator (its request log, batch envelopes counted
-  once); batch parts: the calls inside those batches, counted separately.
+- HTTP requests: requests Odoo sent to the emulator (its request log: batch envelopes counted
+  once, token requests to the identity platform included); batch parts: the calls inside
+  those batches (Google's multipart batch, Graph's JSON ``$batch``), counted separately.
 - SQL queries: the cursor's query counter (``cr.sql_log_count``), pending ORM writes flushed.
 - SQL seconds: time spent in those queries (Odoo's per-thread ``query_hooks``); the notes
-  name the slowest query. A constant number of queries can still scan a growing table.
-- seconds: wall clock of the sync, emulator included (it runs in this process, and its own
-  listing is linear in the calendar size, so compare SQL seconds too).
-- The growth summary under the table compares the smallest and largest N of each scenario.
+  name the slowest query. A constant number of queries can still scan a growing table. The
+  database is ``ANALYZE``d before each measure: the benchmark's single transaction hides its
+  rows from autovacuum, and without statistics PostgreSQL plans for empty tables.
+- seconds: wall clock of the sync, emulator included (it runs in this process); emulator
+  seconds: the part spent in the emulator answering (its delta and listing bookkeeping is
+  linear in the calendar size, a real service's is not Odoo's cost). Microsoft's emulator
+  serves TLS, as Graph does: each sync opens a new connection (and loads the CA bundle).
+- The growth summary under each table compares the smallest and largest N of each scenario;
+  "client seconds" are seconds minus emulator seconds (Odoo, the connector and HTTP).
+
+Providers (``PROVIDERS``): the provider-specific parts — the emulator, pointing Odoo at it,
+connecting an account (Google: tokens issued by the emulator; Microsoft: msal's real
+authorization-code flow, the user accepting on the emulator's consent page), writing events
+into the remote calendar and editing one there — sit behind one small object per provider;
+scenarios, seeding, counting and reporting are shared.
 
 Seeding for idle/(b)/(c) writes the state a completed first sync leaves behind, without paying
-for one: the Odoo events in one batch ``create``; the same events inserted into the emulator
-as the push would send them (``to_google`` of each event's neutral form); the links (remote id,
-etag, snapshot) in one batch ``create``; the sync token of a full listing. A first incremental
-sync, not measured, checks the seeding is consistent (nothing pulled, nothing pushed) and warms
-the caches. Every measured run is a normal incremental sync through ``_sync_guarded``.
+for one: the Odoo events in one batch ``create``; the same events inserted into the emulator's
+store through its Python API, as the push would send them (``to_google`` / ``to_graph`` of each
+event's neutral form); the links (remote id, iCalUID, etag or changeKey, snapshot) in one batch
+``create``. Then, not measured: one full listing through the connector, which must give back
+every seeded event with its seeded etag / changeKey, and whose sync token (Google) or delta
+link (Graph) becomes the account's cursor; then one incremental sync, which must do nothing
+(nothing to pull or push) and warms the caches. Every measured run is a normal incremental sync
+through ``_sync_guarded``.
 
-Environment: ``BENCH_PUSH_SIZES`` (default "100 1000 3000"), ``BENCH_SYNC_SIZES`` (default
-"1000 10000"), ``BENCH_RESULTS`` (output file; default ``bench/RESULTS.md``, empty: none).
-The whole ``make bench`` takes about a minute on two cores.
+Environment: ``BENCH_PROVIDERS`` (default "google microsoft"), ``BENCH_PUSH_SIZES`` (default
+"100 1000 3000"), ``BENCH_SYNC_SIZES`` (default "1000 10000"), ``BENCH_RESULTS`` (output file;
+default ``bench/RESULTS.md``, empty: none; the sections of providers not run are kept).
+The whole ``make bench`` takes a few minutes on two cores.
 """
 
+import contextlib
 import datetime as dt
 import os
 import pathlib
@@ -52,6 +72,9 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 from odoo import Command, fields, release
 
@@ -61,10 +84,10 @@ if str(REPO_ROOT) not in sys.path:
 
 from calendar_sync_base.services.snapshot import to_snapshot  # noqa: E402
 from calendar_sync_google.services.mapper import to_google  # noqa: E402
+from calendar_sync_microsoft.services.graph_mapper import to_graph  # noqa: E402
 from emulators.google import GoogleEmulator  # noqa: E402
+from emulators.microsoft import MicrosoftEmulator, trusting  # noqa: E402
 
-CLIENT_ID = "bench-client.apps.googleusercontent.com"
-CLIENT_SECRET = "bench-secret"
 # Creating the seed events must not mail anybody nor fill the chatter.
 QUIET = {
     "no_mail_to_attendees": True,
@@ -76,6 +99,7 @@ QUIET = {
 MAX_PUSH_RUNS = 1000  # a safety stop for scenario (a)
 SMALL_CALENDAR = 100  # events of the user synced among the big calendars of others
 SLOWEST_CHARS = 70
+RESULTS_TITLE = "# Calendar Sync benchmark"
 
 
 @dataclass
@@ -90,8 +114,14 @@ class Row:
     queries: int
     sql_seconds: float
     seconds: float
+    emulator_seconds: float
     changes: int = 1
     note: str = ""
+
+    @property
+    def client_seconds(self):
+        """Odoo's side of the wall clock: the connector, HTTP and Odoo, not the emulator."""
+        return self.seconds - self.emulator_seconds
 
 
 class SqlWatch:
@@ -125,6 +155,23 @@ class SqlWatch:
             thread.query_hooks = self._saved
 
 
+class EmulatorTimer:
+    """Time the in-process emulator spends answering (its ``handle``, per HTTP request):
+    seconds that the wall clock of a sync includes but a real service would not cost Odoo."""
+
+    def __init__(self, emulator):
+        self.seconds = 0.0
+        self._handle = emulator.handle
+        emulator.handle = self._timed  # the request handler looks it up on the instance
+
+    def _timed(self, request):
+        started = time.perf_counter()
+        try:
+            return self._handle(request)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 @dataclass
 class SeededCalendar:
     account: object  # calendar.sync.account
@@ -132,26 +179,207 @@ class SeededCalendar:
     remote_ids: list
 
 
-class Harness:
-    """The scratch database's environment and the emulator it is pointed at."""
+@dataclass
+class RemoteCopy:
+    """What the remote calendar answered for an event it stores (the link's identity)."""
 
-    def __init__(self, env, google):
+    remote_id: str
+    ical_uid: str
+    etag: str
+
+
+# --------------------------------------------------------------------------- providers
+
+
+class ProviderBench:
+    """What the shared scenarios need from one provider; a subclass per provider says how."""
+
+    key = title = emulator_note = ""
+    title_field = ""  # the remote event's title member, for the remote edit of (b)
+
+    def __init__(self):
+        self.emulator = None
+        self.timer = None
+
+    @contextlib.contextmanager
+    def running(self):
+        """The emulator, started (and its answering time measured) for the block."""
+        with self.started_emulator() as emulator:
+            self.emulator = emulator
+            self.timer = EmulatorTimer(emulator)
+            yield self
+
+    @property
+    def requests(self):
+        return self.emulator.requests
+
+    def insert_remote(self, email, neutrals):
+        """The events, as the push would send them, straight into the emulator's store."""
+        copies = []
+        for neutral in neutrals:
+            remote = self.emulator.insert_event(email, self.to_remote(neutral))
+            copies.append(self.remote_copy(remote))
+        return copies
+
+    def edit_remote(self, email, remote_id):
+        self.emulator.patch_event(email, remote_id, {self.title_field: "Moved to the big room"})
+
+    def started_emulator(self):
+        """A context manager giving the running emulator."""
+        raise NotImplementedError
+
+    def params(self):
+        """``ir.config_parameter`` values pointing Odoo at the emulator."""
+        raise NotImplementedError
+
+    def connect(self, env, user):
+        """A connected account of ``user`` on a fresh, empty remote calendar."""
+        raise NotImplementedError
+
+    def to_remote(self, neutral):
+        raise NotImplementedError
+
+    def remote_copy(self, remote):
+        raise NotImplementedError
+
+    def push_note(self):
+        """The note of the initial push: what the batch parts would tell guests."""
+        raise NotImplementedError
+
+
+class GoogleBench(ProviderBench):
+    """Google Calendar: plain HTTP emulator, tokens issued by it."""
+
+    key = "google"
+    title = "Google Calendar"
+    emulator_note = "Google emulator in process (HTTP)"
+    title_field = "summary"
+    client_id = "bench-client.apps.googleusercontent.com"
+    client_secret = "bench-secret"
+
+    def started_emulator(self):
+        return GoogleEmulator(client_id=self.client_id, client_secret=self.client_secret)
+
+    def params(self):
+        url = self.emulator.url
+        return {
+            "calendar_sync_google.enabled": "True",
+            "calendar_sync_google.client_id": self.client_id,
+            "calendar_sync_google.client_secret": self.client_secret,
+            "calendar_sync_google.auth_endpoint": f"{url}/o/oauth2/v2/auth",
+            "calendar_sync_google.token_endpoint": f"{url}/token",
+            "calendar_sync_google.api_base": f"{url}/calendar/v3",
+            "calendar_sync_google.batch_url": f"{url}/batch/calendar/v3",
+        }
+
+    def connect(self, env, user):
+        self.emulator.add_account(user.email, time_zone="UTC")
+        access_token, refresh_token = self.emulator.issue_tokens(user.email)
+        return env["calendar.sync.account"].create(
+            {
+                "user_id": user.id,
+                "provider": "google",
+                "state": "connected",
+                "access_token": access_token,
+                "refresh_token": refresh_token,
+            }
+        )
+
+    def to_remote(self, neutral):
+        return to_google(neutral)
+
+    def remote_copy(self, remote):
+        return RemoteCopy(remote["id"], remote["iCalUID"], remote["etag"])
+
+    def push_note(self):
+        """Batch parts that may e-mail guests (sendUpdates other than none)."""
+        parts = self.requests.filter(in_batch=True)
+        inviting = [part for part in parts if part.arg("sendUpdates") not in (None, "none")]
+        return f"{len(inviting)} of {len(parts)} parts with sendUpdates other than none"
+
+
+class MicrosoftBench(ProviderBench):
+    """Microsoft Graph: emulator over TLS, accounts connected through msal's real flow."""
+
+    key = "microsoft"
+    title = "Microsoft Graph"
+    emulator_note = "Microsoft emulator in process (TLS)"
+    title_field = "subject"
+    client_id = "5b7c9a1e-0d6f-4b0e-9a55-calsyncbench"
+    client_secret = "bench-secret"
+
+    @contextlib.contextmanager
+    def started_emulator(self):
+        emulator = MicrosoftEmulator(client_id=self.client_id, client_secret=self.client_secret)
+        # REQUESTS_CA_BUNDLE overrides verify=: trust the emulator's CA through it meanwhile.
+        with emulator, trusting(emulator.ca_path):
+            yield emulator
+
+    def params(self):
+        return {
+            "calendar_sync_microsoft.enabled": "True",
+            "calendar_sync_microsoft.client_id": self.client_id,
+            "calendar_sync_microsoft.client_secret": self.client_secret,
+            "calendar_sync_microsoft.tenant": "common",
+            "calendar_sync_microsoft.authority_host": self.emulator.url,
+            "calendar_sync_microsoft.graph_endpoint": self.emulator.url,
+        }
+
+    def connect(self, env, user):
+        """Consent as ``user`` through msal against the emulator, as the OAuth routes do: the
+        user picks his account on the consent page and accepts (the page's form posts the
+        authorize parameters back with ``login`` and ``decision``)."""
+        self.emulator.add_account(user.email, user.name, time_zone="UTC")
+        accounts = env["calendar.sync.account"].with_user(user)
+        flow = accounts._microsoft_start_flow()
+        authorize = urlsplit(flow["auth_uri"])
+        form = {key: values[0] for key, values in parse_qs(authorize.query).items()}
+        answer = requests.post(
+            authorize._replace(query="").geturl(),
+            data={**form, "login": user.email, "decision": "allow"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        query = parse_qs(urlsplit(answer.headers["Location"]).query)
+        account = accounts._microsoft_connect(flow, {k: v[0] for k, v in query.items()})
+        check(account.remote_email == user.email, f"{user.email} signed in as someone else")
+        return env["calendar.sync.account"].browse(account.id)
+
+    def to_remote(self, neutral):
+        return to_graph(neutral)
+
+    def remote_copy(self, remote):
+        return RemoteCopy(remote["id"], remote["iCalUId"], remote["changeKey"])
+
+    def push_note(self):
+        """Batch parts that make Outlook send invitations (a body with attendees)."""
+        parts = self.requests.filter(in_batch=True)
+        creates = [p for p in parts if p.method == "POST" and p.path.endswith("/me/events")]
+        inviting = [p for p in parts if p.body and (p.json() or {}).get("attendees")]
+        return (
+            f"{len(creates)} of {len(parts)} parts POST /me/events, {len(inviting)} with "
+            "attendees to invite"
+        )
+
+
+PROVIDERS = {provider.key: provider for provider in (GoogleBench, MicrosoftBench)}
+
+
+# --------------------------------------------------------------------------- harness
+
+
+class Harness:
+    """The scratch database's environment and the provider (emulator) it is pointed at."""
+
+    def __init__(self, env, provider):
         self.env = env
-        self.google = google
+        self.provider = provider
         now = fields.Datetime.now().replace(microsecond=0, second=0, minute=0)
         self.start = now + dt.timedelta(days=1)
 
     def point_odoo_at_emulator(self):
         params = self.env["ir.config_parameter"].sudo()
-        for key, value in {
-            "calendar_sync_google.enabled": "True",
-            "calendar_sync_google.client_id": CLIENT_ID,
-            "calendar_sync_google.client_secret": CLIENT_SECRET,
-            "calendar_sync_google.auth_endpoint": f"{self.google.url}/o/oauth2/v2/auth",
-            "calendar_sync_google.token_endpoint": f"{self.google.url}/token",
-            "calendar_sync_google.api_base": f"{self.google.url}/calendar/v3",
-            "calendar_sync_google.batch_url": f"{self.google.url}/batch/calendar/v3",
-        }.items():
+        for key, value in self.provider.params().items():
             params.set_param(key, value)
 
     def new_user(self, tag):
@@ -167,26 +395,17 @@ class Harness:
         )
 
     def connect(self, user):
-        """A connected account on a fresh, empty Google calendar of the emulator."""
-        self.google.add_account(user.email, time_zone="UTC")
-        access_token, refresh_token = self.google.issue_tokens(user.email)
-        return self.env["calendar.sync.account"].create(
-            {
-                "user_id": user.id,
-                "provider": "google",
-                "state": "connected",
-                "access_token": access_token,
-                "refresh_token": refresh_token,
-            }
-        )
+        """A connected account on a fresh, empty remote calendar."""
+        return self.provider.connect(self.env, user)
 
     def create_events(self, user, count):
-        """``count`` one-hour events organised by ``user``, one batch ``create``."""
+        """``count`` one-hour events organised by ``user``, back to back from tomorrow (10,000
+        of them end 417 days ahead: inside Graph's delta window), one batch ``create``."""
         vals_list = [
             {
                 "name": f"Meeting {index}",
-                "start": self.start + dt.timedelta(hours=2 * index),
-                "stop": self.start + dt.timedelta(hours=2 * index + 1),
+                "start": self.start + dt.timedelta(hours=index),
+                "stop": self.start + dt.timedelta(hours=index + 1),
             }
             for index in range(count)
         ]
@@ -208,8 +427,11 @@ class Harness:
         what it cost."""
         self.env.flush_all()
         self.env.invalidate_all()
-        self.google.requests.clear()
+        self.analyze()
+        log = self.provider.requests
+        log.clear()
         queries = self.env.cr.sql_log_count
+        emulator_seconds = self.provider.timer.seconds
         started = time.perf_counter()
         with SqlWatch() as sql:
             runs, note = action()
@@ -219,14 +441,22 @@ class Harness:
             scenario=scenario,
             size=size,
             runs=runs,
-            requests=self.google.requests.count(in_batch=False),
-            parts=self.google.requests.count(in_batch=True),
+            requests=log.count(in_batch=False),
+            parts=log.count(in_batch=True),
             queries=self.env.cr.sql_log_count - queries,
             sql_seconds=sql.seconds,
             seconds=seconds,
+            emulator_seconds=self.provider.timer.seconds - emulator_seconds,
             changes=changes,
             note=sql.slowest_note() if note is None else note,
         )
+
+    def analyze(self):
+        """Current planner statistics, as autovacuum keeps them in production: the benchmark
+        runs in one transaction, whose rows autovacuum never sees, so without this PostgreSQL
+        plans for the empty tables of a fresh database (a full scan through the primary key
+        instead of the ``need_push`` or ``ical_uid`` index: a query cost growing with N)."""
+        self.env.cr.execute("ANALYZE")
 
     def count_events(self):
         self.env.flush_all()
@@ -266,14 +496,7 @@ def push_until_done(harness, account, size):
         check(len(durations) < MAX_PUSH_RUNS, "the initial push does not end")
     check(pushed == size, f"{pushed} events pushed instead of {size}")
     runs = f"run 2 {durations[1]:.3f} s, last {durations[-1]:.3f} s; " if len(durations) > 2 else ""
-    return len(durations), runs + invitation_note(harness.google)
-
-
-def invitation_note(google):
-    """Batch parts that may e-mail guests (sendUpdates other than none)."""
-    parts = google.requests.filter(in_batch=True)
-    inviting = [part for part in parts if part.arg("sendUpdates") not in (None, "none")]
-    return f"{len(inviting)} of {len(parts)} parts with sendUpdates other than none"
+    return len(durations), runs + harness.provider.push_note()
 
 
 # --------------------------------------------------------------------------- synced calendar
@@ -285,29 +508,34 @@ def seed_synced_calendar(harness, size):
     events = harness.create_events(user, size)
     account = harness.connect(user)
     neutrals = [event._sync_to_neutral() for event in events]
-    remotes = [harness.google.insert_event(user.email, to_google(neutral)) for neutral in neutrals]
+    copies = harness.provider.insert_remote(user.email, neutrals)
     harness.env["calendar.sync.link"].create(
         [
-            link_vals(account, event, neutral, remote)
-            for event, neutral, remote in zip(events, neutrals, remotes, strict=True)
+            link_vals(account, event, neutral, copy)
+            for event, neutral, copy in zip(events, neutrals, copies, strict=True)
         ]
     )
-    cursor = account._sync_connector().list_changes("").next_cursor
-    check(bool(cursor), "the full listing gave no sync token")
-    account.write({"sync_cursor": cursor, "first_sync_done": True})
-    one_sync(harness, account)()  # consistent seeding: nothing to pull or push; warms caches
-    return SeededCalendar(account, events, [remote["id"] for remote in remotes])
+    # Consistent seeding: the full listing gives back every event as seeded, and after it an
+    # incremental sync has nothing to pull or push (it also warms the caches).
+    listing = account._sync_connector().list_changes("")
+    check(bool(listing.next_cursor), "the full listing gave no sync token")
+    listed = {event.remote_id: event.etag for event in listing.events}
+    seeded = {copy.remote_id: copy.etag for copy in copies}
+    check(listed == seeded, f"the full listing gave {len(listed)} events, not the {size} seeded")
+    account.write({"sync_cursor": listing.next_cursor, "first_sync_done": True})
+    one_sync(harness, account)()
+    return SeededCalendar(account, events, [copy.remote_id for copy in copies])
 
 
-def link_vals(account, event, neutral, remote):
+def link_vals(account, event, neutral, copy):
     """The link a successful push of ``event`` stores."""
     return {
         "account_id": account.id,
         "event_id": event.id,
         "origin": "push",
-        "remote_id": remote["id"],
-        "ical_uid": remote["iCalUID"],
-        "etag": remote["etag"],
+        "remote_id": copy.remote_id,
+        "ical_uid": copy.ical_uid,
+        "etag": copy.etag,
         "snapshot": to_snapshot(neutral),
     }
 
@@ -338,8 +566,7 @@ def bench_small_among_others(harness, small):
 
 def bench_remote_change(harness, seeded):
     remote_id = seeded.remote_ids[len(seeded.remote_ids) // 2]
-    email = seeded.account.user_id.email
-    harness.google.patch_event(email, remote_id, {"summary": "Moved to the big room"})
+    harness.provider.edit_remote(seeded.account.user_id.email, remote_id)
     run = one_sync(harness, seeded.account, pulled_updated=1)
     return harness.measure("(b) 1 remote change", len(seeded.events), run)
 
@@ -378,14 +605,15 @@ def per_change(total, row):
 def render_table(rows):
     lines = [
         "| scenario | N | sync runs | HTTP requests | batch parts | SQL queries | SQL seconds "
-        "| seconds | notes |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| seconds | emulator seconds | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row.scenario} | {row.size:,} | {row.runs} | {per_change(row.requests, row)} "
             f"| {per_change(row.parts, row)} | {per_change(row.queries, row)} "
-            f"| {row.sql_seconds:.3f} | {row.seconds:.3f} | {row.note} |"
+            f"| {row.sql_seconds:.3f} | {row.seconds:.3f} | {row.emulator_seconds:.3f} "
+            f"| {row.note} |"
         )
     return "\n".join(lines)
 
@@ -400,10 +628,13 @@ def growth_lines(rows):
         small, large = ordered[0], ordered[-1]
         figures = [
             _growth(name, getattr(small, name), getattr(large, name), small, large)
-            for name in ("requests", "parts", "queries", "sql_seconds", "seconds")
+            for name in GROWTH_FIGURES
         ]
         lines.append(f"- {scenario}, N {small.size:,} -> {large.size:,}: " + "; ".join(figures))
     return lines
+
+
+GROWTH_FIGURES = ("requests", "parts", "queries", "sql_seconds", "seconds", "client_seconds")
 
 
 def _growth(name, small_value, large_value, small, large):
@@ -433,20 +664,19 @@ def machine_note(env):
     return (
         f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}, Odoo {release.version}, "
-        f"PostgreSQL {postgres} (local socket); Google emulator in process"
+        f"PostgreSQL {postgres} (local socket)"
     )
 
 
-def report(env, rows):
+def report_section(env, provider, rows):
+    """One provider's table and growth summary, under a ``## <title>`` heading."""
     today = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return "\n".join(
         [
-            "# Calendar Sync benchmark (Google)",
+            f"## {provider.title}",
             "",
-            f"Run on {today} by `make bench` (bench/calendar_sync_bench.py explains the",
-            "scenarios and how they are counted).",
-            "",
-            f"Machine: {machine_note(env)}.",
+            f"Run on {today} by `make bench`. Machine: {machine_note(env)}; "
+            f"{provider.emulator_note}.",
             "",
             render_table(rows),
             "",
@@ -458,32 +688,95 @@ def report(env, rows):
     )
 
 
+def split_sections(text):
+    """``{title: section text}`` of a results file's ``## `` sections, in file order."""
+    sections = {}
+    title = None
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            title = line[3:].strip()
+            sections[title] = ""
+        if title is not None:
+            sections[title] += line
+    return sections
+
+
+def report(sections, previous=""):
+    """The results file: this run's sections, plus the sections of providers not run this
+    time kept from ``previous`` (in provider order)."""
+    kept = split_sections(previous)
+    ordered = [provider.title for provider in PROVIDERS.values()]
+    titles = [title for title in ordered if title in sections or title in kept]
+    titles += [title for title in sections if title not in titles]
+    body = [sections.get(title) or kept[title] for title in titles]
+    return "\n".join(
+        [
+            RESULTS_TITLE,
+            "",
+            "HTTP requests and SQL queries of a sync as the calendar grows, per provider, written",
+            "by `make bench` (bench/calendar_sync_bench.py explains the scenarios and how they",
+            "are counted).",
+            "",
+            *(section.rstrip("\n") + "\n" for section in body),
+        ]
+    )
+
+
 # --------------------------------------------------------------------------- entry point
 
 
 def run_all(harness):
+    """Every scenario; rows in table order (initial pushes first).
+
+    The initial pushes run last: each pushed event rewrites its link (``need_push`` true ->
+    false), and within the benchmark's one uncommitted transaction PostgreSQL can neither
+    prune nor skip those old row versions, so every later count of the push queue would walk
+    through thousands of them (commits and autovacuum clear them in production).
+    """
     small = seed_synced_calendar(harness, SMALL_CALENDAR)
     warm_up(harness, small)
-    push_sizes = sizes_from_env("BENCH_PUSH_SIZES", "100 1000 3000")
-    rows = [bench_initial_push(harness, size) for size in push_sizes]
     by_scenario = {}
     for size in sizes_from_env("BENCH_SYNC_SIZES", "1000 10000"):
         seeded = seed_synced_calendar(harness, size)
         measured = [bench(harness, seeded) for bench in SYNCED_SCENARIOS]
         for row in [*measured, bench_small_among_others(harness, small)]:
             by_scenario.setdefault(row.scenario, []).append(row)
+    push_sizes = sizes_from_env("BENCH_PUSH_SIZES", "100 1000 3000")
+    rows = [bench_initial_push(harness, size) for size in push_sizes]
     return rows + [row for group in by_scenario.values() for row in group]
 
 
-def main(env):
-    with GoogleEmulator(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as google:
-        harness = Harness(env, google)
+def providers_from_env():
+    keys = os.environ.get("BENCH_PROVIDERS", " ".join(PROVIDERS)).split()
+    unknown = sorted(set(keys) - set(PROVIDERS))
+    check(not unknown, f"BENCH_PROVIDERS: unknown {unknown}, known: {list(PROVIDERS)}")
+    return [PROVIDERS[key]() for key in dict.fromkeys(keys)]
+
+
+def bench_provider(env, provider):
+    """Every scenario for one provider; its records are rolled back afterwards, so that each
+    provider starts from the same database."""
+    with contextlib.closing(env.cr.savepoint()), provider.running():
+        harness = Harness(env, provider)
         harness.point_odoo_at_emulator()
         rows = run_all(harness)
-    text = report(env, rows)
-    print(text)
+    env.registry.clear_cache()  # ormcache entries of rolled back records
+    return rows
+
+
+def main(env):
+    rows_by_provider = {}
+    sections = {}
+    for provider in providers_from_env():
+        print(f"==> {provider.title}", flush=True)
+        rows = bench_provider(env, provider)
+        rows_by_provider[provider.key] = rows
+        sections[provider.title] = report_section(env, provider, rows)
+        print(sections[provider.title], flush=True)
     target = os.environ.get("BENCH_RESULTS", str(REPO_ROOT / "bench" / "RESULTS.md"))
     if target:
-        pathlib.Path(target).write_text(text)
+        path = pathlib.Path(target)
+        previous = path.read_text() if path.exists() else ""
+        path.write_text(report(sections, previous))
         print(f"written to {target}")
-    return rows
+    return rows_by_provider

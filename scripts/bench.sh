@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# `make bench`: HTTP requests and SQL queries of the Google sync as the calendar grows.
+# `make bench`: HTTP requests and SQL queries of the Google and Microsoft Graph syncs as the
+# calendar grows.
 #
 #   scripts/bench.sh
-#   BENCH_PUSH_SIZES="100 1000 3000" BENCH_SYNC_SIZES="1000 10000" scripts/bench.sh  (defaults)
+#   BENCH_PROVIDERS="google microsoft" BENCH_PUSH_SIZES="100 1000 3000" \
+#     BENCH_SYNC_SIZES="1000 10000" scripts/bench.sh  (defaults)
 #
-# Installs calendar_sync_google on a scratch database (dropped afterwards, whatever happens),
-# runs bench/calendar_sync_bench.py inside `odoo-bin shell` against an in-process Google
-# emulator on 127.0.0.1, prints the table and writes it to bench/RESULTS.md.
+# Installs calendar_sync_google and calendar_sync_microsoft on a scratch database (dropped
+# afterwards, whatever happens), runs bench/calendar_sync_bench.py inside `odoo-bin shell`
+# against in-process emulators on 127.0.0.1, prints one table per provider and writes them to
+# bench/RESULTS.md (sections of providers left out of BENCH_PROVIDERS are kept).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,8 +34,9 @@ cleanup() {
 trap cleanup EXIT
 db_exists "$BENCH_DB" && { echo "database $BENCH_DB already exists" >&2; exit 1; }
 
-say "installing calendar_sync_google on scratch database $BENCH_DB (log: $LOG)"
-if ! run_odoo -d "$BENCH_DB" -i calendar_sync_google --without-demo=all --stop-after-init \
+BENCH_ADDONS="calendar_sync_google,calendar_sync_microsoft"
+say "installing $BENCH_ADDONS on scratch database $BENCH_DB (log: $LOG)"
+if ! run_odoo -d "$BENCH_DB" -i "$BENCH_ADDONS" --without-demo=all --stop-after-init \
   --no-http --log-level=warn >"$LOG" 2>&1; then
   tail -n 40 "$LOG" >&2
   echo "installation failed: see $LOG" >&2
