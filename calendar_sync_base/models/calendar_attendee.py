@@ -1,10 +1,14 @@
-from odoo import models
+from odoo import fields, models
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
 
 class CalendarAttendee(models.Model):
     _inherit = "calendar.attendee"
+
+    # Every sync reads an event's attendees; Odoo does not index this column, so each read
+    # scanned all attendees of the database (bench/RESULTS.md).
+    event_id = fields.Many2one(index=True)
 
     def write(self, vals):
         result = super().write(vals)

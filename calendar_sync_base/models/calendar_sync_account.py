@@ -85,6 +85,9 @@ class CalendarSyncAccount(models.Model):
     )
     # Secrets: only administrators may read them, and no view ever shows them.
     sync_cursor = fields.Char(groups=TOKEN_GROUP, copy=False)
+    cursor_started = fields.Datetime(
+        groups=TOKEN_GROUP, copy=False, help="When the current cursor's full listing ran."
+    )
     access_token = fields.Char(groups=TOKEN_GROUP, copy=False)
     access_token_expiry = fields.Datetime(groups=TOKEN_GROUP, copy=False)
     refresh_token = fields.Char(groups=TOKEN_GROUP, copy=False)

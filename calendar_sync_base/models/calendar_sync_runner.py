@@ -2,7 +2,7 @@ import dataclasses
 import datetime as dt
 import logging
 
-from odoo import models
+from odoo import fields, models
 from odoo.tools import SQL, html2plaintext
 
 from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_push
@@ -49,13 +49,16 @@ class CalendarSyncRunner(models.AbstractModel):
         if rules.direction in (Direction.TO_REMOTE, Direction.OFF):
             return
         first_sync = match_keys = not self.first_sync_done
+        cursor = "" if self._sync_cursor_is_stale() else self.sync_cursor or ""
         try:
-            changes = connector.list_changes(self.sync_cursor or "")
+            changes = connector.list_changes(cursor)
         except CursorExpired:
             # A full listing re-links by remote id (and key); it neither duplicates nor deletes.
             _logger.info("Sync cursor of account %s expired: full resync", self.id)
             changes = connector.list_changes("")
             match_keys = True
+        if changes.full_resync or not cursor:
+            self.cursor_started = fields.Datetime.now()
         for problem in changes.unreadable:
             counts.errors += 1
             self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=problem)
@@ -110,6 +113,16 @@ class CalendarSyncRunner(models.AbstractModel):
                 state = self._sync_local_state(occurrence, None, remote_id=event.remote_id)
                 states.append(dataclasses.replace(state, snapshot=state.event))
         return states
+
+    def _sync_cursor_is_stale(self):
+        """A cursor is restarted from a full listing now and then: some providers fix the
+        listing window when the cursor chain starts (Graph's delta), so only a fresh listing
+        lets the window move forward. Like an expired cursor, it links by remote id and
+        neither duplicates nor deletes."""
+        days = int(self._sync_param("calendar_sync.relist_days", 30))
+        if not self.sync_cursor or not days or not self.cursor_started:
+            return False
+        return self.cursor_started < fields.Datetime.subtract(fields.Datetime.now(), days=days)
 
     def _sync_links_by_remote_id(self, events):
         remote_ids = [event.remote_id for event in events if event.remote_id]

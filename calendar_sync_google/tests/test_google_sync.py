@@ -103,6 +103,17 @@ class TestGooglePull(GoogleSyncCase):
         self.assertEqual(counts.pulled_updated, 1)
         self.assertEqual(self.linked_event(remote["id"]).name, "Planning (moved)")
 
+    def test_old_cursor_is_restarted_by_a_full_listing_without_duplicates(self):
+        self.remote_event(summary="Steady")
+        self.sync()
+        self.account.cursor_started = dt.datetime.now() - dt.timedelta(days=40)
+        self.google.requests.clear()
+        self.sync()
+        listing = self.google.requests.filter(method="GET", path_regex=EVENTS_PATH)
+        self.assertFalse(any(req.arg("syncToken") for req in listing), "a fresh full listing")
+        self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "Steady")]), 1)
+        self.assertGreater(self.account.cursor_started, dt.datetime.now() - dt.timedelta(hours=1))
+
     def test_remote_deletion_archives_the_odoo_event(self):
         remote = self.remote_event()
         self.sync()

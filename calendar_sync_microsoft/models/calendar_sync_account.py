@@ -67,8 +67,20 @@ class CalendarSyncAccount(models.Model):
             window_start=_aware(self._sync_window_start()),
             timezone_hint=self.user_id.tz or "",
             series_ids=self._microsoft_series_ids,
+            linked_ids=self._microsoft_linked_event_ids,
             transaction_prefix=f"{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}:{self.id}",
         )
+
+    def _microsoft_linked_event_ids(self, remote_ids):
+        """Which of ``remote_ids`` this connection links to a single event or exception."""
+        links = self.env["calendar.sync.link"].search(
+            [
+                ("account_id", "=", self.id),
+                ("remote_id", "in", remote_ids),
+                ("event_id", "!=", False),
+            ]
+        )
+        return links.mapped("remote_id")
 
     def _microsoft_series_ids(self):
         """Remote ids of the series this connection links (asked only when Graph reports a

@@ -73,6 +73,7 @@ from .timezones import to_windows
 
 GRAPH_BASE = "https://graph.microsoft.com/v1.0"
 MAX_BATCH_SIZE = 20  # Graph's limit of requests per $batch
+ALL_DAY_SLACK = dt.timedelta(hours=15)  # an all-day slot's midnight in any zone vs UTC
 DEFAULT_WINDOW_BACK = dt.timedelta(days=365)
 DEFAULT_WINDOW_AHEAD = dt.timedelta(days=730)
 CURSOR_EXPIRED_CODES = frozenset(
@@ -228,7 +229,9 @@ class GraphCalendarClient:
     a new one after a 401 (see ``msal_auth.MsalTokenProvider``). ``timezone_hint`` (the user's
     IANA zone) picks the IANA zone for Windows zones shared by several. ``series_ids()``
     (optional) lists the remote ids of the series the caller has linked: read when a removal
-    cannot be tied to a series. ``transaction_prefix`` makes ``transactionId`` unique per
+    cannot be tied to a series; ``linked_ids(ids)`` (optional) says which of ``ids`` the caller
+    has linked as single events or exceptions, whose removal needs no series re-read.
+    ``transaction_prefix`` makes ``transactionId`` unique per
     database. ``skipped`` lists the items of the last ``list_changes`` that could not be mapped.
     """
 
@@ -244,6 +247,7 @@ class GraphCalendarClient:
         timezone_header: str = "UTC",
         timezone_hint: str = "",
         series_ids: Callable[[], Iterable[str]] | None = None,
+        linked_ids: Callable[[list[str]], Iterable[str]] | None = None,
         transaction_prefix: str = "",
         clock: Callable[[], dt.datetime] | None = None,
     ):
@@ -264,6 +268,7 @@ class GraphCalendarClient:
         self.timezone_header = timezone_header
         self.timezone_hint = timezone_hint
         self.series_ids = series_ids
+        self.linked_ids = linked_ids
         self.transaction_prefix = transaction_prefix
         self.skipped: list[MalformedEvent] = []
         self._instances: dict[str, list[dict]] = {}  # master id -> raw instances (window)
@@ -437,15 +442,8 @@ class GraphCalendarClient:
             expected = self._expected_slots(master)
         except ValueError:
             return master
-        present = []
-        for raw in instances:
-            if isinstance(raw, dict) and not raw.get("isCancelled") and raw.get("originalStart"):
-                present.append(raw["originalStart"])
-        missing = [
-            slot
-            for slot in expected
-            if not any(_same_slot(value, slot, master.all_day) for value in present)
-        ]
+        present = _present_slots(instances, master.all_day)
+        missing = [slot for slot in expected if _slot_key(slot, master.all_day) not in present]
         return master.replace(
             recurrence=Recurrence(rrule=master.recurrence.rrule, exdates=tuple(missing))
         )
@@ -651,6 +649,33 @@ def _slot_value(raw: Any):
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def _slot_key(slot, all_day: bool):
+    """What identifies a neutral slot: its UTC instant, or its day for all-day series."""
+    if all_day or not isinstance(slot, dt.datetime):
+        return slot.date() if isinstance(slot, dt.datetime) else slot
+    return _aware(slot)
+
+
+def _present_slots(instances: list[dict], all_day: bool) -> set:
+    """The slots Outlook still has, as ``_slot_key``s: parsed once, so finding the missing
+    ones costs one lookup per expected slot (a long daily series has a thousand)."""
+    present = set()
+    for raw in instances:
+        if not isinstance(raw, dict) or raw.get("isCancelled"):
+            continue
+        value = _slot_value(raw.get("originalStart"))
+        if value is None:
+            continue
+        if not all_day:
+            present.add(value)
+            continue
+        # Outlook's all-day slot is local midnight: within 15 hours of the UTC midnight.
+        for day in {(value - ALL_DAY_SLACK).date(), (value + ALL_DAY_SLACK).date()}:
+            if abs(value - dt.datetime.combine(day, dt.time(), UTC)) < ALL_DAY_SLACK:
+                present.add(day)
+    return present
+
+
 def _same_slot(raw: Any, slot, all_day: bool) -> bool:
     """Does Graph's ``originalStart`` (UTC instant) name the neutral slot ``slot``?"""
     value = _slot_value(raw) if not isinstance(raw, dt.datetime) else _aware(raw)
@@ -659,7 +684,7 @@ def _same_slot(raw: Any, slot, all_day: bool) -> bool:
     if all_day or not isinstance(slot, dt.datetime):
         day = slot.date() if isinstance(slot, dt.datetime) else slot
         # Outlook's all-day slot is local midnight: within a day of the UTC midnight.
-        return abs(value - dt.datetime.combine(day, dt.time(), UTC)) < dt.timedelta(hours=15)
+        return abs(value - dt.datetime.combine(day, dt.time(), UTC)) < ALL_DAY_SLACK
     return value == _aware(slot)
 
 
@@ -716,7 +741,7 @@ class _Listing:
             [f"/me/events/{_quote_id(rid)}" for rid in self.removed],
             {"$expand": EXPAND_ODOO_ID},
         )
-        unresolved = False
+        gone = []
         for rid, answer in zip(self.removed, answers, strict=True):
             if answer.ok and isinstance(answer.payload, dict):
                 self._classify(answer.payload)  # still there: moved, not deleted
@@ -726,8 +751,12 @@ class _Listing:
                 self.client.skipped.append(problem)
                 continue
             self.events[rid] = self._removed_event(rid)
-            unresolved |= rid not in self.occurrences
-        return unresolved
+            gone.append(rid)
+        # A deleted single event or exception the caller has linked is resolved by its id;
+        # only the others (deleted plain occurrences, whole series) need the series re-read.
+        untied = [rid for rid in gone if rid not in self.occurrences]
+        known = set(self.client.linked_ids(untied)) if untied and self.client.linked_ids else set()
+        return any(rid not in known for rid in untied)
 
     def _removed_event(self, rid: str) -> SyncEvent:
         hint = self.client.timezone_hint or "UTC"

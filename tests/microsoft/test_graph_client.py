@@ -171,6 +171,24 @@ def test_a_deleted_occurrence_reaches_the_series_through_series_ids(ms, session,
     assert master.recurrence.exdates == (dt.datetime(2030, 1, 28, 8, tzinfo=UTC),)
 
 
+def test_a_deleted_linked_single_event_does_not_reread_every_series(ms, session, provider):
+    series = ms.insert_event(EMAIL, weekly())
+    single = ms.insert_event(EMAIL, outlook_event("one-off", 3))
+    client = make_client(
+        ms,
+        session,
+        provider,
+        series_ids=lambda: [series["id"]],
+        linked_ids=lambda ids: [rid for rid in ids if rid == single["id"]],
+    )
+    cursor = client.list_changes("").next_cursor
+    ms.delete_event(EMAIL, single["id"])
+    ms.requests.clear()
+    changes = client.list_changes(cursor)
+    assert [(e.remote_id, e.cancelled) for e in changes.events] == [(single["id"], True)]
+    assert not any(series["id"] in req.path for req in ms.requests), "no series re-read"
+
+
 def test_a_deleted_series_comes_back_as_a_cancelled_master(ms, session, provider):
     series = ms.insert_event(EMAIL, weekly())
     client = make_client(ms, session, provider, series_ids=lambda: [series["id"]])
