@@ -670,7 +670,7 @@ def _present_slots(instances: list[dict], all_day: bool) -> set:
             present.add(value)
             continue
         # Outlook's all-day slot is local midnight: within 15 hours of the UTC midnight.
-        for day in {(value - ALL_DAY_SLACK).date(), (value + ALL_DAY_SLACK).date()}:
+        for day in ((value - ALL_DAY_SLACK).date(), (value + ALL_DAY_SLACK).date()):
             if abs(value - dt.datetime.combine(day, dt.time(), UTC)) < ALL_DAY_SLACK:
                 present.add(day)
     return present
