@@ -81,6 +81,14 @@ db_exists() {
   psql -d postgres -tAc "select 1 from pg_database where datname = '$1'" | grep -q 1
 }
 
+# A database an interrupted set-up left without Odoo's tables: drop it so it is made again.
+drop_if_uninitialized() {
+  if db_exists "$1" && ! psql -d "$1" -tAc "select to_regclass('ir_module_module')" | grep -q .; then
+    say "database '$1' was left half-created: dropping it"
+    dropdb "$1"
+  fi
+}
+
 run_odoo() {
   "$VENV/bin/python" "$ODOO_PATH/odoo-bin" -c "$ODOO_CONF" "$@"
 }

@@ -7,6 +7,7 @@ source "$ROOT/scripts/common.sh"
 odoo_present || { odoo_missing_message; exit 1; }
 ensure_postgres
 write_odoo_conf
+drop_if_uninitialized "$DEV_DB"
 if db_exists "$DEV_DB"; then
   run_odoo -d "$DEV_DB" -u "$ADDONS" --stop-after-init
 else

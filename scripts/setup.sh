@@ -48,6 +48,7 @@ ensure_chromium
 write_odoo_conf
 
 say "development database '$DEV_DB' with the addons installed"
+drop_if_uninitialized "$DEV_DB"
 if db_exists "$DEV_DB"; then
   run_odoo -d "$DEV_DB" -u "$ADDONS" --stop-after-init
 else
