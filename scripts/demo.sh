@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: the Google Calendar emulator (demo account + events) and Odoo configured to use
-# it, so the whole Google sync can be tried without a Google account. Ctrl-C stops both.
+# `make demo`: the Google Calendar and Microsoft (Outlook) emulators, each with a demo account
+# and events, and Odoo configured to use them, so both syncs can be tried without a Google or
+# Microsoft account. Ctrl-C stops everything.
 #
 # Environment: DEMO_DB (calendar_sync_demo), HTTP_PORT (8069), EMULATOR_PORT (8765),
-# DEMO_FRESH=1 drops and recreates the demo database first.
+# MS_EMULATOR_PORT (8766), DEMO_FRESH=1 drops and recreates the demo database first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=scripts/common.sh
@@ -18,16 +19,22 @@ DEMO_EMAIL="demo@example.com"
 # The OAuth client registered in the emulator and entered in Odoo's settings (not secret).
 DEMO_CLIENT_ID="calendar-sync-demo.apps.googleusercontent.com"
 DEMO_CLIENT_SECRET="calendar-sync-demo-secret"
+MS_EMULATOR_PORT="${MS_EMULATOR_PORT:-8766}"
+# Microsoft's sign-in must be https (msal insists): the emulator serves TLS with its own CA.
+MS_EMULATOR_URL="https://127.0.0.1:$MS_EMULATOR_PORT"
+MS_CLIENT_ID="6d6f6465-6d6f-4a0b-8c0d-63616c73796e"
 LOG_DIR="$ROOT/.odoo-data/demo"
+MS_CERT_DIR="$LOG_DIR/microsoft-tls"
+CA_BUNDLE="$LOG_DIR/ca-bundle.pem"
 
 odoo_present || { odoo_missing_message; exit 1; }
 [ -x "$VENV/bin/python" ] || { echo "No virtualenv at $VENV: run 'make setup' first." >&2; exit 1; }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$EMULATOR_PORT" "$HTTP_PORT"; do
+for port in "$EMULATOR_PORT" "$MS_EMULATOR_PORT" "$HTTP_PORT"; do
   if port_busy "$port"; then
     echo "Port $port is already in use (another 'make demo' or 'make run'?)." >&2
-    echo "Stop it, or choose other ports: HTTP_PORT=8070 EMULATOR_PORT=8766 make demo" >&2
+    echo "Stop it, or choose other ports: HTTP_PORT=8070 EMULATOR_PORT=8775 MS_EMULATOR_PORT=8776 make demo" >&2
     exit 1
   fi
 done
@@ -37,13 +44,16 @@ ensure_postgres
 mkdir -p "$LOG_DIR"
 
 emulator_pid=""
+ms_emulator_pid=""
 cleanup() {
   trap - EXIT INT TERM
-  if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
-    say "stopping the Google emulator"
-    kill -TERM "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
+  for pid in "$emulator_pid" "$ms_emulator_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  say "emulators stopped"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -67,9 +77,30 @@ done
 curl -sf -o /dev/null "$EMULATOR_URL/_emulator/" ||
   { echo "The emulator did not answer on $EMULATOR_URL" >&2; cat "$LOG_DIR/emulator.log" >&2; exit 1; }
 
+say "starting the Microsoft emulator on $MS_EMULATOR_URL (log: $LOG_DIR/microsoft-emulator.log)"
+(
+  cd "$ROOT"
+  exec "$VENV/bin/python" -m emulators microsoft --port "$MS_EMULATOR_PORT" --seed-demo \
+    --option auto_approve=false \
+    --option "client_id=$MS_CLIENT_ID" \
+    --option "client_secret=$DEMO_CLIENT_SECRET" \
+    --option "cert_dir=$MS_CERT_DIR"
+) >"$LOG_DIR/microsoft-emulator.log" 2>&1 &
+ms_emulator_pid=$!
+for _ in $(seq 1 50); do
+  curl -sfk -o /dev/null "$MS_EMULATOR_URL/_emulator/" && break
+  kill -0 "$ms_emulator_pid" 2>/dev/null || { cat "$LOG_DIR/microsoft-emulator.log" >&2; exit 1; }
+  sleep 0.2
+done
+# Odoo must trust the emulator's CA; REQUESTS_CA_BUNDLE wins over requests' own verify=.
+(cd "$ROOT" && "$VENV/bin/python" -c \
+  "import sys; from emulators.microsoft.tls import write_bundle; write_bundle(*sys.argv[1:])" \
+  "$MS_CERT_DIR/emulator-ca.pem" "$CA_BUNDLE")
+export REQUESTS_CA_BUNDLE="$CA_BUNDLE" CURL_CA_BUNDLE="$CA_BUNDLE"
+
 if [ "${DEMO_FRESH:-0}" = "1" ] && db_exists "$DEMO_DB"; then
-  say "dropping database $DEMO_DB (DEMO_FRESH=1)"
-  dropdb "$DEMO_DB"
+  say "dropping database $DEMO_DB and its filestore (DEMO_FRESH=1)"
+  "$VENV/bin/python" "$ODOO_PATH/odoo-bin" db -c "$ODOO_CONF" drop "$DEMO_DB"
 fi
 if db_exists "$DEMO_DB"; then
   say "updating the addons in database $DEMO_DB"
@@ -80,10 +111,12 @@ else
     --log-level=warn
 fi
 
-say "pointing Odoo's Google settings at the emulator"
+say "pointing Odoo's Google and Outlook settings at the emulators"
 DEMO_EMULATOR_URL="$EMULATOR_URL" DEMO_BASE_URL="$ODOO_URL" DEMO_EMAIL="$DEMO_EMAIL" \
   DEMO_CLIENT_ID="$DEMO_CLIENT_ID" DEMO_CLIENT_SECRET="$DEMO_CLIENT_SECRET" \
-  run_odoo shell -d "$DEMO_DB" --no-http --log-level=warn <"$ROOT/scripts/demo_configure.py"
+  DEMO_MS_EMULATOR_URL="$MS_EMULATOR_URL" DEMO_MS_CLIENT_ID="$MS_CLIENT_ID" \
+  "$VENV/bin/python" "$ODOO_PATH/odoo-bin" shell -c "$ODOO_CONF" -d "$DEMO_DB" --no-http \
+  --log-level=warn <"$ROOT/scripts/demo_configure.py"
 
 cat <<EOF
 
@@ -92,22 +125,26 @@ cat <<EOF
 
  1. Open $ODOO_URL and log in as admin / admin
     (use "localhost", not 127.0.0.1: the emulator only accepts that redirect URI).
- 2. Open the Calendar app. The side panel (left, under the mini calendar) has a
-    "Two-way sync" section with a "Google - Not connected" button: click it.
+ 2. Open the Calendar app. The side panel (right, under the mini calendar and the attendee
+    filters) has a "Two-way sync" section with a "Google / Not connected" button: click it.
  3. The emulator's consent page opens (it stands in for accounts.google.com): keep the account
     $DEMO_EMAIL and click "Allow".
  4. You are back in the Calendar: the first sync has pulled the demo events (a weekly team
     meeting, a lunch, a dentist appointment, an invitation from a partner, an all-day offsite).
-    Switch to the Month view to see them all. The button now shows "Google - Synchronized".
+    Switch to the Month view to see them all. The button now shows "Google / Synchronized".
  5. Create an event in Odoo, then click "Google" again: the notification says what was
     pulled / pushed / deleted, and the event is now in the emulator's calendar.
+ 6. Click "Outlook" in the same panel: the Microsoft emulator's sign-in page opens (through
+    msal, as with Microsoft 365); allow, and the Outlook demo events arrive too.
 
  Look at the emulator's side (JSON; control endpoints, not part of Google's API):
-   $EMULATOR_URL/_emulator/google/events/$DEMO_EMAIL   events in the demo calendar
-   $EMULATOR_URL/_emulator/requests                    every API request Odoo made
-   $EMULATOR_URL/_emulator/                            all control endpoints
-   curl -X POST $EMULATOR_URL/_emulator/google/expire-sync-tokens   force a 410 full resync
- Emulator log: $LOG_DIR/emulator.log   Database: $DEMO_DB (DEMO_FRESH=1 make demo recreates it)
+   events in the demo calendar:  $EMULATOR_URL/_emulator/google/events/$DEMO_EMAIL
+   every API request Odoo made:  $EMULATOR_URL/_emulator/requests
+   all control endpoints:        $EMULATOR_URL/_emulator/
+   force a 410 full resync:      curl -X POST $EMULATOR_URL/_emulator/google/expire-sync-tokens
+ Outlook side: $MS_EMULATOR_URL/_emulator/ (CA to trust: $MS_CERT_DIR/emulator-ca.pem)
+ Emulator logs: $LOG_DIR/emulator.log, $LOG_DIR/microsoft-emulator.log
+ Database: $DEMO_DB (DEMO_FRESH=1 make demo recreates it)
  The emulator keeps its state in memory: each 'make demo' starts from the demo data again,
  and the demo database forgets its previous Google connection.
 

@@ -1,7 +1,8 @@
-"""Configure the demo database for the Google emulator (run by scripts/demo.sh).
+"""Configure the demo database for the Google and Microsoft emulators (run by scripts/demo.sh).
 
 Fed to ``odoo-bin shell -d <demo db>`` on stdin, which provides ``env``. Settings come from the
-environment: DEMO_EMULATOR_URL, DEMO_BASE_URL, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_EMAIL.
+environment: DEMO_EMULATOR_URL, DEMO_BASE_URL, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_EMAIL,
+DEMO_MS_EMULATOR_URL, DEMO_MS_CLIENT_ID.
 
 The emulator keeps its state in memory, so a demo database that was connected during an
 earlier ``make demo`` holds tokens and remote ids the new emulator never issued: that earlier
@@ -26,6 +27,14 @@ def configure(env):
         "calendar_sync_google.token_endpoint": f"{emulator}/token",
         "calendar_sync_google.api_base": f"{emulator}/calendar/v3",
         "calendar_sync_google.batch_url": f"{emulator}/batch/calendar/v3",
+        "calendar_sync_microsoft.enabled": "True",
+        "calendar_sync_microsoft.paused": False,
+        "calendar_sync_microsoft.backend": "graph",
+        "calendar_sync_microsoft.client_id": os.environ["DEMO_MS_CLIENT_ID"],
+        "calendar_sync_microsoft.client_secret": os.environ["DEMO_CLIENT_SECRET"],
+        "calendar_sync_microsoft.tenant": "common",
+        "calendar_sync_microsoft.authority_host": os.environ["DEMO_MS_EMULATOR_URL"],
+        "calendar_sync_microsoft.graph_endpoint": os.environ["DEMO_MS_EMULATOR_URL"],
         # The OAuth redirect URI is built from web.base.url and must stay the one registered in
         # the emulator: freeze it, else a login through 127.0.0.1 would rewrite it.
         "web.base.url": base_url,
@@ -40,7 +49,7 @@ def configure(env):
     admin.partner_id.email = os.environ.get("DEMO_EMAIL", "demo@example.com")
 
     accounts = env["calendar.sync.account"].sudo().with_context(active_test=False)
-    previous = accounts.search([("provider", "=", "google")])
+    previous = accounts.search([("provider", "in", ("google", "microsoft"))])
     if previous:
         links = previous.link_ids
         recurrences = links.recurrence_id
@@ -49,7 +58,7 @@ def configure(env):
         previous.unlink()
         events.exists().with_context(**quiet).unlink()
         recurrences.exists().with_context(**quiet).unlink()
-        print(f"forgot the previous Google connection(s) and {len(events)} synced event(s)")
+        print(f"forgot the previous connection(s) and {len(events)} synced event(s)")
     env.cr.commit()
     print(f"Google endpoints -> {emulator}; web.base.url = {base_url}")
 

@@ -236,6 +236,9 @@ class CalendarEvent(models.Model):
             vals["user_id"] = self._sync_organizer_user(remote, account).id
         if "attendees" in field_names:
             partners = self.env["res.partner"]._sync_partners_for_attendees(remote.attendees)
+            # The event is in this user's remote calendar: they take part, even when the
+            # remote lists no guests (Odoo only shows a user the events they attend).
+            partners |= account.user_id.partner_id
             vals["partner_ids"] = [fields.Command.set(partners.ids)]
         if "reminders" in field_names:
             alarms = self.env["calendar.alarm"].sudo()

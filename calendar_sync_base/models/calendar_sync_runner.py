@@ -208,7 +208,7 @@ class CalendarSyncRunner(models.AbstractModel):
         return events - mine.event_id
 
     def _sync_local_state(self, record, link, ical_uid="", remote_id=""):
-        neutral = record._sync_to_neutral().replace(
+        neutral = self._sync_without_lone_self(record._sync_to_neutral()).replace(
             remote_id=link.remote_id if link else remote_id,
             ical_uid=(link.ical_uid if link else ical_uid) or "",
             etag=link.etag if link else "",
@@ -221,6 +221,18 @@ class CalendarSyncRunner(models.AbstractModel):
             dirty=bool(link and link.need_push),
             modified=neutral.last_modified,
         )
+
+    def _sync_without_lone_self(self, neutral):
+        """An event whose only attendee is this user has no guests, as the remote sees it.
+
+        Pulls add the user to every event they have remotely; without this, a guest-less
+        event would look like a local attendee change and be pushed back with the user
+        invited to their own event.
+        """
+        mine = (self.user_id.email or "").lower()
+        if len(neutral.attendees) == 1 and neutral.attendees[0].email.lower() == mine:
+            return neutral.replace(attendees=())
+        return neutral
 
     def _sync_series_identity(self, record):
         """For an occurrence: its series' remote id and its slot, as the remote knows them."""

@@ -98,7 +98,7 @@ class TestEventTranslation(TransactionCase):
         self.env["ir.config_parameter"].set_param("calendar_sync.unknown_attendees", "skip")
         remote = SyncEvent(attendees=(Attendee("stranger@example.net"),))
         vals = self.Event._sync_vals_from_neutral(remote, {"attendees"}, self.account)
-        self.assertEqual(vals["partner_ids"][0][2], [])
+        self.assertEqual(vals["partner_ids"][0][2], self.user.partner_id.ids, "only the user")
         self.assertFalse(self.env["res.partner"].search([("email", "=", "stranger@example.net")]))
 
     def test_reminders_map_to_existing_or_new_alarms(self):

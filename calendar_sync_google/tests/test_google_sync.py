@@ -44,6 +44,16 @@ class TestGooglePull(GoogleSyncCase):
         self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [10])
         self.assertEqual(event.videocall_location, "https://meet.example/abc")
 
+    def test_event_without_guests_shows_in_the_users_calendar_and_stays_quiet(self):
+        remote = self.remote_event(summary="Dentist")
+        self.sync()
+        event = self.linked_event(remote["id"])
+        self.assertEqual(event.partner_ids, self.user.partner_id, "the user attends it")
+        self.google.requests.clear()
+        counts = self.sync()
+        self.assertEqual(counts.pushed_updated, 0)
+        self.assertNotIn("attendees", self.google.get_event(self.email, remote["id"]))
+
     def test_unreadable_remote_event_is_reported_and_the_rest_applied(self):
         readable = self.remote_event(summary="Readable")
         broken = {
