@@ -1,3 +1,5 @@
+import datetime as dt
+
 from odoo.tests import new_test_user
 
 
@@ -24,3 +26,34 @@ def make_user(env, login, **kwargs):
     return new_test_user(
         env, login=login, groups="base.group_user", email=f"{login}@example.com", **kwargs
     )
+
+
+class SyncCaseMixin:
+    """What every provider's sync tests do: sync one account, make Odoo events, find links.
+
+    The provider test case sets ``self.account``, ``self.user`` and ``self.now``.
+    """
+
+    def sync(self, account=None, expect_ok=True):
+        account = account or self.account
+        self.assertTrue(account._sync_try_lock())
+        counts = account._sync_guarded()
+        if expect_ok:
+            self.assertIsNotNone(counts, f"sync failed: {account.last_error}")
+        self.env.invalidate_all()
+        return counts
+
+    def odoo_event(self, name="Odoo meeting", hours_from_now=48, **vals):
+        start = (self.now + dt.timedelta(hours=hours_from_now)).replace(tzinfo=None)
+        return (
+            self.env["calendar.event"]
+            .with_user(self.user)
+            .create({"name": name, "start": start, "stop": start + dt.timedelta(hours=1), **vals})
+        )
+
+    def linked(self, remote_id):
+        """The Odoo event or series this account links to ``remote_id``."""
+        link = self.env["calendar.sync.link"].search(
+            [("account_id", "=", self.account.id), ("remote_id", "=", remote_id)]
+        )
+        return link.event_id or link.recurrence_id

@@ -4,6 +4,8 @@ import sys
 
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.calendar_sync_base.tests.common import SyncCaseMixin
+
 # The emulators live beside the addons (they are product code, not part of an addon).
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
@@ -42,7 +44,7 @@ def google_time(moment):
     return {"dateTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
-class GoogleSyncCase(TransactionCase):
+class GoogleSyncCase(SyncCaseMixin, TransactionCase):
     """A user with a connected Google account on the emulator, synced on demand."""
 
     email = "alice@example.com"
@@ -75,15 +77,6 @@ class GoogleSyncCase(TransactionCase):
             }
         )
 
-    def sync(self, account=None, expect_ok=True):
-        account = account or self.account
-        self.assertTrue(account._sync_try_lock())
-        counts = account._sync_guarded()
-        if expect_ok:
-            self.assertIsNotNone(counts, f"sync failed: {account.last_error}")
-        self.env.invalidate_all()
-        return counts
-
     def remote_event(self, hours_from_now=24, duration=1, **body):
         start = self.now + dt.timedelta(hours=hours_from_now)
         stop = start + dt.timedelta(hours=duration)
@@ -96,17 +89,3 @@ class GoogleSyncCase(TransactionCase):
                 **body,
             },
         )
-
-    def odoo_event(self, name="Odoo meeting", hours_from_now=48, **vals):
-        start = (self.now + dt.timedelta(hours=hours_from_now)).replace(tzinfo=None)
-        return (
-            self.env["calendar.event"]
-            .with_user(self.user)
-            .create({"name": name, "start": start, "stop": start + dt.timedelta(hours=1), **vals})
-        )
-
-    def linked_event(self, remote_id):
-        link = self.env["calendar.sync.link"].search(
-            [("account_id", "=", self.account.id), ("remote_id", "=", remote_id)]
-        )
-        return link.event_id

@@ -14,7 +14,7 @@ class TestGoogleHistory(GoogleSyncCase):
     def test_revert_of_a_pulled_update_restores_and_pushes_the_old_values(self):
         remote = self.remote_event(summary="Budget", location="Room 1")
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.google.patch_event(self.email, remote["id"], {"summary": "Budget (cut)"})
         self.sync()
         log = self.pulled_log(event, "update")
@@ -33,7 +33,7 @@ class TestGoogleHistory(GoogleSyncCase):
     def test_revert_of_a_pulled_creation_archives_it(self):
         remote = self.remote_event(summary="Spam invite")
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.pulled_log(event, "create").action_revert()
         self.assertFalse(event.active)
         self.sync()
@@ -42,7 +42,7 @@ class TestGoogleHistory(GoogleSyncCase):
     def test_revert_of_a_pulled_deletion_restores_the_event_everywhere(self):
         remote = self.remote_event(summary="Deleted by mistake")
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.google.delete_event(self.email, remote["id"])
         self.sync()
         self.assertFalse(event.active)
@@ -55,7 +55,7 @@ class TestGoogleHistory(GoogleSyncCase):
     def test_pulled_changes_leave_a_line_in_the_chatter(self):
         remote = self.remote_event(summary="Chatty")
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.google.patch_event(self.email, remote["id"], {"location": "Room 9"})
         self.sync()
         bodies = [str(message.body) for message in event.message_ids]

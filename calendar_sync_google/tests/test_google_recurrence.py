@@ -54,7 +54,7 @@ class TestGoogleRecurrencePull(GoogleSyncCase):
             },
         )
         self.sync()
-        moved = self.linked_event(instance_id)
+        moved = self.linked(instance_id)
         self.assertEqual(moved.recurrence_id, recurrence)
         self.assertEqual(moved.start, dt.datetime(2027, 3, 29, 9))
         self.assertEqual(moved.name, "Weekly sync (late)")

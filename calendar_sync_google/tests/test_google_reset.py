@@ -45,7 +45,7 @@ class TestGoogleReset(GoogleSyncCase):
             organizer="boss@example.com",
         )
         self.sync()
-        self.invitation = self.linked_event(self.invitation_remote["id"])
+        self.invitation = self.linked(self.invitation_remote["id"])
         self.assertEqual(len(self.google.events(self.email)), 3)
 
     def reset(self, delete_policy, sync_policy):

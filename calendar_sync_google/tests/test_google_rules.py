@@ -115,7 +115,7 @@ class TestGoogleEventToggle(GoogleSyncCase):
             organizer="boss@example.com",
         )
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         event.write({"sync_with_google": False})
         self.google.patch_event(self.email, remote["id"], {"summary": "Their event (moved)"})
         self.sync()

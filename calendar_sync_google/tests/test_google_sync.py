@@ -29,7 +29,7 @@ class TestGooglePull(GoogleSyncCase):
         )
         counts = self.sync()
         self.assertEqual(counts.pulled_created, 1)
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.assertEqual(event.name, "Quarterly review")
         self.assertIn("<b>numbers</b>", str(event.description))
         self.assertEqual(
@@ -47,7 +47,7 @@ class TestGooglePull(GoogleSyncCase):
     def test_event_without_guests_shows_in_the_users_calendar_and_stays_quiet(self):
         remote = self.remote_event(summary="Dentist")
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.assertEqual(event.partner_ids, self.user.partner_id, "the user attends it")
         self.google.requests.clear()
         counts = self.sync()
@@ -74,7 +74,7 @@ class TestGooglePull(GoogleSyncCase):
         )
         counts = self.sync()
         self.assertEqual((counts.pulled_created, counts.errors), (1, 1))
-        self.assertTrue(self.linked_event(readable["id"]))
+        self.assertTrue(self.linked(readable["id"]))
         problem = self.env["calendar.sync.log"].search(
             [("account_id", "=", self.account.id), ("operation", "=", "error")]
         )
@@ -88,7 +88,7 @@ class TestGooglePull(GoogleSyncCase):
         )
         self.env["ir.config_parameter"].set_param("calendar_sync.window_days_back", 0)
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.assertTrue(event.allday)
         self.assertEqual(
             (event.start_date, event.stop_date), (dt.date(2026, 12, 24), dt.date(2026, 12, 25))
@@ -111,7 +111,7 @@ class TestGooglePull(GoogleSyncCase):
         self.assertTrue(all(req.arg("syncToken") for req in listing))
         self.assertFalse(any(req.arg("timeMin") for req in listing))
         self.assertEqual(counts.pulled_updated, 1)
-        self.assertEqual(self.linked_event(remote["id"]).name, "Planning (moved)")
+        self.assertEqual(self.linked(remote["id"]).name, "Planning (moved)")
 
     def test_old_cursor_is_restarted_by_a_full_listing_without_duplicates(self):
         self.remote_event(summary="Steady")
@@ -127,7 +127,7 @@ class TestGooglePull(GoogleSyncCase):
     def test_remote_deletion_archives_the_odoo_event(self):
         remote = self.remote_event()
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.google.delete_event(self.email, remote["id"])
         counts = self.sync()
         self.assertEqual(counts.pulled_deleted, 1)
@@ -148,7 +148,7 @@ class TestGooglePull(GoogleSyncCase):
         events = self.env["calendar.event"].search([("name", "in", ("Kept", "Local only"))])
         self.assertEqual(len(events), 2, "no duplicate after the full resync")
         self.assertTrue(local.active)
-        self.assertEqual(self.linked_event(kept["id"]).location, "New room")
+        self.assertEqual(self.linked(kept["id"]).location, "New room")
         self.assertEqual(len(self.google.events(self.email)), 2)
 
     def test_first_sync_does_not_link_near_duplicates(self):
@@ -182,7 +182,7 @@ class TestGooglePull(GoogleSyncCase):
         counts = self.sync()
         self.assertEqual(counts.linked, 1)
         self.assertIn("1 linked", counts.summary(), "the user is told how many were linked")
-        self.assertEqual(self.linked_event(remote["id"]), local)
+        self.assertEqual(self.linked(remote["id"]), local)
         self.assertEqual(len(self.google.events(self.email)), 1)
         self.assertEqual(
             self.env["calendar.event"].search_count([("id", "!=", 0), ("name", "ilike", "budget")]),
@@ -521,7 +521,7 @@ class TestGoogleInvitations(GoogleSyncCase):
             organizer="boss@example.com",
         )
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         self.assertFalse(event.user_id, "organized outside Odoo")
         mine = event.attendee_ids.filtered(lambda a: a.partner_id == self.user.partner_id)
         self.assertEqual(mine.state, "needsAction")
@@ -546,7 +546,7 @@ class TestGoogleInvitations(GoogleSyncCase):
             organizer="boss@example.com",
         )
         self.sync()
-        event = self.linked_event(remote["id"])
+        event = self.linked(remote["id"])
         event.write({"name": "My own title"})
         self.google.requests.clear()
         self.sync()

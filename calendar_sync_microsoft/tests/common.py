@@ -7,6 +7,8 @@ import requests
 
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.calendar_sync_base.tests.common import SyncCaseMixin
+
 # The emulators live beside the addons (they are product code, not part of an addon).
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
@@ -45,7 +47,7 @@ def graph_time(moment, zone="UTC"):
     return {"dateTime": moment.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": zone}
 
 
-class MicrosoftSyncCase(TransactionCase):
+class MicrosoftSyncCase(SyncCaseMixin, TransactionCase):
     """A user connected to the Microsoft emulator through the real msal flow."""
 
     email = "alice@example.com"
@@ -79,15 +81,6 @@ class MicrosoftSyncCase(TransactionCase):
         query = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
         return accounts._microsoft_connect(flow, query).sudo()
 
-    def sync(self, account=None, expect_ok=True):
-        account = account or self.account
-        self.assertTrue(account._sync_try_lock())
-        counts = account._sync_guarded()
-        if expect_ok:
-            self.assertIsNotNone(counts, f"sync failed: {account.last_error}")
-        self.env.invalidate_all()
-        return counts
-
     def remote_event(self, hours_from_now=24, duration=1, **body):
         start = self.now + dt.timedelta(hours=hours_from_now)
         stop = start + dt.timedelta(hours=duration)
@@ -100,17 +93,3 @@ class MicrosoftSyncCase(TransactionCase):
                 **body,
             },
         )
-
-    def odoo_event(self, name="Odoo meeting", hours_from_now=48, **vals):
-        start = (self.now + dt.timedelta(hours=hours_from_now)).replace(tzinfo=None)
-        return (
-            self.env["calendar.event"]
-            .with_user(self.user)
-            .create({"name": name, "start": start, "stop": start + dt.timedelta(hours=1), **vals})
-        )
-
-    def linked(self, remote_id):
-        link = self.env["calendar.sync.link"].search(
-            [("account_id", "=", self.account.id), ("remote_id", "=", remote_id)]
-        )
-        return link.event_id or link.recurrence_id
