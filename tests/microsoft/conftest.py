@@ -11,9 +11,10 @@ import datetime as dt
 
 import pytest
 
-from calendar_sync_base.services.http import ResilientSession
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
 from emulators.microsoft import MicrosoftEmulator, trusting
+
+from ..conftest import TokenProvider
 
 EMAIL = "alice@example.com"
 UTC = dt.timezone.utc  # noqa: UP017 - the code under test must run on Python 3.10
@@ -40,46 +41,9 @@ def ms(emulator):
     emulator.set_now(None)
 
 
-class Sleeps(list):
-    """An injectable ``sleep`` that records delays instead of waiting."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps():
-    return Sleeps()
-
-
-@pytest.fixture
-def session(sleeps):
-    with ResilientSession(max_retries=3, sleep=sleeps, random=lambda: 0.5) as resilient:
-        yield resilient
-
-
-class Provider:
-    """A token provider over the emulator's tokens that counts forced refreshes."""
-
-    def __init__(self, ms, email: str = EMAIL):
-        self.ms = ms
-        self.email = email
-        self.token, _refresh = ms.issue_tokens(email)
-        self.calls: list[bool] = []
-        self.revoked = False  # True: every token handed out is refused
-
-    def __call__(self, force_refresh: bool = False) -> str:
-        self.calls.append(force_refresh)
-        if self.revoked:
-            return "revoked-token"
-        if force_refresh:
-            self.token, _refresh = self.ms.issue_tokens(self.email)
-        return self.token
-
-
 @pytest.fixture
 def provider(ms):
-    return Provider(ms)
+    return TokenProvider(ms, EMAIL)
 
 
 def make_client(ms, session, provider, **options) -> GraphCalendarClient:
