@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..base import EmulatorServer, Fault, Faults, RecordedRequest, Response
+from ..tokens import TokenShortcut
 from . import discovery, errors, listing, oauth
 from .api import CalendarApi
 from .auth_endpoints import OAuthEndpoints
@@ -59,10 +60,11 @@ class GoogleFaults(Faults):
         return self.add(status=status, body=body, times=times, **match)
 
 
-class GoogleEmulator(OAuthEndpoints, CalendarApi, EmulatorServer):
+class GoogleEmulator(TokenShortcut, OAuthEndpoints, CalendarApi, EmulatorServer):
     """Google Calendar v3 and Google OAuth 2.0 (see README.md for the full API)."""
 
     name = "google"
+    default_scopes = oauth.DEFAULT_SCOPES
 
     def __init__(
         self,
@@ -178,20 +180,6 @@ class GoogleEmulator(OAuthEndpoints, CalendarApi, EmulatorServer):
             calendar = Calendar(calendar_id, email, summary, time_zone or account.time_zone)
             account.calendars[calendar_id] = calendar
             return calendar
-
-    def issue_tokens(
-        self,
-        email: str,
-        scopes: list[str] | tuple[str, ...] = oauth.DEFAULT_SCOPES,
-        client_id: str | None = None,
-    ) -> tuple[str, str]:
-        """Shortcut for tests: consent already given, returns (access_token, refresh_token)."""
-        with self.lock:
-            self.add_account(email)
-            client_id = client_id or self.client_id
-            grant = self._new_grant(client_id, email, list(scopes))
-            token = self._new_access_token(client_id, email, list(scopes), grant)
-            return token.token, grant.refresh_token
 
     def revoke(self, token: str) -> bool:
         """Revoke a refresh token (and its access tokens) or one access token."""

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..base import EmulatorServer, Fault, Faults, RecordedRequest, Response
+from ..tokens import TokenShortcut
 from . import errors, identity, tls
 from .auth_endpoints import IdentityEndpoints
 from .batch import BatchEndpoint
@@ -100,10 +101,11 @@ class MicrosoftFaults(Faults):
         return self.add(status=status, times=times, retry_after=retry_after, **match)
 
 
-class MicrosoftEmulator(IdentityEndpoints, GraphApi, BatchEndpoint, EmulatorServer):
+class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoint, EmulatorServer):
     """Microsoft identity platform v2.0 + Graph v1.0 calendar (see README.md)."""
 
     name = "microsoft"
+    default_scopes = identity.DEFAULT_SCOPES
 
     def __init__(
         self,
@@ -289,20 +291,6 @@ class MicrosoftEmulator(IdentityEndpoints, GraphApi, BatchEndpoint, EmulatorServ
             return self.mailboxes[email]
         except KeyError:
             raise KeyError(f"no account {email!r}: call add_account() first") from None
-
-    def issue_tokens(
-        self,
-        email: str,
-        scopes: list[str] | tuple[str, ...] = identity.DEFAULT_SCOPES,
-        client_id: str | None = None,
-    ) -> tuple[str, str]:
-        """Shortcut for tests: consent already given, returns (access_token, refresh_token)."""
-        with self.lock:
-            self.add_account(email)
-            client_id = client_id or self.client_id
-            grant = self._new_grant(client_id, email, list(scopes))
-            token = self._new_access_token(client_id, email, list(scopes), grant)
-            return token.token, grant.refresh_token
 
     def revoke(self, token: str) -> bool:
         """Revoke a refresh token (with its access tokens, as Graph's continuous access
