@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["calendar", "mail"],
-    "external_dependencies": {"python": ["requests", "python-dateutil"]},
+    "external_dependencies": {"python": ["requests", "urllib3", "python-dateutil"]},
     "data": [
         "security/calendar_sync_security.xml",
         "security/ir.model.access.csv",
