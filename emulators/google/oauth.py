@@ -9,16 +9,14 @@ refresh token is only issued for ``access_type=offline``, refresh responses omit
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import html
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ..base import EmulatorError, RecordedRequest, Response, basic_auth
+from ..oauth_common import AccessToken, pkce_matches, random_token  # noqa: F401 - re-exported
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 DEFAULT_SCOPES = ("https://www.googleapis.com/auth/calendar",)
@@ -64,17 +62,6 @@ class Grant:
 
 
 @dataclass
-class AccessToken:
-    token: str
-    client_id: str
-    email: str
-    scopes: list[str]
-    expires_at: dt.datetime
-    grant: Grant | None = None
-    revoked: bool = False
-
-
-@dataclass
 class OAuthState:
     clients: dict[str, Client] = field(default_factory=dict)
     codes: dict[str, AuthCode] = field(default_factory=dict)
@@ -88,18 +75,6 @@ class OAuthError(EmulatorError):
     def __init__(self, error: str, description: str, status: int = 400):
         body = {"error": error, "error_description": description}
         super().__init__(Response.json(body, status, {"Cache-Control": "no-store"}))
-
-
-def random_token(prefix: str, size: int = 32) -> str:
-    return prefix + secrets.token_urlsafe(size)
-
-
-def pkce_matches(verifier: str, challenge: str, method: str) -> bool:
-    if method == "plain":
-        return secrets.compare_digest(verifier, challenge)
-    digest = hashlib.sha256(verifier.encode("ascii", errors="replace")).digest()
-    expected = base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
-    return secrets.compare_digest(expected, challenge)
 
 
 def redirect_with(redirect_uri: str, **params: str) -> Response:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..base import EmulatorServer, Fault, Faults, RecordedRequest, Response
-from ..tokens import TokenShortcut
+from ..oauth_common import TokenShortcut
 from . import discovery, errors, listing, oauth
 from .api import CalendarApi
 from .auth_endpoints import OAuthEndpoints

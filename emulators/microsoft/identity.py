@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import re
-import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from ..oauth_common import AccessToken, pkce_matches, random_token  # noqa: F401 - re-exported
 
 GRAPH_RESOURCE = "https://graph.microsoft.com/"
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -68,17 +69,6 @@ class Grant:
     expires_at: dt.datetime
     revoked: bool = False
     session: int = 0  # the user's sign-in session generation when issued
-
-
-@dataclass
-class AccessToken:
-    token: str
-    client_id: str
-    email: str
-    scopes: list[str]
-    expires_at: dt.datetime
-    grant: Grant | None = None
-    revoked: bool = False
 
 
 @dataclass
@@ -139,23 +129,12 @@ def response_scope(scopes: list[str]) -> str:
 # -- tokens ----------------------------------------------------------------------------------
 
 
-def random_token(prefix: str, size: int = 48) -> str:
-    return prefix + secrets.token_urlsafe(size)
-
-
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
 def b64url_json(data: dict[str, Any]) -> str:
     return b64url(json.dumps(data, separators=(",", ":")).encode("utf-8"))
-
-
-def pkce_matches(verifier: str, challenge: str, method: str) -> bool:
-    if method == "plain":
-        return secrets.compare_digest(verifier, challenge)
-    expected = b64url(hashlib.sha256(verifier.encode("ascii", errors="replace")).digest())
-    return secrets.compare_digest(expected, challenge)
 
 
 _key_lock = threading.Lock()

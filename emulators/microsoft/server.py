@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..base import EmulatorServer, Fault, Faults, RecordedRequest, Response
-from ..tokens import TokenShortcut
+from ..oauth_common import TokenShortcut
 from . import errors, identity, tls
 from .auth_endpoints import IdentityEndpoints
 from .batch import BatchEndpoint
