@@ -51,6 +51,28 @@ class SyncCaseMixin:
             .create({"name": name, "start": start, "stop": start + dt.timedelta(hours=1), **vals})
         )
 
+    def remote_title(self, remote_id):
+        """The remote event's title (each provider's test case says how to read it)."""
+        raise NotImplementedError
+
+    def set_remote_title(self, remote_id, title):
+        raise NotImplementedError
+
+    def contest(self, policy):
+        """The same event renamed on both sides between two syncs, under ``policy``.
+
+        Returns (Odoo title, remote title) once the dust has settled.
+        """
+        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", policy)
+        event = self.odoo_event("Contested")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        self.set_remote_title(remote_id, "Remote title")
+        event.with_user(self.user).write({"name": "Odoo title"})
+        self.sync()
+        self.sync()
+        return event.name, self.remote_title(remote_id)
+
     def linked(self, remote_id):
         """The Odoo event or series this account links to ``remote_id``."""
         link = self.env["calendar.sync.link"].search(

@@ -66,6 +66,12 @@ class GoogleSyncCase(SyncCaseMixin, TransactionCase):
         self.access_token, self.refresh_token = self.google.issue_tokens(self.email)
         self.account = self.connect(self.user, self.refresh_token, self.access_token)
 
+    def remote_title(self, remote_id):
+        return self.google.get_event(self.email, remote_id)["summary"]
+
+    def set_remote_title(self, remote_id, title):
+        self.google.patch_event(self.email, remote_id, {"summary": title})
+
     def connect(self, user, refresh_token, access_token=""):
         return self.env["calendar.sync.account"].create(
             {

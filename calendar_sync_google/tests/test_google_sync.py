@@ -363,28 +363,10 @@ class TestGooglePush(GoogleSyncCase):
         self.assertGreaterEqual(counts.pulled_updated, 1)
 
     def test_conflict_policy_odoo_wins(self):
-        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", "odoo")
-        event = self.odoo_event("Contested")
-        self.sync()
-        remote_id = event.sudo().sync_link_ids.remote_id
-        self.google.patch_event(self.email, remote_id, {"summary": "Remote title"})
-        event.with_user(self.user).write({"name": "Odoo title"})
-        self.sync()
-        self.sync()
-        self.assertEqual(event.name, "Odoo title")
-        self.assertEqual(self.google.get_event(self.email, remote_id)["summary"], "Odoo title")
+        self.assertEqual(self.contest("odoo"), ("Odoo title", "Odoo title"))
 
     def test_conflict_policy_remote_wins(self):
-        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", "remote")
-        event = self.odoo_event("Contested")
-        self.sync()
-        remote_id = event.sudo().sync_link_ids.remote_id
-        self.google.patch_event(self.email, remote_id, {"summary": "Remote title"})
-        event.with_user(self.user).write({"name": "Odoo title"})
-        self.sync()
-        self.sync()
-        self.assertEqual(event.name, "Remote title")
-        self.assertEqual(self.google.get_event(self.email, remote_id)["summary"], "Remote title")
+        self.assertEqual(self.contest("remote"), ("Remote title", "Remote title"))
 
     def test_create_whose_commit_was_lost_is_adopted_not_duplicated(self):
         event = self.odoo_event("Crash victim")

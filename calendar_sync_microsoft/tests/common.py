@@ -73,6 +73,12 @@ class MicrosoftSyncCase(SyncCaseMixin, TransactionCase):
         self.microsoft.add_account(self.email, "Alice", time_zone="Romance Standard Time")
         self.account = self.connect(self.user)
 
+    def remote_title(self, remote_id):
+        return self.microsoft.get_event(self.email, remote_id)["subject"]
+
+    def set_remote_title(self, remote_id, title):
+        self.microsoft.patch_event(self.email, remote_id, {"subject": title})
+
     def connect(self, user):
         """Consent as ``user`` through msal against the emulator, as the OAuth routes do."""
         accounts = self.env["calendar.sync.account"].with_user(user)

@@ -181,16 +181,10 @@ class TestMicrosoftPush(MicrosoftSyncCase):
         self.assertEqual(len(event.sudo().sync_link_ids), 1)
 
     def test_conflict_policy_odoo_wins(self):
-        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", "odoo")
-        event = self.odoo_event("Contested")
-        self.sync()
-        remote_id = event.sudo().sync_link_ids.remote_id
-        self.microsoft.patch_event(self.email, remote_id, {"subject": "Remote title"})
-        event.with_user(self.user).write({"name": "Odoo title"})
-        self.sync()
-        self.sync()
-        self.assertEqual(event.name, "Odoo title")
-        self.assertEqual(self.microsoft.get_event(self.email, remote_id)["subject"], "Odoo title")
+        self.assertEqual(self.contest("odoo"), ("Odoo title", "Odoo title"))
+
+    def test_conflict_policy_remote_wins(self):
+        self.assertEqual(self.contest("remote"), ("Remote title", "Remote title"))
 
     def test_answer_given_in_odoo_is_sent_as_a_response(self):
         remote = self.microsoft.insert_event(
