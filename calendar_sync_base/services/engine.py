@@ -15,7 +15,7 @@ from typing import Any
 from .matcher import MATCHED_BY_REMOTE_ID, LocalState, Matcher
 from .merge import ConflictPolicy, MergeResult, apply_direction, effective_policy, three_way_merge
 from .model import SYNCED_FIELDS, UTC, Direction, SyncEvent
-from .protocol import OpKind, PushOp, PushResult
+from .protocol import OpKind, PushOp
 from .recurrence import expand, parse_rrule, zone_info
 
 
@@ -269,41 +269,6 @@ class SyncCounts:
         if self.errors:
             parts.append(_plural(self.errors, "error"))
         return ", ".join(parts)
-
-    def record_pull(self, actions: Iterable[PullAction]) -> SyncCounts:
-        """Count planned pull actions; UPDATE_LOCAL counts only when it writes something."""
-        for action in actions:
-            if action.kind is PullActionKind.CREATE_LOCAL:
-                self.pulled_created += 1
-            elif action.kind is PullActionKind.UPDATE_LOCAL and action.values:
-                self.pulled_updated += 1
-            elif action.kind is PullActionKind.DELETE_LOCAL:
-                self.pulled_deleted += 1
-            elif action.kind is PullActionKind.LINK:
-                self.linked += 1
-            self.conflicts += len(action.conflicts) > 0
-        return self
-
-    def record_push(self, ops: Iterable[PushOp], results: Iterable[PushResult]) -> SyncCounts:
-        """Count applied push ops; a failed op counts as an error, an etag clash as a conflict."""
-        done = {
-            OpKind.CREATE: "pushed_created",
-            OpKind.UPDATE: "pushed_updated",
-            OpKind.DELETE: "pushed_deleted",
-        }
-        for op, result in zip(ops, results, strict=True):
-            if result.conflict:
-                self.conflicts += 1
-            elif result.error is not None:
-                self.errors += 1
-            else:
-                name = done[op.kind]
-                setattr(self, name, getattr(self, name) + 1)
-        return self
-
-    def __add__(self, other: SyncCounts) -> SyncCounts:
-        mine, theirs = self.as_dict(), other.as_dict()
-        return SyncCounts(**{name: mine[name] + theirs[name] for name in mine})
 
 
 def _plural(count: int, word: str) -> str:
