@@ -289,19 +289,28 @@ class CalendarEvent(models.Model):
 
 
 def _alarms_for(alarms, reminders):
-    """Existing ``calendar.alarm`` records for the reminders, created when missing."""
+    """Existing ``calendar.alarm`` records for the reminders, created when missing.
+
+    The alarm table is tiny: one read of it beats one search per reminder and event.
+    """
+    wanted = [
+        ("email" if reminder.method == "email" else "notification", reminder.minutes)
+        for reminder in reminders
+    ]
+    if not wanted:
+        return alarms.browse()
+    existing = {}
+    for alarm in alarms.search([("alarm_type", "in", ("email", "notification"))], order="id"):
+        existing.setdefault((alarm.alarm_type, alarm.duration_minutes), alarm)
     result = alarms.browse()
-    for reminder in reminders:
-        alarm_type = "email" if reminder.method == "email" else "notification"
-        alarm = alarms.search(
-            [("alarm_type", "=", alarm_type), ("duration_minutes", "=", reminder.minutes)], limit=1
-        )
+    for alarm_type, minutes in wanted:
+        alarm = existing.get((alarm_type, minutes))
         if not alarm:
-            alarm = alarms.create(
+            alarm = existing[alarm_type, minutes] = alarms.create(
                 {
-                    "name": f"{reminder.minutes} minutes ({alarm_type})",
+                    "name": f"{minutes} minutes ({alarm_type})",
                     "alarm_type": alarm_type,
-                    "duration": reminder.minutes,
+                    "duration": minutes,
                     "interval": "minutes",
                 }
             )
