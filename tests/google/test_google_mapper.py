@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from calendar_sync_base.services.errors import RemoteRejected
 from calendar_sync_base.services.model import (
-    SYNCED_FIELDS,
     Attendee,
     Privacy,
     Recurrence,
@@ -28,25 +27,7 @@ from calendar_sync_google.services.mapper import (
     to_google,
 )
 
-UTC = dt.timezone.utc  # noqa: UP017 - the code under test must run on Python 3.10
-ZONES = (
-    "UTC",
-    "Europe/Paris",
-    "America/Los_Angeles",
-    "America/St_Johns",
-    "Asia/Kolkata",
-    "Pacific/Kiritimati",
-    "Pacific/Pago_Pago",
-    "Australia/Lord_Howe",
-)
-
-
-def utc(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
-
-
-def synced(event: SyncEvent) -> dict:
-    return {name: getattr(event, name) for name in SYNCED_FIELDS}
+from ..mapping import UTC, ZONES, synced, utc
 
 
 def as_google_returns(body: dict, rid: str = "evt00001", organizer: str = "") -> dict:
