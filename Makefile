@@ -15,6 +15,9 @@ test:  ## pure layer always, Odoo layer when Odoo 18 is at $ODOO_PATH
 test-pure:
 	@scripts/test.sh --pure-only
 
+test-odoo:  ## only the Odoo layer; ODOO_TEST_DB=name keeps that database between runs
+	@scripts/test.sh --odoo-only
+
 run:  ## Odoo on http://localhost:8069 with the addons installed
 	@scripts/run.sh
 
