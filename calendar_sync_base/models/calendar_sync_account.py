@@ -1,3 +1,4 @@
+import datetime as dt
 import logging
 import secrets
 
@@ -42,6 +43,8 @@ RULES_GROUP = "calendar_sync_base.calendar_sync_base_group_own_rules"
 TOKEN_GROUP = "base.group_system"
 # An account is due again once this fraction of its provider's cron interval has passed.
 DUE_FRACTION = 0.8
+# Opening Calendar pulls in the background when the last sync is older than this.
+PULL_ON_OPEN_AFTER_SECONDS = 60
 
 
 class CalendarSyncAccount(models.Model):
@@ -222,6 +225,25 @@ class CalendarSyncAccount(models.Model):
         return {"status": "synced", "notification": account.action_sync_now()["params"]}
 
     @api.model
+    def action_sync_on_open(self):
+        """Opening Calendar asks for a pull in the background (the view is not blocked) when
+        the user's last sync is older than a minute; the side panel reloads the calendar
+        when the sync reports new data (``_sync_notify_user``). Returns how many connections
+        were asked."""
+        recently = fields.Datetime.now() - dt.timedelta(seconds=PULL_ON_OPEN_AFTER_SECONDS)
+        accounts = self.search(
+            [
+                ("user_id", "=", self.env.uid),
+                ("state", "in", SYNCABLE_STATES),
+                "|",
+                ("last_sync_date", "=", False),
+                ("last_sync_date", "<", recently),
+            ]
+        ).filtered(lambda account: not account._sync_provider_paused())
+        accounts._sync_request()
+        return len(accounts)
+
+    @api.model
     def action_sync_stop(self, provider):
         """The user stops their own sync; the button resumes it."""
         self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)]).action_pause()
@@ -357,7 +379,7 @@ class CalendarSyncAccount(models.Model):
         Several cron workers may run this at once: each account is row-locked with SKIP
         LOCKED, so a worker skips what another is doing. One account's failure is recorded
         on it and never stops the others. The scheduled action also runs when a local change
-        wakes it (``_sync_request_push``): then only the accounts asking for it and those
+        wakes it (``_sync_request``): then only the accounts asking for it and those
         whose regular turn has come are synced, so an edit costs one account's sync, not a
         cycle over every connection.
         """
@@ -398,13 +420,14 @@ class CalendarSyncAccount(models.Model):
         xmlid = f"calendar_sync_{provider}.calendar_sync_{provider}_cron_sync"
         return self.env.ref(xmlid, raise_if_not_found=False)
 
-    def _sync_request_push(self):
+    def _sync_request(self):
         """Have these connections synced within seconds: a change made in Odoo must not
-        wait for the next scheduled run (Odoo's own modules push at commit).
+        wait for the next scheduled run (Odoo's own modules push at commit), nor a user who
+        opens Calendar for remote changes.
 
-        The push itself stays in the cron worker, never in the user's request, and the queue
-        is in the database, so a crash loses nothing. The cron is woken once per provider and
-        transaction, whatever the number of records changed.
+        The sync itself stays in the cron worker, never in the user's request, and the push
+        queue is in the database, so a crash loses nothing. The cron is woken once per
+        provider and transaction, whatever the number of records changed.
         """
         accounts = self.sudo().filtered(lambda account: account.state in SYNCABLE_STATES)
         accounts.filtered(lambda account: not account.sync_requested).sync_requested = True
@@ -475,8 +498,16 @@ class CalendarSyncAccount(models.Model):
             }
         )
         if self.sync_requested:
-            self._sync_request_push()
+            self._sync_request()
+        if counts.pulled or counts.pulled_deleted:
+            self._sync_notify_user()
         return counts
+
+    def _sync_notify_user(self):
+        """Tell the user's open Calendar views that remote changes arrived (they reload)."""
+        self.user_id._bus_send(
+            "calendar_sync/synced", {"provider": self.provider, "summary": self.last_sync_summary}
+        )
 
     def _sync_persist_credentials(self, connector):
         """Write back tokens the connector refreshed (providers override).

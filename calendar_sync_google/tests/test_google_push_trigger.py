@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 from unittest.mock import patch
 
 from odoo import fields
@@ -123,3 +124,43 @@ class TestGooglePushTrigger(GoogleSyncCase):
 def _init_without_sleeping(session, *args, original=ResilientSession.__init__, **kwargs):
     # The retries of a 503 back off for real seconds; the test needs their outcome only.
     original(session, *args, **{**kwargs, "sleep": lambda _seconds: None})
+
+
+@tagged("post_install", "-at_install")
+class TestGooglePullOnOpen(GoogleSyncCase):
+    """Opening Calendar pulls in the background; the open views hear about new data."""
+
+    def test_opening_calendar_wakes_the_cron_when_the_last_sync_is_old(self):
+        cron = self.env.ref("calendar_sync_google.calendar_sync_google_cron_sync")
+        accounts = self.env["calendar.sync.account"].with_user(self.user)
+        self.account.last_sync_date = fields.Datetime.now() - dt.timedelta(seconds=20)
+        self.assertEqual(accounts.action_sync_on_open(), 0, "synced 20 seconds ago")
+        self.assertFalse(self.account.sync_requested)
+
+        self.account.last_sync_date = fields.Datetime.now() - dt.timedelta(minutes=2)
+        before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        self.assertEqual(accounts.action_sync_on_open(), 1)
+        self.assertTrue(self.account.sync_requested)
+        after = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        self.assertEqual(after, before + 1)
+
+    def test_opening_calendar_never_asks_for_another_users_connection(self):
+        self.account.last_sync_date = False
+        bob = new_test_user(self.env, login="bob_opens", groups="base.group_user")
+        self.assertEqual(self.env["calendar.sync.account"].with_user(bob).action_sync_on_open(), 0)
+        self.assertFalse(self.account.sync_requested)
+
+    def test_a_sync_that_pulled_changes_tells_the_users_calendar(self):
+        self.sync()
+        self.env["bus.bus"].sudo().search([]).unlink()
+        self.sync()
+        self.assertFalse(self.bus_messages(), "nothing new: no reload")
+        self.remote_event(summary="Arrived remotely")
+        self.sync()
+        [message] = self.bus_messages()
+        self.assertEqual(message["payload"]["provider"], "google")
+
+    def bus_messages(self):
+        notifications = self.env["bus.bus"].sudo().search([])
+        messages = [json.loads(notification.message) for notification in notifications]
+        return [message for message in messages if message["type"] == "calendar_sync/synced"]
