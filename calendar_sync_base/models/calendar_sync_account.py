@@ -1,5 +1,8 @@
+import datetime as dt
 import logging
 import secrets
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, UserError
@@ -38,6 +41,10 @@ USER_FIELDS = {"send_updates"}
 RULE_FIELDS = {"rule_direction", "rule_conflict_policy", "rule_start_date"}
 RULES_GROUP = "calendar_sync_base.calendar_sync_base_group_own_rules"
 TOKEN_GROUP = "base.group_system"
+# An account is due again once this fraction of its provider's cron interval has passed.
+DUE_FRACTION = 0.8
+# Opening Calendar pulls in the background when the last sync is older than this.
+PULL_ON_OPEN_AFTER_SECONDS = 60
 
 
 class CalendarSyncAccount(models.Model):
@@ -77,6 +84,11 @@ class CalendarSyncAccount(models.Model):
         "First and reset synchronizations never send any (no invitation storm).",
     )
     first_sync_done = fields.Boolean(readonly=True)
+    sync_requested = fields.Boolean(
+        readonly=True,
+        help="A change made in Odoo waits to be pushed: the provider's scheduled action was "
+        "woken up and syncs this connection first.",
+    )
     queue_existing = fields.Boolean(
         default=True,
         readonly=True,
@@ -213,6 +225,25 @@ class CalendarSyncAccount(models.Model):
         return {"status": "synced", "notification": account.action_sync_now()["params"]}
 
     @api.model
+    def action_sync_on_open(self):
+        """Opening Calendar asks for a pull in the background (the view is not blocked) when
+        the user's last sync is older than a minute; the side panel reloads the calendar
+        when the sync reports new data (``_sync_notify_user``). Returns how many connections
+        were asked."""
+        recently = fields.Datetime.now() - dt.timedelta(seconds=PULL_ON_OPEN_AFTER_SECONDS)
+        accounts = self.search(
+            [
+                ("user_id", "=", self.env.uid),
+                ("state", "in", SYNCABLE_STATES),
+                "|",
+                ("last_sync_date", "=", False),
+                ("last_sync_date", "<", recently),
+            ]
+        ).filtered(lambda account: not account._sync_provider_paused())
+        accounts._sync_request()
+        return len(accounts)
+
+    @api.model
     def action_sync_stop(self, provider):
         """The user stops their own sync; the button resumes it."""
         self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)]).action_pause()
@@ -342,22 +373,70 @@ class CalendarSyncAccount(models.Model):
 
     @api.model
     def _cron_sync(self, provider):
-        """Sync every connected account of ``provider``, each in its own transaction.
+        """Sync the connected accounts of ``provider`` that are due, each in its own
+        transaction.
 
         Several cron workers may run this at once: each account is row-locked with SKIP
         LOCKED, so a worker skips what another is doing. One account's failure is recorded
-        on it and never stops the others.
+        on it and never stops the others. The scheduled action also runs when a local change
+        wakes it (``_sync_request``): then only the accounts asking for it and those
+        whose regular turn has come are synced, so an edit costs one account's sync, not a
+        cycle over every connection.
         """
         paused = self._sync_param(f"calendar_sync_{provider}.paused")
         if paused:
             return
         self.env.flush_all()  # each account syncs through its own cursor: it must see ours
         accounts = self.sudo().search(
-            [("provider", "=", provider), ("state", "in", SYNCABLE_STATES)],
-            order="last_sync_date asc nulls first, id",
+            [("provider", "=", provider), ("state", "in", SYNCABLE_STATES)]
+            + self._sync_due_domain(provider),
+            order="sync_requested desc, last_sync_date asc nulls first, id",
         )
         for account_id in accounts.ids:
             self._sync_in_own_transaction(account_id)
+
+    @api.model
+    def _sync_due_domain(self, provider):
+        """Accounts a run takes: those a local change is waiting on, and the others once most
+        of the scheduled interval has passed since their last sync."""
+        cron = self._sync_cron(provider)
+        if not cron:
+            return []
+        now = fields.Datetime.now()
+        interval = now - (now - relativedelta(**{cron.interval_type: cron.interval_number}))
+        due_before = now - interval * DUE_FRACTION
+        return [
+            "|",
+            "|",
+            ("sync_requested", "=", True),
+            ("last_sync_date", "=", False),
+            ("last_sync_date", "<=", due_before),
+        ]
+
+    @api.model
+    def _sync_cron(self, provider):
+        """The provider's scheduled action (each provider addon declares
+        ``calendar_sync_<provider>.calendar_sync_<provider>_cron_sync``)."""
+        xmlid = f"calendar_sync_{provider}.calendar_sync_{provider}_cron_sync"
+        return self.env.ref(xmlid, raise_if_not_found=False)
+
+    def _sync_request(self):
+        """Have these connections synced within seconds: a change made in Odoo must not
+        wait for the next scheduled run (Odoo's own modules push at commit), nor a user who
+        opens Calendar for remote changes.
+
+        The sync itself stays in the cron worker, never in the user's request, and the push
+        queue is in the database, so a crash loses nothing. The cron is woken once per
+        provider and transaction, whatever the number of records changed.
+        """
+        accounts = self.sudo().filtered(lambda account: account.state in SYNCABLE_STATES)
+        accounts.filtered(lambda account: not account.sync_requested).sync_requested = True
+        woken = self.env.cr.precommit.data.setdefault("calendar_sync.woken_providers", set())
+        for provider in set(accounts.mapped("provider")) - woken:
+            woken.add(provider)
+            cron = self._sync_cron(provider)
+            if cron:
+                cron.sudo()._trigger()
 
     @api.model
     def _sync_in_own_transaction(self, account_id):
@@ -406,6 +485,9 @@ class CalendarSyncAccount(models.Model):
         remaining = self._sync_push(connector, rules, counts)
         self.write(
             {
+                # A backlog keeps the cron awake while each run makes progress; a queue that
+                # only fails (the provider is down) waits for the regular schedule.
+                "sync_requested": bool(remaining and counts.pushed + counts.pushed_deleted),
                 "state": "connected",
                 "last_sync_date": fields.Datetime.now(),
                 "last_sync_summary": counts.summary(),
@@ -415,7 +497,17 @@ class CalendarSyncAccount(models.Model):
                 "first_sync_done": True,
             }
         )
+        if self.sync_requested:
+            self._sync_request()
+        if counts.pulled or counts.pulled_deleted:
+            self._sync_notify_user()
         return counts
+
+    def _sync_notify_user(self):
+        """Tell the user's open Calendar views that remote changes arrived (they reload)."""
+        self.user_id._bus_send(
+            "calendar_sync/synced", {"provider": self.provider, "summary": self.last_sync_summary}
+        )
 
     def _sync_persist_credentials(self, connector):
         """Write back tokens the connector refreshed (providers override).

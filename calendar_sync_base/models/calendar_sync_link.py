@@ -60,6 +60,19 @@ class CalendarSyncLink(models.Model):
         ),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        links = super().create(vals_list)
+        links.filtered("need_push").account_id._sync_request()
+        return links
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("need_push"):
+            # Every path that queues a push (edits, deletions, answers, toggles) ends here.
+            self.account_id._sync_request()
+        return result
+
     @api.model
     def _link_field_for(self, model_name):
         return "recurrence_id" if model_name == "calendar.recurrence" else "event_id"

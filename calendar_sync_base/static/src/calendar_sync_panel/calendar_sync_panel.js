@@ -1,4 +1,4 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
+import { Component, onWillStart, onWillUnmount, useState } from "@odoo/owl";
 import { AttendeeCalendarController } from "@calendar/views/attendee_calendar/attendee_calendar_controller";
 import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
@@ -15,6 +15,8 @@ const STATE_LABELS = {
 /**
  * One button per remote calendar the administrator enabled. Its look follows the
  * connection state; a click connects, resumes, or syncs now and reports what it did.
+ * Opening the calendar asks for a background pull; when a sync brings remote changes
+ * (the server says so on the bus), the panel and the calendar reload.
  */
 export class CalendarSyncPanel extends Component {
     static template = "calendar_sync_base.CalendarSyncPanel";
@@ -23,8 +25,23 @@ export class CalendarSyncPanel extends Component {
     setup() {
         this.orm = useService("orm");
         this.notification = useService("notification");
+        this.busService = useService("bus_service");
         this.state = useState({ providers: [], busy: false });
-        onWillStart(() => this.load());
+        this.onRemoteChanges = () => this.reload();
+        this.busService.subscribe("calendar_sync/synced", this.onRemoteChanges);
+        onWillUnmount(() =>
+            this.busService.unsubscribe("calendar_sync/synced", this.onRemoteChanges)
+        );
+        onWillStart(async () => {
+            await this.load();
+            // Not awaited: the pull runs in a cron worker and never delays the view.
+            this.orm.silent.call("calendar.sync.account", "action_sync_on_open", []);
+        });
+    }
+
+    async reload() {
+        await this.load();
+        this.props.onSynced?.();
     }
 
     async load() {
@@ -54,8 +71,7 @@ export class CalendarSyncPanel extends Component {
             }
             const { message, type, title } = result.notification;
             this.notification.add(message, { type, title, sticky: type === "danger" });
-            await this.load();
-            this.props.onSynced?.();
+            await this.reload();
         } finally {
             this.state.busy = false;
         }
