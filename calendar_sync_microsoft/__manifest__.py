@@ -1,6 +1,6 @@
 {
-    "name": "Calendar Sync: Outlook / Microsoft 365 / Exchange",
-    "summary": "Two-way sync of Odoo Calendar with Outlook (Microsoft Graph) and Exchange (EWS)",
+    "name": "Calendar Sync: Outlook / Microsoft 365",
+    "summary": "Two-way sync of Odoo Calendar with Outlook and Microsoft 365 (Microsoft Graph)",
     "version": "18.0.1.0.0",
     "category": "Productivity/Calendar",
     "author": "Calendar Sync contributors",

@@ -21,6 +21,9 @@ class ResConfigSettings(models.TransientModel):
         "Authorized redirect URI", compute="_compute_calendar_sync_google_redirect_uri"
     )
 
+    # company_id has a default: depending on it makes the settings form's first onchange
+    # compute the URI (a compute without dependencies stays empty in a new record).
+    @api.depends("company_id")
     def _compute_calendar_sync_google_redirect_uri(self):
         uri = self.env["calendar.sync.account"]._google_redirect_uri()
         for settings in self:

@@ -22,10 +22,13 @@ class TestGoogleSettings(TransactionCase):
     def test_redirect_uri_follows_web_base_url(self):
         self.env["ir.config_parameter"].set_param("web.base.url", "https://erp.example.com")
         settings = self.env["res.config.settings"].create({})
-        self.assertEqual(
-            settings.calendar_sync_google_redirect_uri,
-            "https://erp.example.com/calendar_sync_google/authentication",
+        expected = "https://erp.example.com/calendar_sync_google/authentication"
+        self.assertEqual(settings.calendar_sync_google_redirect_uri, expected)
+        # The settings form opens through onchange on a new record, not a saved one.
+        form = self.env["res.config.settings"].onchange(
+            {}, [], {"calendar_sync_google_redirect_uri": {}, "company_id": {}}
         )
+        self.assertEqual(form["value"]["calendar_sync_google_redirect_uri"], expected)
 
     def test_endpoints_default_to_google(self):
         params = self.env["ir.config_parameter"].sudo()

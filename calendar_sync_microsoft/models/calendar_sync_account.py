@@ -38,13 +38,6 @@ class CalendarSyncAccount(models.Model):
     @api.model
     def _microsoft_app(self, token_cache=None):
         """msal's application for the configured registration, tenant and authority host."""
-        if self._microsoft_param("backend", "graph") != "graph":
-            raise ConfigurationError(
-                self.env._(
-                    "Exchange Server (EWS) synchronization is not available in this version: "
-                    "choose Microsoft 365 (Graph) in Calendar > Configuration > Settings."
-                )
-            )
         return build_app(
             self._microsoft_param("client_id") or "",
             self._microsoft_param("client_secret") or "",

@@ -7,12 +7,6 @@ class ResConfigSettings(models.TransientModel):
     calendar_sync_microsoft_enabled = fields.Boolean(
         "Outlook Calendar", config_parameter="calendar_sync_microsoft.enabled"
     )
-    calendar_sync_microsoft_backend = fields.Selection(
-        [("graph", "Microsoft 365 (Graph)"), ("ews", "Exchange Server (EWS)")],
-        string="Outlook Backend",
-        default="graph",
-        config_parameter="calendar_sync_microsoft.backend",
-    )
     calendar_sync_microsoft_client_id = fields.Char(
         "Outlook Client ID", config_parameter="calendar_sync_microsoft.client_id"
     )
@@ -44,6 +38,9 @@ class ResConfigSettings(models.TransientModel):
         help="Changes stay queued and are synchronized when the pause ends.",
     )
 
+    # company_id has a default: depending on it makes the settings form's first onchange
+    # compute the URI (a compute without dependencies stays empty in a new record).
+    @api.depends("company_id")
     def _compute_calendar_sync_microsoft_redirect_uri(self):
         uri = self.env["calendar.sync.account"]._microsoft_redirect_uri()
         for settings in self:

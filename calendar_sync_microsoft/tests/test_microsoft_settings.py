@@ -33,8 +33,21 @@ class TestOutlookSettings(TransactionCase):
         self.assertEqual(params.get_param("calendar_sync_microsoft.client_secret"), "kept")
 
     def test_defaults(self):
-        values = self.env["res.config.settings"].default_get(
-            ["calendar_sync_microsoft_backend", "calendar_sync_microsoft_tenant"]
-        )
-        self.assertEqual(values["calendar_sync_microsoft_backend"], "graph")
+        values = self.env["res.config.settings"].default_get(["calendar_sync_microsoft_tenant"])
         self.assertEqual(values["calendar_sync_microsoft_tenant"], "common")
+
+    def test_redirect_uri_shows_in_the_settings_form(self):
+        self.env["ir.config_parameter"].set_param("web.base.url", "https://erp.example.com")
+        # The settings form opens through onchange on a new record, not a saved one.
+        form = self.env["res.config.settings"].onchange(
+            {}, [], {"calendar_sync_microsoft_redirect_uri": {}, "company_id": {}}
+        )
+        self.assertEqual(
+            form["value"]["calendar_sync_microsoft_redirect_uri"],
+            "https://erp.example.com/calendar_sync_microsoft/authentication",
+        )
+
+    def test_exchange_server_is_not_offered_until_it_works(self):
+        self.assertNotIn("calendar_sync_microsoft_backend", self.env["res.config.settings"])
+        view = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]
+        self.assertNotIn("EWS", view["arch"])
