@@ -49,6 +49,17 @@ class CalendarEvent(models.Model):
 
     # ------------------------------------------------------------------ recurrence edits
 
+    def _sync_user_connected(self, provider):
+        """Whether the current user has a connection to ``provider``: its per-event toggle
+        only shows then."""
+        accounts = self.env["calendar.sync.account"].sudo()
+        domain = [
+            ("user_id", "=", self.env.uid),
+            ("provider", "=", provider),
+            ("state", "!=", "disconnected"),
+        ]
+        return bool(accounts.search_count(domain, limit=1))
+
     def _sync_allowed_for(self, provider):
         """The per-event toggle a provider addon adds (``sync_with_<provider>``)."""
         field_name = f"{TOGGLE_PREFIX}{provider}"

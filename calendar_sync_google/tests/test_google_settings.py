@@ -1,4 +1,4 @@
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -40,3 +40,18 @@ class TestGoogleSettings(TransactionCase):
             params.get_param("calendar_sync_google.api_base"),
             "https://www.googleapis.com/calendar/v3",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleEventToggle(TransactionCase):
+    def test_the_event_toggle_shows_only_to_users_connected_to_google(self):
+        alice = new_test_user(self.env, login="toggle_alice", groups="base.group_user")
+        bob = new_test_user(self.env, login="toggle_bob", groups="base.group_user")
+        self.env["calendar.sync.account"].create(
+            {"user_id": alice.id, "provider": "google", "state": "connected"}
+        )
+        event = self.env["calendar.event"].create(
+            {"name": "Shared", "start": "2026-12-01 09:00:00", "stop": "2026-12-01 10:00:00"}
+        )
+        self.assertTrue(event.with_user(alice).sync_google_connected)
+        self.assertFalse(event.with_user(bob).sync_google_connected)

@@ -2,7 +2,6 @@ import datetime as dt
 
 from odoo import api, fields, models
 
-from calendar_sync_base.services.errors import ConfigurationError
 from calendar_sync_base.services.http import ResilientSession
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
 from calendar_sync_microsoft.services.msal_auth import (
