@@ -32,6 +32,7 @@ SETTINGS = (
     "remove_declined_events",
     "shuffle_batch",
     "wrap_html_bodies",
+    "delta_series_masters",
 )
 
 
@@ -131,6 +132,7 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         horizon_days: int = 730,
         shuffle_batch: bool = False,
         wrap_html_bodies: bool = True,
+        delta_series_masters: bool = True,
     ):
         super().__init__(port=port, host=host, verbose=verbose, clock=clock)
         self.client_id = client_id
@@ -154,6 +156,7 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         self.horizon_days = horizon_days
         self.shuffle_batch = shuffle_batch
         self.wrap_html_bodies = wrap_html_bodies
+        self.delta_series_masters = delta_series_masters
         self.reset_state()
         self._register_identity_routes()
         self._register_batch_routes()

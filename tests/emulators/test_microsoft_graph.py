@@ -473,8 +473,21 @@ def test_delta_rounds(graph, ms):
     headers = {"Prefer": "odata.maxpagesize=2"}
     items, link, pages = delta_all(graph, "/me/calendarView/delta", MAY, headers)
     assert pages == 3
-    assert sorted(i["type"] for i in items) == ["occurrence"] * 4 + ["singleInstance"]
+    assert sorted(i["type"] for i in items) == ["occurrence"] * 4 + [
+        "seriesMaster",
+        "singleInstance",
+    ]
     assert all(i["@odata.type"] == "#microsoft.graph.event" for i in items)
+    # As observed: the master is listed (before its occurrences), a plain occurrence is bare.
+    listed_master = next(i for i in items if i["type"] == "seriesMaster")
+    assert listed_master["id"] == master["id"] and listed_master["recurrence"]
+    assert items.index(listed_master) < min(
+        items.index(i) for i in items if i["type"] == "occurrence"
+    )
+    plain = next(i for i in items if i["type"] == "occurrence")
+    assert set(plain) == {"@odata.type", "@odata.etag", "id", "seriesMasterId", "type", "start",
+                          "end"}  # fmt: skip
+    assert plain["seriesMasterId"] == master["id"]
     assert "$deltatoken=" in link and "startDateTime" not in link
     # nothing changed
     assert delta_all(graph, link)[0] == []
@@ -495,9 +508,17 @@ def test_delta_rounds(graph, ms):
     graph.delete(f"/me/events/{master['id']}")
     items, _link3, _ = delta_all(graph, link2)
     assert sorted(i["id"] for i in items) == sorted(
-        o["id"] for i, o in enumerate(occurrences) if i != 1
+        [master["id"]] + [o["id"] for i, o in enumerate(occurrences) if i != 1]
     )
     assert all("@removed" in i for i in items)
+
+
+def test_delta_without_series_masters_lists_occurrences_only(graph, ms):
+    ms.delta_series_masters = False  # the shape Graph's documentation describes
+    master = graph.post("/me/events", WEEKLY)
+    items, _link, _ = delta_all(graph, "/me/calendarView/delta", MAY)
+    assert [i["type"] for i in items] == ["occurrence"] * 4
+    assert {i["seriesMasterId"] for i in items} == {master["id"]}
 
 
 def test_delta_retry_same_page_and_changes_while_paging(graph):
