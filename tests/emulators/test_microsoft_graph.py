@@ -156,6 +156,65 @@ def test_all_day_needs_midnight_and_ignores_prefer(graph):
     assert fetched["end"]["dateTime"] == "2024-05-11T00:00:00.0000000"
 
 
+def test_all_day_on_the_23_hour_day_clocks_go_forward(graph):
+    dst_start = {  # 31 March 2024, Brussels: 00:00 -> 00:00 is 23 hours
+        "subject": "Short day",
+        "isAllDay": True,
+        "start": at("2024-03-31T00:00:00"),
+        "end": at("2024-04-01T00:00:00"),
+    }
+    created = graph.post("/me/events", dst_start)
+    assert created["start"]["dateTime"] == "2024-03-31T00:00:00.0000000"
+    same_day = {**dst_start, "end": at("2024-03-31T00:00:00")}
+    error = graph.post("/me/events", same_day, expect=400)["error"]
+    assert error["code"] == "ErrorPropertyValidationFailure"
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Kamchatka Standard Time", "Mid-Atlantic Standard Time", "tzone://Microsoft/Custom",
+     "Russia Time Zone 11", "Asia/Kamchatka"],
+)  # fmt: skip
+def test_every_windows_zone_and_custom_zones_are_accepted_and_kept(graph, zone):
+    body = {
+        **SIMPLE,
+        "start": at("2024-05-06T09:00:00", zone),
+        "end": at("2024-05-06T10:00:00", zone),
+    }
+    created = graph.post("/me/events", body)
+    assert created["originalStartTimeZone"] == zone
+    assert created["originalEndTimeZone"] == zone
+
+
+def test_enum_values_are_read_case_insensitively(graph):
+    body = {
+        **SIMPLE,
+        "showAs": "TENTATIVE",
+        "sensitivity": "Private",
+        "attendees": [
+            {"type": "Required", "status": {"response": "notresponded"},
+             "emailAddress": {"address": "bob@example.com"}},
+            {"type": "optional", "status": {"response": "tentativelyaccepted"},
+             "emailAddress": {"address": "carol@example.com"}},
+        ],
+        "recurrence": {
+            "pattern": {"type": "Weekly", "interval": 1, "daysOfWeek": ["MONDAY"]},
+            "range": {"type": "NUMBERED", "startDate": "2024-05-06", "numberOfOccurrences": 2},
+        },
+    }  # fmt: skip
+    created = graph.post("/me/events", body)
+    assert (created["showAs"], created["sensitivity"]) == ("tentative", "private")
+    assert [(a["type"], a["status"]["response"]) for a in created["attendees"]] == [
+        ("required", "notResponded"),
+        ("optional", "tentativelyAccepted"),
+    ]
+    assert created["recurrence"]["pattern"]["type"] == "weekly"
+    assert created["recurrence"]["pattern"]["daysOfWeek"] == ["monday"]
+    assert created["recurrence"]["range"]["type"] == "numbered"
+    wrong = {**SIMPLE, "attendees": [{**body["attendees"][0], "type": "requir"}]}
+    assert graph.post("/me/events", wrong, expect=400)["error"]["code"] == "RequestBodyRead"
+
+
 def test_validation_errors(graph):
     assert graph.post("/me/events", {"bogus": 1}, expect=400)["error"]["code"] == "RequestBodyRead"
     bad_enum = {**SIMPLE, "showAs": "sleeping"}
