@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..base import EmulatorServer, Fault, Faults, RecordedRequest, Response
@@ -114,6 +114,7 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         client_secret: str = DEFAULT_CLIENT_SECRET,
         tenant: str = "common",
         *,
+        tenant_domains: Iterable[str] = (),
         tls: bool = True,
         cert_dir: str | None = None,
         port: int = 0,
@@ -138,6 +139,7 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         self.client_id = client_id
         self.client_secret = client_secret
         self.tenant = tenant
+        self.tenant_domains = list(tenant_domains)
         self.multi_tenant = tenant.lower() in identity.META_TENANTS
         self.tenant_id = (
             tenant.lower() if identity.GUID_RE.match(tenant) else identity.stable_guid("tenant")
