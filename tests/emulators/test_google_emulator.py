@@ -9,6 +9,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import warnings
 from urllib.parse import parse_qs, urlsplit
 
@@ -785,6 +786,20 @@ def test_batch_parts_get_faults_individually(service, google_emu):
     statuses = [exc.resp.status if exc else 200 for _, exc in sorted(results)]
     assert statuses == [200, 403, 200]
     assert len(google_emu.events(USER)) == 2
+
+
+def test_latency_is_paid_once_per_http_request_not_per_batch_part(service, google_emu):
+    google_emu.faults.add(latency=0.2, times=None)  # 200 ms of network on every request
+    batch = BatchHttpRequest(batch_uri=google_emu.url + "/batch/calendar/v3")
+    for index in range(20):
+        batch.add(
+            service.events().insert(calendarId="primary", body={**SIMPLE, "summary": str(index)})
+        )
+    started = time.monotonic()
+    batch.execute()
+    elapsed = time.monotonic() - started
+    assert 0.2 <= elapsed < 1.0  # one request's delay, not 20 x 200 ms
+    assert len(google_emu.events(USER)) == 20
 
 
 def test_batch_raw_format(google_emu):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -640,6 +642,16 @@ def test_delta_window_and_prefer_timezone(graph):
 
 
 # -- batch, throttling -----------------------------------------------------------------------
+
+
+def test_latency_is_paid_once_per_http_request_not_per_batch_part(graph, ms):
+    ms.faults.add(latency=0.2, times=None)  # 200 ms of network on every request
+    parts = [{"id": str(n), "method": "GET", "url": "/me/events"} for n in range(20)]
+    started = time.monotonic()
+    answer = graph.call("POST", "/$batch", 200, json={"requests": parts}).json()
+    elapsed = time.monotonic() - started
+    assert 0.2 <= elapsed < 1.0  # one request's delay, not 20 x 200 ms
+    assert [r["status"] for r in answer["responses"]] == [200] * 20
 
 
 def test_batch_with_depends_on_and_log(graph, ms):
