@@ -307,6 +307,8 @@ class Fault:
     fired: int = 0  # times this fault was applied
 
     def matches(self, request: RecordedRequest) -> bool:
+        if request.in_batch and self.status is None and not self.drop_connection:
+            return False  # a network delay belongs to an HTTP request, not to a batch's parts
         if self.method and request.method != self.method.upper():
             return False
         return not self.path_regex or re.search(self.path_regex, request.path) is not None
@@ -357,7 +359,8 @@ class Faults:
         - ``status`` (+ ``headers``, ``body``, ``retry_after`` -> ``Retry-After`` header): answer
           with that instead of handling the request. Without ``body`` the emulator's own error
           format is used (e.g. Google's JSON error).
-        - ``latency``: seconds to wait before answering (alone: then handle normally).
+        - ``latency``: seconds to wait before answering (alone: then handle normally). It is
+          network time: applied once to a batch's HTTP request, never to its parts.
         - ``drop_connection``: close the connection without any answer.
         - ``times``: how many requests it applies to (None: forever); ``nth``: the first
           request it applies to is the Nth matching one (1-based).
@@ -671,7 +674,7 @@ class EmulatorServer:
         return self._dispatch(request, self._routes)
 
     def _apply_fault(self, fault: Fault, request: RecordedRequest) -> Response | None:
-        if fault.latency:
+        if fault.latency and not request.in_batch:
             time.sleep(fault.latency)
         if fault.drop_connection:
             raise DropConnection()

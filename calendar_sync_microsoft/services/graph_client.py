@@ -7,11 +7,13 @@ Pull (``list_changes``):
   never sent to another host). The window is part of the delta token: a full listing (cursor
   "") is what moves it forward, so the caller should start over once in a while (e.g. when the
   cursor is months old). 410 / ``SyncStateNotFound`` / ``resyncRequired`` -> ``CursorExpired``.
-- Delta returns single events, occurrences and exceptions, never series masters. The masters
-  of every series seen are fetched (``$batch``) with their instances in the window: the
-  ``ChangeSet`` holds masters (recurrence + exdates = the occurrences the rule gives in the
-  window that Outlook no longer has) and exceptions; plain occurrences are dropped (their
-  master says everything about them).
+- Delta returns single events, occurrences and exceptions, and (as observed, not documented)
+  the series masters too. A plain occurrence there is bare: only ``id``, ``type``,
+  ``seriesMasterId``, ``start`` and ``end``, so nothing else is read from it. The masters of
+  every series seen (listed or only named by ``seriesMasterId``) are fetched (``$batch``) with
+  their instances in the window: the ``ChangeSet`` holds masters (recurrence + exdates = the
+  occurrences the rule gives in the window that Outlook no longer has) and exceptions; plain
+  occurrences are dropped (their master says everything about them).
 - ``@removed`` ids are checked with a GET: Graph also reports events that merely left the window
   (or changed outside it) as removed. Gone ones come back ``cancelled``. A removed id that
   cannot be tied to a series (a deleted occurrence or a whole deleted series: Graph names only
@@ -64,6 +66,7 @@ from .graph_mapper import (
     MalformedEvent,
     from_graph,
     graph_normalized,
+    occurrence_slot,
     parse_event,
     parse_graph_datetime,
     to_graph,
@@ -695,7 +698,7 @@ class _Listing:
         self.client = client
         self.events: dict[str, SyncEvent] = {}
         self.masters: set[str] = set()
-        self.occurrences: dict[str, tuple[str, Any]] = {}  # id -> (master id, originalStart)
+        self.occurrences: dict[str, tuple[str, Any]] = {}  # id -> (master id, its slot)
         self.removed: list[str] = []
 
     def _map(self, item: Any) -> SyncEvent | None:
@@ -726,7 +729,7 @@ class _Listing:
         if kind in ("occurrence", "exception") and isinstance(master, str) and master:
             self.masters.add(master)
             if kind == "occurrence" and not item.get("isCancelled"):
-                self.occurrences[rid] = (master, item.get("originalStart"))
+                self.occurrences[rid] = (master, occurrence_slot(item))
                 return  # a plain occurrence says nothing its master does not
         event = self._map(item)
         if event is not None:
@@ -768,7 +771,7 @@ class _Listing:
             cancelled=True,
             timezone=hint,
             master_remote_id=master,
-            original_start=_slot_value(original) if original else None,
+            original_start=original,
         )
 
     def _fetch_masters(self, ids: list[str]) -> list[SyncEvent]:

@@ -348,6 +348,19 @@ def _original_start(item: dict, zone: ZoneInfo, rid: str, all_day: bool):
     return (local + dt.timedelta(hours=12)).date()  # an all-day slot is a date
 
 
+def occurrence_slot(item: dict) -> dt.datetime | None:
+    """The slot (UTC instant) of a plain occurrence. A delta page sends an occurrence bare
+    (``id``, ``type``, ``seriesMasterId``, ``start``, ``end``: no ``originalStart``), and a
+    plain occurrence has not moved, so its start is its slot."""
+    rid = str(item.get("id") or "")
+    try:
+        if item.get("originalStart"):
+            return _offset_value(item["originalStart"], rid, "originalStart")
+        return _instant(item.get("start"), rid, "start")
+    except MalformedEvent:
+        return None
+
+
 def _identity(item: dict, zone: ZoneInfo, rid: str, all_day: bool) -> dict[str, Any]:
     modified = item.get("lastModifiedDateTime")
     return {

@@ -64,7 +64,7 @@ class CalendarApi:
         handler = self._handler_for(spec, token)
         selection = _field_selection(call.params)
         if request.body and method in ("POST", "PUT", "PATCH"):
-            discovery.check_body(spec, _json_body(request))
+            request.context["json"] = discovery.check_body(spec, _json_body(request))
         request.context["account"] = token.email
         response = handler(self.accounts[token.email], call, request)
         if selection is not None and response.status == 200 and isinstance(response.body, dict):
@@ -79,10 +79,8 @@ class CalendarApi:
                 403, "insufficientPermissions", "Request had insufficient authentication scopes."
             )
         handler = self._methods.get(spec.name)
-        if handler is None:
-            raise GoogleError(
-                501, "notImplemented", f"{spec.id} is not implemented by the emulator."
-            )
+        if handler is None:  # what a Google server does not serve is a 404, not a 501
+            raise GoogleError(404, "notFound", "Not Found")
         return handler
 
     def _authenticate(self: GoogleEmulator, request: RecordedRequest):
@@ -173,7 +171,7 @@ class CalendarApi:
         organizer = body.get("organizer") if isinstance(body.get("organizer"), dict) else None
         if organizer and organizer.get("email"):
             organizer = {"email": organizer["email"], "self": organizer["email"] == account.email}
-        event = store.insert(body, call.params.get("conferenceDataVersion", 0), organizer)
+        event = store.import_event(body, call.params.get("conferenceDataVersion", 0), organizer)
         self._after_change(store, event, call, None)
         return self._event_response(event, call)
 
@@ -313,6 +311,9 @@ class CalendarApi:
 
 
 def _json_body(request: RecordedRequest) -> Any:
+    """The JSON body, as read against the discovery document once checked."""
+    if "json" in request.context:
+        return request.context["json"]
     try:
         return request.json()
     except (ValueError, UnicodeDecodeError):

@@ -33,6 +33,12 @@ EXTRA_GLOBAL_PARAMETERS = {
     "uploadType": {"type": "string", "location": "query"},
     "upload_protocol": {"type": "string", "location": "query"},
 }
+# Parameters a method's description leaves out but Google accepts from production clients:
+# Odoo's own google_calendar module sends ``singleEvents=true`` on events.delete
+# (google_calendar/utils/google_calendar.py) and Google deletes the event as usual.
+TOLERATED_PARAMETERS = {
+    "calendar.events.delete": {"singleEvents": {"type": "boolean", "location": "query"}},
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -161,7 +167,11 @@ def match(http_method: str, relative: str) -> tuple[MethodSpec, dict[str, str]]:
 def check_parameters(spec: MethodSpec, query: dict[str, list[str]]) -> dict[str, Any]:
     allowed = {
         name: desc
-        for name, desc in {**global_parameters(), **spec.parameters}.items()
+        for name, desc in {
+            **global_parameters(),
+            **TOLERATED_PARAMETERS.get(spec.id, {}),
+            **spec.parameters,
+        }.items()
         if desc.get("location") != "path"
     }
     params: dict[str, Any] = {}
@@ -244,14 +254,15 @@ def parse_datetime(value: str) -> dt.datetime | None:
 # -- request bodies --------------------------------------------------------------------------
 
 
-def check_body(spec: MethodSpec, body: Any) -> None:
+def check_body(spec: MethodSpec, body: Any) -> Any:
     """Check a JSON request body's shape against the method's request schema: objects,
     arrays, strings, booleans and integers where the document says so (unknown properties
-    are ignored, as Google does). Raises GoogleError 400 on the first mismatch."""
+    are ignored, as Google does). Raises GoogleError 400 on the first mismatch. Returns the
+    body as Google reads it: a number where a string is expected becomes that string."""
     reference = _method_desc(spec).get("request", {}).get("$ref")
     if reference is None or body is None:
-        return
-    _check_value(body, {"$ref": reference}, "")
+        return body
+    return _check_value(body, {"$ref": reference}, "")
 
 
 @functools.lru_cache(maxsize=64)
@@ -283,33 +294,39 @@ _SCALARS = {
 }
 
 
-def _check_value(value: Any, schema: dict[str, Any], path: str) -> None:
+def _check_value(value: Any, schema: dict[str, Any], path: str) -> Any:
     if value is None:  # null clears a field (patch semantics)
-        return
+        return value
     schema = _resolve_schema(schema)
     kind = schema.get("type", "object" if "properties" in schema else "any")
     if kind == "object":
-        _check_object(value, schema, path)
-    elif kind == "array":
+        return _check_object(value, schema, path)
+    if kind == "array":
         if not isinstance(value, list):
             raise _invalid_value(path)
-        for index, item in enumerate(value):
-            _check_value(item, schema.get("items", {}), f"{path}[{index}]")
-    elif kind in _SCALARS and not _SCALARS[kind](value):
+        items = schema.get("items", {})
+        return [_check_value(item, items, f"{path}[{i}]") for i, item in enumerate(value)]
+    if kind == "string" and _SCALARS["number"](value):
+        return str(value)  # Google's JSON reader takes a number for a string, as its text
+    if kind in _SCALARS and not _SCALARS[kind](value):
         raise _invalid_value(path)
+    return value
 
 
-def _check_object(value: Any, schema: dict[str, Any], path: str) -> None:
+def _check_object(value: Any, schema: dict[str, Any], path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _invalid_value(path or "body")
     properties = schema.get("properties", {})
     extra = schema.get("additionalProperties")
+    checked = {}
     for key, item in value.items():
         child = f"{path}.{key}" if path else key
         if key in properties:
-            _check_value(item, properties[key], child)
+            item = _check_value(item, properties[key], child)
         elif extra is not None:
-            _check_value(item, extra, child)
+            item = _check_value(item, extra, child)
+        checked[key] = item
+    return checked
 
 
 def _invalid_value(path: str) -> GoogleError:

@@ -64,10 +64,25 @@ def decode_token(text: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _query_part(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters that shape the result set."""
+    return {k: v for k, v in params.items() if k not in NOT_IN_SIGNATURE}
+
+
 def signature(params: dict[str, Any]) -> str:
-    relevant = {k: v for k, v in params.items() if k not in NOT_IN_SIGNATURE}
-    text = json.dumps(relevant, sort_keys=True, default=str)
+    text = json.dumps(_query_part(params), sort_keys=True, default=str)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def with_page_query(params: dict[str, Any]) -> dict[str, Any]:
+    """A page request that repeats only ``pageToken`` gets its query back from the token, as
+    Google's tokens carry it (Odoo's google_calendar sends nothing else for the next pages).
+    A request that repeats the query must repeat it unchanged (checked by ``_page_state``)."""
+    token = params.get("pageToken")
+    if not token or _query_part(params):
+        return params
+    carried = (decode_token(token) or {}).get("a")
+    return {**carried, **params} if isinstance(carried, dict) else params
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -230,6 +245,7 @@ def list_events(
     now: dt.datetime,
     token_ttl: float | None = None,
 ) -> dict[str, Any]:
+    params = with_page_query(params)
     check_combinations(params)
     sync = None
     if params.get("syncToken"):
@@ -250,6 +266,7 @@ def list_events(
 
 
 def list_instances(store: EventStore, master: StoredEvent, params: dict[str, Any]) -> dict:
+    params = with_page_query(params)
     time_min, time_max = _time(params, "timeMin"), _time(params, "timeMax")
     page = _page_state(params)
     query = Query(
@@ -308,7 +325,11 @@ def _envelope(store: EventStore, items: list[dict], params: dict[str, Any]) -> d
 
 
 def _next_page_token(last_key: tuple, query: Query, params: dict[str, Any]) -> str:
-    return encode_token({"p": 1, "k": list(last_key), "u": query.upto, "s": signature(params)})
+    carried = _query_part(params)
+    if "maxResults" in params:
+        carried["maxResults"] = params["maxResults"]
+    data = {"p": 1, "k": list(last_key), "u": query.upto, "s": signature(params), "a": carried}
+    return encode_token(data)
 
 
 def _page(rows: list[tuple[tuple, StoredEvent]], query: Query):

@@ -51,9 +51,18 @@ class IdentityEndpoints:
         lowered = segment.lower()
         if lowered in idp.META_TENANTS:
             return None
-        if lowered == self.tenant_id.lower() or ("." in segment and not idp.GUID_RE.match(segment)):
+        if lowered == self.tenant_id.lower() or lowered in self.known_domains():
             return self.tenant_id
         raise AADError("invalid_tenant", 90002, segment)
+
+    def known_domains(self: MicrosoftEmulator) -> set[str]:
+        """The tenant's domain names: configured ones, a domain given as ``tenant``, and the
+        domains of its users' addresses (a user's UPN suffix is a domain of his tenant)."""
+        domains = {domain.lower() for domain in self.tenant_domains}
+        if "." in self.tenant and not idp.GUID_RE.match(self.tenant):
+            domains.add(self.tenant.lower())
+        domains.update(email.rpartition("@")[2].lower() for email in self.mailboxes)
+        return domains
 
     def _check_audience(self: MicrosoftEmulator, segment: str, client_id: str) -> None:
         """A single-tenant app cannot sign in through /common or /organizations."""

@@ -95,16 +95,35 @@ class DeltaTracker:
         return token
 
 
-def initial_round(mailbox: Mailbox, window: Window, seq: int, now) -> tuple[list, DeltaToken]:
+def initial_round(
+    mailbox: Mailbox, window: Window, seq: int, now, masters: bool = True
+) -> tuple[list, DeltaToken]:
+    """Every instance in the window; with ``masters``, a series' master comes right before
+    its first instance (as observed Graph lists it)."""
     entries: list[Entry] = []
     snapshot: dict[str, tuple[str, str]] = {}
     for instance in mailbox.expanded(window):
+        event = instance.event
+        if masters and instance.key is not None and event.id not in snapshot:
+            entries.append(("event", event.id))
+            snapshot[event.id] = (event.id, event.change_key)
         entries.append(("event", instance.id))
-        snapshot[instance.id] = (instance.event.id, instance.change_key)
+        snapshot[instance.id] = (event.id, instance.change_key)
     return entries, DeltaToken(mailbox.email, window, snapshot, seq, now, 0)
 
 
-def next_round(mailbox: Mailbox, token: DeltaToken, seq: int, now) -> tuple[list, DeltaToken]:
+def _current(mailbox: Mailbox, event, window: Window, masters: bool) -> list[tuple[str, str]]:
+    """(id, change key) of what a delta shows of ``event`` in ``window``, master first."""
+    instances = mailbox.event_instances(event, window)
+    listed = [(instance.id, instance.change_key) for instance in instances]
+    if masters and event.is_series and instances:
+        listed.insert(0, (event.id, event.change_key))
+    return listed
+
+
+def next_round(
+    mailbox: Mailbox, token: DeltaToken, seq: int, now, masters: bool = True
+) -> tuple[list, DeltaToken]:
     """What changed in the token's window since the token was issued."""
     snapshot = dict(token.snapshot)
     by_event: dict[str, set[str]] = {}
@@ -114,16 +133,16 @@ def next_round(mailbox: Mailbox, token: DeltaToken, seq: int, now) -> tuple[list
     for event in list(mailbox.events.values()):
         if event.seq <= token.seq:
             continue
-        current = mailbox.event_instances(event, token.window)
+        current = _current(mailbox, event, token.window, masters)
         old_ids = by_event.get(event.id, set())
-        current_ids = {instance.id for instance in current}
+        current_ids = {instance_id for instance_id, _key in current}
         for instance_id in sorted(old_ids - current_ids):
             entries.append(("removed", instance_id))
             snapshot.pop(instance_id, None)
-        for instance in current:
-            if snapshot.get(instance.id, ("", ""))[1] != instance.change_key:
-                entries.append(("event", instance.id))
-                snapshot[instance.id] = (event.id, instance.change_key)
+        for instance_id, change_key in current:
+            if snapshot.get(instance_id, ("", ""))[1] != change_key:
+                entries.append(("event", instance_id))
+                snapshot[instance_id] = (event.id, change_key)
         if not old_ids and not current:
             # Graph reports events changed outside the window as removed (a known quirk):
             # clients must take the removal of an id they never saw as a no-op.

@@ -79,6 +79,18 @@ def invalid_body(message: str) -> GraphError:
     return GraphError(400, "RequestBodyRead", message)
 
 
+def enum_member(value: Any, members, type_name: str) -> str:
+    """The member of the OData enum ``type_name`` that ``value`` names, in its own spelling:
+    Graph reads enum literals case-insensitively (``notresponded`` is ``notResponded``)."""
+    wanted = value.lower() if isinstance(value, str) else None
+    for member in members:
+        if member.lower() == wanted:
+            return member
+    raise invalid_body(
+        f"Cannot convert the literal '{value}' to the expected type 'microsoft.graph.{type_name}'."
+    )
+
+
 def validation(message: str) -> GraphError:
     return GraphError(400, "ErrorPropertyValidationFailure", message)
 

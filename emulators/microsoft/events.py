@@ -152,11 +152,8 @@ def _check_scalars(body: dict[str, Any]) -> None:
         if key in body and not isinstance(body[key], bool):
             raise bad_literal(body[key], "Edm.Boolean")
     for key, allowed in ENUMS.items():
-        if key in body and body[key] not in allowed:
-            raise errors.invalid_body(
-                f"Cannot convert the literal '{body[key]}' to the expected type "
-                f"'microsoft.graph.{_enum_type(key)}'."
-            )
+        if key in body:
+            body[key] = errors.enum_member(body[key], allowed, _enum_type(key))
     if body.get("subject") is not None and not isinstance(body["subject"], str):
         raise bad_literal(body["subject"], "Edm.String")
     if "reminderMinutesBeforeStart" in body:
@@ -188,13 +185,11 @@ def _strings(value: Any, name: str) -> list[str]:
 def _item_body(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise errors.invalid_body("The property 'body' must be an itemBody object.")
-    kind = value.get("contentType", "text")
-    if str(kind).lower() not in ("text", "html"):
-        raise bad_literal(kind, "microsoft.graph.bodyType")
+    kind = errors.enum_member(value.get("contentType", "text"), ("text", "html"), "bodyType")
     content = value.get("content") or ""
     if not isinstance(content, str):
         raise bad_literal(content, "Edm.String")
-    return {"contentType": str(kind).lower(), "content": content}
+    return {"contentType": kind, "content": content}
 
 
 def _email(value: Any) -> dict[str, str]:
@@ -241,13 +236,9 @@ def _location(value: Any) -> dict[str, Any]:
 def _attendee(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or "emailAddress" not in value:
         raise errors.invalid_body("An attendee must be an object with an emailAddress.")
-    kind = value.get("type") or "required"
-    if kind not in ATTENDEE_TYPES:
-        raise bad_literal(kind, "microsoft.graph.attendeeType")
+    kind = errors.enum_member(value.get("type") or "required", ATTENDEE_TYPES, "attendeeType")
     status = value.get("status") or {}
-    response = status.get("response") or "none"
-    if response not in RESPONSES:
-        raise bad_literal(response, "microsoft.graph.responseType")
+    response = errors.enum_member(status.get("response") or "none", RESPONSES, "responseType")
     return {
         "type": kind,
         "status": {"response": response, "time": status.get("time") or timezones.NO_TIME},
@@ -304,6 +295,7 @@ def check_times(props: dict[str, Any]) -> None:
             "start time.",
         )
     if props.get("isAllDay"):
+        days = []
         for key in ("start", "end"):
             local = timezones.parse_local(props[key]["dateTime"])
             if local.time() != dt.time(0):
@@ -311,7 +303,9 @@ def check_times(props: dict[str, Any]) -> None:
                     "Your request can't be completed. If an event is an all-day event, its "
                     "start and end times must be set to midnight (00:00)."
                 )
-        if end - start < dt.timedelta(days=1):
+            days.append(local.date())
+        # Counted in days, not hours: the day clocks go forward lasts 23 hours.
+        if days[1] <= days[0]:
             raise errors.validation(
                 "Your request can't be completed. An all-day event must last at least one day."
             )

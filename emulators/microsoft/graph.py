@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 
 from ..base import RecordedRequest, Response, bearer_token
 from . import delta, errors, identity, odata, timezones
-from .render import RenderOptions, removed, render
+from .render import RenderOptions, bare_occurrence, removed, render
 from .store import Instance, Mailbox
 
 if TYPE_CHECKING:
@@ -358,10 +358,14 @@ class GraphApi:
         else:
             if delta_token:
                 token = self.delta.delta_token(delta_token, mailbox.email, now, ttl)
-                entries, following = delta.next_round(mailbox, token, self.current_seq(), now)
+                entries, following = delta.next_round(
+                    mailbox, token, self.current_seq(), now, self.delta_series_masters
+                )
             else:
                 window = self._window(request)
-                entries, following = delta.initial_round(mailbox, window, self.current_seq(), now)
+                entries, following = delta.initial_round(
+                    mailbox, window, self.current_seq(), now, self.delta_series_masters
+                )
             round_, position = self.delta.start_round(mailbox.email, entries, following, now), 0
         return self._delta_page(request, mailbox, round_, position, prefer)
 
@@ -397,6 +401,8 @@ class GraphApi:
             instance = mailbox.find(item_id)
         except errors.GraphError:
             return removed(item_id)  # deleted since the round was prepared
+        if instance.kind == "occurrence":
+            return bare_occurrence(instance, options)
         return {"@odata.type": "#microsoft.graph.event", **render(instance, options)}
 
 

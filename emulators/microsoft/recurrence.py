@@ -78,24 +78,21 @@ def _normalize_pattern(pattern: Any) -> dict[str, Any]:
             f"The property '{sorted(unknown)[0]}' does not exist on type "
             "'microsoft.graph.recurrencePattern'."
         )
-    kind = pattern.get("type")
-    if kind not in PATTERN_TYPES:
-        raise errors.invalid_body(f"Invalid recurrence pattern type: {kind!r}.")
+    kind = errors.enum_member(pattern.get("type"), PATTERN_TYPES, "recurrencePatternType")
     out: dict[str, Any] = {
         "type": kind,
         "interval": _int(pattern.get("interval", 1), "interval", 1, 999),
         "month": 0,
         "dayOfMonth": 0,
-        "firstDayOfWeek": pattern.get("firstDayOfWeek") or "sunday",
-        "index": pattern.get("index") or "first",
+        "firstDayOfWeek": errors.enum_member(
+            pattern.get("firstDayOfWeek") or "sunday", DAYS, "dayOfWeek"
+        ),
+        "index": errors.enum_member(pattern.get("index") or "first", INDEXES, "weekIndex"),
     }
-    if out["firstDayOfWeek"] not in DAYS:
-        raise errors.invalid_body(f"Invalid firstDayOfWeek: {out['firstDayOfWeek']!r}.")
-    if out["index"] not in INDEXES:
-        raise errors.invalid_body(f"Invalid weekIndex: {out['index']!r}.")
     days = pattern.get("daysOfWeek") or []
-    if not isinstance(days, list) or any(day not in DAYS for day in days):
+    if not isinstance(days, list):
         raise errors.invalid_body(f"Invalid daysOfWeek: {days!r}.")
+    days = [errors.enum_member(day, DAYS, "dayOfWeek") for day in days]
     if kind in ("weekly", "relativeMonthly", "relativeYearly") and not days:
         raise _fail(f"DaysOfWeek is required for a {kind} recurrence pattern.")
     if kind in ("absoluteMonthly", "absoluteYearly"):
@@ -109,9 +106,7 @@ def _normalize_pattern(pattern: Any) -> dict[str, Any]:
 def _normalize_range(range_: Any, start_zone: str | None) -> dict[str, Any]:
     if not isinstance(range_, dict):
         raise _fail("Recurrence range is required.")
-    kind = range_.get("type")
-    if kind not in RANGE_TYPES:
-        raise errors.invalid_body(f"Invalid recurrence range type: {kind!r}.")
+    kind = errors.enum_member(range_.get("type"), RANGE_TYPES, "recurrenceRangeType")
     if not range_.get("startDate"):
         raise _fail("The recurrence range must have a start date.")
     start = _date(range_["startDate"], "startDate")

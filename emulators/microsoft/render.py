@@ -179,6 +179,21 @@ def web_link(event_id: str) -> str:
     )
 
 
+def bare_occurrence(instance: Instance, options: RenderOptions) -> dict[str, Any]:
+    """A plain occurrence in a delta page: Graph sends only these members (no subject, no
+    ``originalStart``); the rest is the series master's."""
+    start, end = render_times(instance, options)
+    return {
+        "@odata.type": "#microsoft.graph.event",
+        "@odata.etag": f'W/"{instance.change_key}"',
+        "id": instance.id,
+        "seriesMasterId": instance.event.id,
+        "type": "occurrence",
+        "start": start,
+        "end": end,
+    }
+
+
 def removed(event_id: str) -> dict[str, Any]:
     """A deletion in a delta page."""
     return {

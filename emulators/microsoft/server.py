@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..base import EmulatorServer, Fault, Faults, RecordedRequest, Response
@@ -32,6 +32,7 @@ SETTINGS = (
     "remove_declined_events",
     "shuffle_batch",
     "wrap_html_bodies",
+    "delta_series_masters",
 )
 
 
@@ -113,6 +114,7 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         client_secret: str = DEFAULT_CLIENT_SECRET,
         tenant: str = "common",
         *,
+        tenant_domains: Iterable[str] = (),
         tls: bool = True,
         cert_dir: str | None = None,
         port: int = 0,
@@ -131,11 +133,13 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         horizon_days: int = 730,
         shuffle_batch: bool = False,
         wrap_html_bodies: bool = True,
+        delta_series_masters: bool = True,
     ):
         super().__init__(port=port, host=host, verbose=verbose, clock=clock)
         self.client_id = client_id
         self.client_secret = client_secret
         self.tenant = tenant
+        self.tenant_domains = list(tenant_domains)
         self.multi_tenant = tenant.lower() in identity.META_TENANTS
         self.tenant_id = (
             tenant.lower() if identity.GUID_RE.match(tenant) else identity.stable_guid("tenant")
@@ -154,6 +158,7 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         self.horizon_days = horizon_days
         self.shuffle_batch = shuffle_batch
         self.wrap_html_bodies = wrap_html_bodies
+        self.delta_series_masters = delta_series_masters
         self.reset_state()
         self._register_identity_routes()
         self._register_batch_routes()

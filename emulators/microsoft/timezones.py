@@ -25,7 +25,17 @@ UTC_NAMES = {
 }
 # Graph's "no response yet" time.
 NO_TIME = "0001-01-01T00:00:00Z"
-_WINDOWS_LOWER = {name.lower(): name for name in MS_TIMEZONE_TO_IANA_MAP}
+# Windows zones CLDR's map leaves out (Windows still ships them as "... - Old"; Graph accepts
+# them): the name is kept as given, times computed with the IANA zone of the same place.
+OLD_WINDOWS_ZONES = {
+    "Kamchatka Standard Time": "Asia/Kamchatka",
+    "Mid-Atlantic Standard Time": "Etc/GMT+2",
+}
+# A zone an imported iCalendar defined itself: Graph keeps the name; the emulator has no rules
+# for it and reads its wall times as UTC.
+CUSTOM_ZONE = "tzone://Microsoft/Custom"
+_WINDOWS_LOWER = {name.lower(): name for name in [*MS_TIMEZONE_TO_IANA_MAP, *OLD_WINDOWS_ZONES]}
+_IANA_OF_WINDOWS = {**MS_TIMEZONE_TO_IANA_MAP, **OLD_WINDOWS_ZONES}
 _OFFSET_RE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 
 
@@ -36,12 +46,12 @@ class UnknownTimeZone(ValueError):
 @functools.lru_cache(maxsize=512)
 def zone(name: str | None) -> dt.tzinfo:
     """The tzinfo for a Windows or IANA name (None / empty: UTC)."""
-    if not name or name.strip().lower() in UTC_NAMES:
+    if not name or name.strip().lower() in (*UTC_NAMES, CUSTOM_ZONE.lower()):
         return UTC
     name = name.strip()
     windows = _WINDOWS_LOWER.get(name.lower())
     if windows is not None:
-        return ZoneInfo(MS_TIMEZONE_TO_IANA_MAP[windows])
+        return ZoneInfo(_IANA_OF_WINDOWS[windows])
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as exc:

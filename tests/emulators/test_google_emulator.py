@@ -9,6 +9,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import warnings
 from urllib.parse import parse_qs, urlsplit
 
@@ -787,6 +788,20 @@ def test_batch_parts_get_faults_individually(service, google_emu):
     assert len(google_emu.events(USER)) == 2
 
 
+def test_latency_is_paid_once_per_http_request_not_per_batch_part(service, google_emu):
+    google_emu.faults.add(latency=0.2, times=None)  # 200 ms of network on every request
+    batch = BatchHttpRequest(batch_uri=google_emu.url + "/batch/calendar/v3")
+    for index in range(20):
+        batch.add(
+            service.events().insert(calendarId="primary", body={**SIMPLE, "summary": str(index)})
+        )
+    started = time.monotonic()
+    batch.execute()
+    elapsed = time.monotonic() - started
+    assert 0.2 <= elapsed < 1.0  # one request's delay, not 20 x 200 ms
+    assert len(google_emu.events(USER)) == 20
+
+
 def test_batch_raw_format(google_emu):
     access, _ = google_emu.issue_tokens(USER)
     boundary = "b0undary"
@@ -1209,7 +1224,10 @@ def test_standard_system_parameters_accepted(google_emu, http_session):
         ({"summary": {"nested": 1}}, "summary"),
         ({"attendees": {"email": "x@example.org"}}, "attendees"),
         ({"reminders": {"useDefault": "maybe"}}, "reminders.useDefault"),
-        ({"extendedProperties": {"private": {"k": 1}}}, "extendedProperties.private.k"),
+        ({"extendedProperties": {"private": {"k": {"n": 1}}}}, "extendedProperties.private.k"),
+        ({"extendedProperties": {"shared": {"k": [1]}}}, "extendedProperties.shared.k"),
+        ({"transparency": "sometimes"}, "transparency"),
+        ({"visibility": 1}, "visibility"),
         ({"start": "2024-05-06"}, "start"),
     ],
 )
@@ -1218,6 +1236,77 @@ def test_body_checked_against_discovery_schema(google_emu, http_session, patch, 
     answer = http_session.patch(events_url(google_emu, "/" + event["id"]), json=patch)
     assert answer.status_code == 400
     assert answer.json()["error"]["message"] == f"Invalid value for: {where}"
+
+
+def test_a_number_where_a_string_is_expected_is_stored_as_that_string(service, google_emu):
+    # Odoo's google_calendar sends its record id as a JSON number in extendedProperties.
+    body = {
+        **SIMPLE,
+        "summary": 2024,
+        "extendedProperties": {"shared": {"db_odoo_id": 42}, "private": {"ratio": 1.5}},
+    }
+    created = service.events().insert(calendarId="primary", body=body).execute()
+    assert created["summary"] == "2024"
+    assert created["extendedProperties"] == {
+        "shared": {"db_odoo_id": "42"},
+        "private": {"ratio": "1.5"},
+    }
+    found = (
+        service.events()
+        .list(calendarId="primary", sharedExtendedProperty="db_odoo_id=42")
+        .execute()
+    )
+    assert [e["id"] for e in found["items"]] == [created["id"]]
+
+
+def test_events_delete_tolerates_single_events_as_odoo_sends_it(google_emu, http_session):
+    master = google_emu.insert_event(USER, WEEKLY)
+    answer = http_session.delete(
+        events_url(google_emu, "/" + master["id"]),
+        params={"sendUpdates": "all", "singleEvents": "true"},
+    )
+    assert answer.status_code == 204
+    assert google_emu.get_event(USER, master["id"])["status"] == "cancelled"
+    other = google_emu.insert_event(USER, SIMPLE)
+    refused = http_session.delete(  # other methods' parameters are still refused
+        events_url(google_emu, "/" + other["id"]), params={"orderBy": "startTime"}
+    )
+    assert refused.status_code == 400
+
+
+def test_a_page_request_with_only_the_page_token_keeps_the_query(google_emu, http_session):
+    for number in range(5):
+        google_emu.insert_event(USER, {**SIMPLE, "summary": "other" if number % 2 else "kept"})
+    first = http_session.get(events_url(google_emu), params={"q": "kept", "maxResults": 1})
+    seen = [e["summary"] for e in first.json()["items"]]
+    token = first.json()["nextPageToken"]
+    while token:  # as Odoo's google_calendar pages: pageToken alone
+        page = http_session.get(events_url(google_emu), params={"pageToken": token}).json()
+        assert len(page["items"]) <= 1
+        seen += [e["summary"] for e in page["items"]]
+        token = page.get("nextPageToken")
+    assert seen == ["kept"] * 3
+    assert "nextSyncToken" in page
+
+
+def test_importing_an_ical_uid_again_updates_that_event(service, google_emu):
+    body = {**SIMPLE, "iCalUID": "external-123@example.org"}
+    first = service.events().import_(calendarId="primary", body=body).execute()
+    again = (
+        service.events()
+        .import_(calendarId="primary", body={**body, "summary": "Renamed", "sequence": 1})
+        .execute()
+    )
+    assert again["id"] == first["id"] and again["summary"] == "Renamed"
+    assert [e["id"] for e in service.events().list(calendarId="primary").execute()["items"]] == [
+        first["id"]
+    ]
+
+
+def test_methods_the_emulator_does_not_serve_answer_404(service):
+    with pytest.raises(HttpError) as info:
+        service.colors().get().execute()
+    assert info.value.resp.status == 404
 
 
 def test_import_secondary_calendar_and_calendar_list(service, google_emu):

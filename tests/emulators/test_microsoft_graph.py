@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -154,6 +156,65 @@ def test_all_day_needs_midnight_and_ignores_prefer(graph):
     fetched = graph.get(f"/me/events/{created['id']}", headers=headers)
     assert fetched["start"]["dateTime"] == "2024-05-10T00:00:00.0000000"
     assert fetched["end"]["dateTime"] == "2024-05-11T00:00:00.0000000"
+
+
+def test_all_day_on_the_23_hour_day_clocks_go_forward(graph):
+    dst_start = {  # 31 March 2024, Brussels: 00:00 -> 00:00 is 23 hours
+        "subject": "Short day",
+        "isAllDay": True,
+        "start": at("2024-03-31T00:00:00"),
+        "end": at("2024-04-01T00:00:00"),
+    }
+    created = graph.post("/me/events", dst_start)
+    assert created["start"]["dateTime"] == "2024-03-31T00:00:00.0000000"
+    same_day = {**dst_start, "end": at("2024-03-31T00:00:00")}
+    error = graph.post("/me/events", same_day, expect=400)["error"]
+    assert error["code"] == "ErrorPropertyValidationFailure"
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Kamchatka Standard Time", "Mid-Atlantic Standard Time", "tzone://Microsoft/Custom",
+     "Russia Time Zone 11", "Asia/Kamchatka"],
+)  # fmt: skip
+def test_every_windows_zone_and_custom_zones_are_accepted_and_kept(graph, zone):
+    body = {
+        **SIMPLE,
+        "start": at("2024-05-06T09:00:00", zone),
+        "end": at("2024-05-06T10:00:00", zone),
+    }
+    created = graph.post("/me/events", body)
+    assert created["originalStartTimeZone"] == zone
+    assert created["originalEndTimeZone"] == zone
+
+
+def test_enum_values_are_read_case_insensitively(graph):
+    body = {
+        **SIMPLE,
+        "showAs": "TENTATIVE",
+        "sensitivity": "Private",
+        "attendees": [
+            {"type": "Required", "status": {"response": "notresponded"},
+             "emailAddress": {"address": "bob@example.com"}},
+            {"type": "optional", "status": {"response": "tentativelyaccepted"},
+             "emailAddress": {"address": "carol@example.com"}},
+        ],
+        "recurrence": {
+            "pattern": {"type": "Weekly", "interval": 1, "daysOfWeek": ["MONDAY"]},
+            "range": {"type": "NUMBERED", "startDate": "2024-05-06", "numberOfOccurrences": 2},
+        },
+    }  # fmt: skip
+    created = graph.post("/me/events", body)
+    assert (created["showAs"], created["sensitivity"]) == ("tentative", "private")
+    assert [(a["type"], a["status"]["response"]) for a in created["attendees"]] == [
+        ("required", "notResponded"),
+        ("optional", "tentativelyAccepted"),
+    ]
+    assert created["recurrence"]["pattern"]["type"] == "weekly"
+    assert created["recurrence"]["pattern"]["daysOfWeek"] == ["monday"]
+    assert created["recurrence"]["range"]["type"] == "numbered"
+    wrong = {**SIMPLE, "attendees": [{**body["attendees"][0], "type": "requir"}]}
+    assert graph.post("/me/events", wrong, expect=400)["error"]["code"] == "RequestBodyRead"
 
 
 def test_validation_errors(graph):
@@ -473,8 +534,21 @@ def test_delta_rounds(graph, ms):
     headers = {"Prefer": "odata.maxpagesize=2"}
     items, link, pages = delta_all(graph, "/me/calendarView/delta", MAY, headers)
     assert pages == 3
-    assert sorted(i["type"] for i in items) == ["occurrence"] * 4 + ["singleInstance"]
+    assert sorted(i["type"] for i in items) == ["occurrence"] * 4 + [
+        "seriesMaster",
+        "singleInstance",
+    ]
     assert all(i["@odata.type"] == "#microsoft.graph.event" for i in items)
+    # As observed: the master is listed (before its occurrences), a plain occurrence is bare.
+    listed_master = next(i for i in items if i["type"] == "seriesMaster")
+    assert listed_master["id"] == master["id"] and listed_master["recurrence"]
+    assert items.index(listed_master) < min(
+        items.index(i) for i in items if i["type"] == "occurrence"
+    )
+    plain = next(i for i in items if i["type"] == "occurrence")
+    assert set(plain) == {"@odata.type", "@odata.etag", "id", "seriesMasterId", "type", "start",
+                          "end"}  # fmt: skip
+    assert plain["seriesMasterId"] == master["id"]
     assert "$deltatoken=" in link and "startDateTime" not in link
     # nothing changed
     assert delta_all(graph, link)[0] == []
@@ -495,9 +569,17 @@ def test_delta_rounds(graph, ms):
     graph.delete(f"/me/events/{master['id']}")
     items, _link3, _ = delta_all(graph, link2)
     assert sorted(i["id"] for i in items) == sorted(
-        o["id"] for i, o in enumerate(occurrences) if i != 1
+        [master["id"]] + [o["id"] for i, o in enumerate(occurrences) if i != 1]
     )
     assert all("@removed" in i for i in items)
+
+
+def test_delta_without_series_masters_lists_occurrences_only(graph, ms):
+    ms.delta_series_masters = False  # the shape Graph's documentation describes
+    master = graph.post("/me/events", WEEKLY)
+    items, _link, _ = delta_all(graph, "/me/calendarView/delta", MAY)
+    assert [i["type"] for i in items] == ["occurrence"] * 4
+    assert {i["seriesMasterId"] for i in items} == {master["id"]}
 
 
 def test_delta_retry_same_page_and_changes_while_paging(graph):
@@ -560,6 +642,16 @@ def test_delta_window_and_prefer_timezone(graph):
 
 
 # -- batch, throttling -----------------------------------------------------------------------
+
+
+def test_latency_is_paid_once_per_http_request_not_per_batch_part(graph, ms):
+    ms.faults.add(latency=0.2, times=None)  # 200 ms of network on every request
+    parts = [{"id": str(n), "method": "GET", "url": "/me/events"} for n in range(20)]
+    started = time.monotonic()
+    answer = graph.call("POST", "/$batch", 200, json={"requests": parts}).json()
+    elapsed = time.monotonic() - started
+    assert 0.2 <= elapsed < 1.0  # one request's delay, not 20 x 200 ms
+    assert [r["status"] for r in answer["responses"]] == [200] * 20
 
 
 def test_batch_with_depends_on_and_log(graph, ms):

@@ -44,7 +44,9 @@ DEFAULT_SETTINGS = {name: getattr(MicrosoftEmulator(), name) for name in SETTING
 @pytest.fixture(scope="module")
 def server():
     with (
-        MicrosoftEmulator(client_id=CLIENT_ID, client_secret=SECRET) as emulator,
+        MicrosoftEmulator(
+            client_id=CLIENT_ID, client_secret=SECRET, tenant_domains=["contoso.onmicrosoft.com"]
+        ) as emulator,
         emulator.trusting(),
     ):
         yield emulator
@@ -119,7 +121,8 @@ def test_plain_http_option():
 
 
 @pytest.mark.parametrize(
-    "tenant", ["common", "organizations", "consumers", "contoso.onmicrosoft.com", "TENANT_ID"]
+    "tenant",
+    ["common", "organizations", "consumers", "contoso.onmicrosoft.com", "example.com", "TENANT_ID"],
 )
 def test_openid_configuration(ms, tenant):
     tenant = ms.tenant_id if tenant == "TENANT_ID" else tenant
@@ -135,16 +138,19 @@ def test_openid_configuration(ms, tenant):
     assert "code" in config["response_types_supported"]
 
 
-def test_unknown_tenant(ms):
-    response = requests.get(
-        f"{ms.url}/{TENANT_ID}/v2.0/.well-known/openid-configuration", timeout=10
-    )
+@pytest.mark.parametrize("tenant", [TENANT_ID, "fabrikam.onmicrosoft.com", "unknown.example.org"])
+def test_unknown_tenant(ms, tenant):
+    # example.com (a user's domain) and the configured contoso domain are the tenant's; any
+    # other GUID or domain name is refused as Azure does, and msal gives up on the authority.
+    response = requests.get(f"{ms.url}/{tenant}/v2.0/.well-known/openid-configuration", timeout=10)
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid_tenant" and body["error_codes"] == [90002]
-    assert body["error_description"].startswith("AADSTS90002: ")
-    with pytest.raises(ValueError):
-        make_app(ms, authority=f"{ms.url}/{TENANT_ID}")
+    assert body["error_description"].startswith(f"AADSTS90002: Tenant '{tenant}' not found.")
+    token = requests.post(f"{ms.url}/{tenant}/oauth2/v2.0/token", data={}, timeout=10)
+    assert token.status_code == 400 and token.json()["error"] == "invalid_tenant"
+    with pytest.raises(ValueError, match="tenant"):
+        make_app(ms, authority=f"{ms.url}/{tenant}")
 
 
 # -- authorization code flow -------------------------------------------------------------------

@@ -34,11 +34,20 @@ def emulator():
 @pytest.fixture
 def ms(emulator):
     emulator.reset()
+    emulator.delta_series_masters = True  # a setting: reset() keeps it
     emulator.set_now(NOW)
     emulator.add_account(EMAIL, "Alice", time_zone="Romance Standard Time")
     yield emulator
     emulator.reset()
     emulator.set_now(None)
+
+
+@pytest.fixture(params=[True, False], ids=["masters-listed", "masters-not-listed"])
+def delta_shape(request, ms):
+    """Both shapes of a delta over a series: observed Graph lists the series master next to
+    its bare occurrences; the documented shape names it only through ``seriesMasterId``."""
+    ms.delta_series_masters = request.param
+    return request.param
 
 
 @pytest.fixture

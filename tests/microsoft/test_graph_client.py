@@ -140,7 +140,7 @@ def test_a_cursor_for_another_host_is_never_followed(client, ms):
     assert ms.requests.count() == 0
 
 
-def test_series_come_as_masters_with_exdates_and_exceptions_only(client, ms):
+def test_series_come_as_masters_with_exdates_and_exceptions_only(client, ms, delta_shape):
     series = ms.insert_event(EMAIL, weekly())
     occurrences = ms.instances(EMAIL, series["id"])
     ms.patch_event(
@@ -161,7 +161,20 @@ def test_series_come_as_masters_with_exdates_and_exceptions_only(client, ms):
     assert len(envelopes(ms)) == 1
 
 
-def test_a_deleted_occurrence_reaches_the_series_through_series_ids(ms, session, provider):
+def test_a_series_renamed_in_outlook_comes_as_its_master_alone(ms, session, provider, delta_shape):
+    series = ms.insert_event(EMAIL, weekly())
+    client = make_client(ms, session, provider)
+    cursor = client.list_changes("").next_cursor
+    ms.patch_event(EMAIL, series["id"], {"subject": "renamed"})
+    ms.requests.clear()
+    changes = client.list_changes(cursor)
+    assert [(e.remote_id, e.title) for e in changes.events] == [(series["id"], "renamed")]
+    assert changes.unreadable == []
+
+
+def test_a_deleted_occurrence_reaches_the_series_through_series_ids(
+    ms, session, provider, delta_shape
+):
     series = ms.insert_event(EMAIL, weekly())
     client = make_client(ms, session, provider, series_ids=lambda: [series["id"]])
     cursor = client.list_changes("").next_cursor
@@ -189,7 +202,7 @@ def test_a_deleted_linked_single_event_does_not_reread_every_series(ms, session,
     assert not any(series["id"] in req.path for req in ms.requests), "no series re-read"
 
 
-def test_a_deleted_series_comes_back_as_a_cancelled_master(ms, session, provider):
+def test_a_deleted_series_comes_back_as_a_cancelled_master(ms, session, provider, delta_shape):
     series = ms.insert_event(EMAIL, weekly())
     client = make_client(ms, session, provider, series_ids=lambda: [series["id"]])
     cursor = client.list_changes("").next_cursor

@@ -1008,3 +1008,19 @@ def test_property_rules_outlook_accepts_keep_their_occurrences(spec, day, all_da
     assert expand(back, start, zone, window_end=horizon, limit=40) == expand(
         rule, start, zone, window_end=horizon, limit=40
     )
+
+
+def test_the_slot_of_a_bare_delta_occurrence_is_its_start():
+    bare = {  # all a delta page gives of a plain occurrence
+        "@odata.type": "#microsoft.graph.event",
+        "@odata.etag": 'W/"abc"',
+        "id": "occ",
+        "seriesMasterId": "master",
+        "type": "occurrence",
+        "start": {"dateTime": "2030-01-07T08:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2030-01-07T09:00:00.0000000", "timeZone": "UTC"},
+    }
+    assert graph_mapper.occurrence_slot(bare) == dt.datetime(2030, 1, 7, 8, tzinfo=UTC)
+    full = {**bare, "originalStart": "2030-01-07T08:00:00Z", "start": {"dateTime": "x"}}
+    assert graph_mapper.occurrence_slot(full) == dt.datetime(2030, 1, 7, 8, tzinfo=UTC)
+    assert graph_mapper.occurrence_slot({"id": "occ", "start": {"dateTime": "x"}}) is None
