@@ -1,5 +1,7 @@
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import Form, TransactionCase, tagged
 
 from .common import insert_account, make_user
 
@@ -66,3 +68,26 @@ class TestSecurity(TransactionCase):
         self.assertEqual(self.alice_account.state, "disconnected")
         self.assertFalse(self.alice_account.refresh_token)
         self.assertFalse(self.alice_account.access_token)
+
+    def test_user_forms_show_connections_read_only(self):
+        for view in ("base.view_users_form", "base.view_users_form_simple_modif"):
+            arch = self.env["res.users"].get_view(self.env.ref(view).id)["arch"]
+            field = etree.fromstring(arch).xpath("//field[@name='calendar_sync_account_ids']")
+            self.assertEqual(field[0].get("readonly"), "1", view)
+
+    def test_settings_button_opens_own_connection_whose_save_is_checked(self):
+        action = self.alice_account.with_user(self.alice).action_open_settings()
+        self.assertEqual((action["res_id"], action["target"]), (self.alice_account.id, "new"))
+        with self.assertRaises(AccessError):
+            self.bob_account.with_user(self.alice).action_open_settings()
+        with Form(self.alice_account.with_user(self.alice)) as form:
+            form.send_updates = "none"
+            with self.assertRaises(AssertionError, msg="rules need their group"):
+                form.rule_direction = "off"
+        self.assertEqual(self.alice_account.send_updates, "none")
+        self.alice.groups_id += self.env.ref(
+            "calendar_sync_base.calendar_sync_base_group_own_rules"
+        )
+        with Form(self.alice_account.with_user(self.alice)) as form:
+            form.rule_direction = "to_odoo"
+        self.assertEqual(self.alice_account.rule_direction, "to_odoo")
