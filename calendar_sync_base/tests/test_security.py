@@ -89,3 +89,15 @@ class TestSecurity(TransactionCase):
         with Form(self.alice_account.with_user(self.alice)) as form:
             form.rule_direction = "to_odoo"
         self.assertEqual(self.alice_account.rule_direction, "to_odoo")
+
+    def test_allowed_group_setting_decides_who_may_connect(self):
+        accounts = self.env["calendar.sync.account"].with_user(self.alice)
+        self.assertTrue(accounts._sync_user_allowed())
+        pilots = self.env["res.groups"].create({"name": "Calendar sync pilots"})
+        self.env["res.config.settings"].create(
+            {"calendar_sync_allowed_group_id": pilots.id}
+        ).execute()
+        self.assertFalse(accounts._sync_user_allowed())
+        pilots.users += self.alice
+        self.assertTrue(accounts._sync_user_allowed())
+        self.assertFalse(accounts.with_user(self.bob)._sync_user_allowed())
