@@ -64,6 +64,7 @@ class TestSecurityRpc(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # new_test_user's password is the login (padded below 8 characters: keep them longer).
         cls.alice = make_user(cls.env, "alice_rpc")
         cls.bob = make_user(cls.env, "bobby_rpc")
         cls.portal = new_test_user(cls.env, login="portal_rpc", groups="base.group_portal")
@@ -134,8 +135,10 @@ class TestSecurityRpc(HttpCase):
         return body["result"], response.text
 
     def _call_xml(self, login, model, method, args, kwargs):
-        uid = self.env["res.users"].search([("login", "=", login)]).id if login else None
-        credentials = (uid, login) if login else (self.public_uid, "")
+        if login:
+            credentials = (self.env["res.users"].search([("login", "=", login)]).id, login)
+        else:
+            credentials = (self.public_uid, "")
         try:
             result = self.xmlrpc_object.execute_kw(
                 self.env.cr.dbname, *credentials, model, method, args, kwargs
