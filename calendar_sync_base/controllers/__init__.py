@@ -1,1 +1,2 @@
-# The base addon serves no routes: each provider addon owns its OAuth and webhook routes.
+# The base addon serves no routes: each provider addon owns its OAuth and webhook routes
+# (they share the checks in ``access``).

@@ -186,8 +186,27 @@ class CalendarSyncAccount(models.Model):
         )
 
     @api.model
+    def _sync_user_allowed(self):
+        """Whether the current user may connect a calendar: internal users only, and only
+        members of the group the administrator chose (none chosen: every internal user)."""
+        user = self.env.user
+        if not user._is_internal():
+            return False
+        group_id = self._sync_param("calendar_sync.allowed_group_id")
+        return not group_id or int(group_id) in user.sudo()._get_group_ids()
+
+    @api.model
+    def _sync_not_allowed_message(self):
+        return self.env._(
+            "You are not allowed to connect a calendar. Ask your administrator if you need to."
+        )
+
+    @api.model
     def get_sync_panel_state(self):
-        """What the Calendar side panel shows: one entry per provider the admin enabled."""
+        """What the Calendar side panel shows: one entry per provider the admin enabled
+        (nothing for a user who may not connect a calendar)."""
+        if not self._sync_user_allowed():
+            return []
         labels = dict(self._fields["provider"]._description_selection(self.env))
         mine = {a.provider: a for a in self.search([("user_id", "=", self.env.uid)])}
         panel = []
@@ -212,6 +231,8 @@ class CalendarSyncAccount(models.Model):
     @api.model
     def action_sync_button(self, provider):
         """The side panel button: connect, resume, or sync now with a report."""
+        if not self._sync_user_allowed():
+            return {"status": "not_allowed", "message": self._sync_not_allowed_message()}
         if not self._sync_provider_configured(provider):
             message = self.env._(
                 "An administrator must enter the Client ID and Client Secret in "
@@ -320,6 +341,20 @@ class CalendarSyncAccount(models.Model):
                 )
             return super(CalendarSyncAccount, self.sudo()).write(vals)
         return super().write(vals)
+
+    def action_open_settings(self):
+        """The connection's own form in a dialog: what the user may change there goes
+        through ``write``'s checks (the user form shows connections read-only)."""
+        self.ensure_one()
+        self._check_own_account()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+        }
 
     def action_open_reset_wizard(self):
         self.ensure_one()

@@ -50,6 +50,14 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="calendar_sync.unknown_attendees",
     )
 
+    calendar_sync_allowed_group_id = fields.Many2one(
+        "res.groups",
+        string="Allowed Group",
+        config_parameter="calendar_sync.allowed_group_id",
+        help="Only internal users of this group may connect a calendar. Empty: every internal "
+        "user. Portal and public users never may.",
+    )
+
     @api.model
     def _calendar_sync_secret_fields(self):
         """Settings fields holding secrets, mapped to their system parameter.

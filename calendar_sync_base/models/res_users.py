@@ -4,6 +4,10 @@ from odoo import fields, models
 class ResUsers(models.Model):
     _inherit = "res.users"
 
+    # Shown read-only on the user form and in My Preferences. Deliberately not in
+    # SELF_WRITEABLE_FIELDS: res.users.write would then run as superuser and let x2many
+    # commands take over or edit any connection; users change their own connection through
+    # its form instead (calendar.sync.account.write checks every field).
     calendar_sync_account_ids = fields.One2many(
         "calendar.sync.account", "user_id", string="Calendar Connections"
     )
@@ -11,8 +15,3 @@ class ResUsers(models.Model):
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + ["calendar_sync_account_ids"]
-
-    @property
-    def SELF_WRITEABLE_FIELDS(self):
-        # Only the fields calendar.sync.account.write lets a user change get through.
-        return super().SELF_WRITEABLE_FIELDS + ["calendar_sync_account_ids"]

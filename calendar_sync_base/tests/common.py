@@ -22,6 +22,60 @@ def insert_account(env, user, provider="test_provider", state="connected"):
     return env["calendar.sync.account"].browse(env.cr.fetchone()[0])
 
 
+class ConnectAccessCaseMixin:
+    """Each provider's OAuth tests (an HttpCase with an internal user ``alice`` whose login
+    is ``alice_login``): only allowed internal users connect a calendar.
+
+    Portal users, anonymous visitors and internal users outside the administrator's allowed
+    group are refused on both routes, store nothing and see no side panel button.
+    """
+
+    provider = None
+    alice_login = None
+
+    def consented_callback(self, login):
+        """The provider's redirect back to Odoo after ``login`` started and approved."""
+        raise NotImplementedError
+
+    def assert_only_allowed_users_connect(self):
+        # Odoo runs only the test methods a case class defines itself: each provider's case
+        # calls this from its own test.
+        routes = (
+            f"/calendar_sync_{self.provider}/authorize",
+            f"/calendar_sync_{self.provider}/authentication?state=forged&code=forged",
+        )
+        new_test_user(self.env, login=f"portal_{self.provider}", groups="base.group_portal")
+        self.authenticate(f"portal_{self.provider}", f"portal_{self.provider}")
+        self.assert_cannot_connect(routes)
+        self.authenticate(None, None)
+        self.assert_cannot_connect(routes)
+        # Alice starts while every internal user may, then the administrator names a group.
+        callback = self.consented_callback(self.alice_login)
+        pilots = self.env["res.groups"].create({"name": "Calendar sync pilots"})
+        self.env["ir.config_parameter"].set_param("calendar_sync.allowed_group_id", pilots.id)
+        self.assert_cannot_connect((*routes, callback))
+        self.assertFalse(self.env["calendar.sync.account"].search([]))
+        accounts = self.env["calendar.sync.account"].with_user(self.alice)
+        self.assertEqual(accounts.get_sync_panel_state(), [])
+        pilots.users += self.alice
+        panel = accounts.get_sync_panel_state()
+        self.assertEqual([entry["provider"] for entry in panel], [self.provider])
+
+    def assert_cannot_connect(self, routes):
+        """This session is refused on each route: a plain page saying why for a logged-in
+        user, the login page for an anonymous visitor."""
+        anonymous = not self.session.uid
+        for route in routes:
+            with self.subTest(route=route, anonymous=anonymous):
+                response = self.url_open(route, allow_redirects=False)
+                if anonymous:
+                    self.assertEqual(response.status_code, 303)
+                    self.assertIn("/web/login", response.headers["Location"])
+                else:
+                    self.assertEqual(response.status_code, 403)
+                    self.assertIn("You are not allowed to connect a calendar", response.text)
+
+
 def make_user(env, login, **kwargs):
     return new_test_user(
         env, login=login, groups="base.group_user", email=f"{login}@example.com", **kwargs

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import Form, TransactionCase, tagged
 
 from .common import insert_account, make_user
 
@@ -66,3 +66,38 @@ class TestSecurity(TransactionCase):
         self.assertEqual(self.alice_account.state, "disconnected")
         self.assertFalse(self.alice_account.refresh_token)
         self.assertFalse(self.alice_account.access_token)
+
+    def test_user_forms_show_connections_read_only(self):
+        for view in ("base.view_users_form", "base.view_users_form_simple_modif"):
+            form = Form(self.alice, view=view)
+            with self.assertRaises(AssertionError, msg=view):
+                form.calendar_sync_account_ids.edit(0)
+
+    def test_settings_button_opens_own_connection_whose_save_is_checked(self):
+        action = self.alice_account.with_user(self.alice).action_open_settings()
+        self.assertEqual((action["res_id"], action["target"]), (self.alice_account.id, "new"))
+        with self.assertRaises(AccessError):
+            self.bob_account.with_user(self.alice).action_open_settings()
+        with Form(self.alice_account.with_user(self.alice)) as form:
+            form.send_updates = "none"
+            with self.assertRaises(AssertionError, msg="rules need their group"):
+                form.rule_direction = "off"
+        self.assertEqual(self.alice_account.send_updates, "none")
+        self.alice.groups_id += self.env.ref(
+            "calendar_sync_base.calendar_sync_base_group_own_rules"
+        )
+        with Form(self.alice_account.with_user(self.alice)) as form:
+            form.rule_direction = "to_odoo"
+        self.assertEqual(self.alice_account.rule_direction, "to_odoo")
+
+    def test_allowed_group_setting_decides_who_may_connect(self):
+        accounts = self.env["calendar.sync.account"].with_user(self.alice)
+        self.assertTrue(accounts._sync_user_allowed())
+        pilots = self.env["res.groups"].create({"name": "Calendar sync pilots"})
+        self.env["res.config.settings"].create(
+            {"calendar_sync_allowed_group_id": pilots.id}
+        ).execute()
+        self.assertFalse(accounts._sync_user_allowed())
+        pilots.users += self.alice
+        self.assertTrue(accounts._sync_user_allowed())
+        self.assertFalse(accounts.with_user(self.bob)._sync_user_allowed())

@@ -46,12 +46,22 @@ class CalendarSyncResetWizard(models.TransientModel):
     organized_count = fields.Integer(compute="_compute_counts")
     invitation_count = fields.Integer(compute="_compute_counts")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        accounts = self.env["calendar.sync.account"].browse(
+            [vals["account_id"] for vals in vals_list if vals.get("account_id")]
+        )
+        accounts.exists()._check_own_account()
+        return super().create(vals_list)
+
     @api.depends("account_id")
     def _compute_counts(self):
         labels = dict(
             self.env["calendar.sync.account"]._fields["provider"]._description_selection(self.env)
         )
         for wizard in self:
+            # Also computed on unsaved wizards (onchange): never for another user's connection.
+            wizard.account_id._check_own_account()
             account = wizard.account_id.sudo()
             records = [link._record() for link in account.link_ids if link._record()]
             mine = [record for record in records if account._sync_organizes(record)]

@@ -3,11 +3,16 @@ from urllib.parse import parse_qs, urlsplit
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.calendar_sync_base.tests.common import ConnectAccessCaseMixin
+
 from .common import CLIENT_ID, point_odoo_at, start_emulator
 
 
 @tagged("post_install", "-at_install")
-class TestGoogleOAuth(HttpCase):
+class TestGoogleOAuth(ConnectAccessCaseMixin, HttpCase):
+    provider = "google"
+    alice_login = "alice_oauth"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -101,3 +106,9 @@ class TestGoogleOAuth(HttpCase):
             accounts.action_sync_button("google"),
             {"status": "redirect", "url": "/calendar_sync_google/authorize"},
         )
+
+    def test_only_allowed_internal_users_may_connect(self):
+        self.assert_only_allowed_users_connect()
+
+    def consented_callback(self, login):
+        return self.consent(self.start_consent(login))

@@ -5,11 +5,16 @@ import requests
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.calendar_sync_base.tests.common import ConnectAccessCaseMixin
+
 from .common import point_odoo_at, start_emulator
 
 
 @tagged("post_install", "-at_install")
-class TestMicrosoftOAuth(HttpCase):
+class TestMicrosoftOAuth(ConnectAccessCaseMixin, HttpCase):
+    provider = "microsoft"
+    alice_login = "alice_msoauth"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -77,3 +82,9 @@ class TestMicrosoftOAuth(HttpCase):
             response = self.url_open(forged, allow_redirects=False)
         self.assertEqual(response.status_code, 403)
         self.assertFalse(self.env["calendar.sync.account"].search([]))
+
+    def test_only_allowed_internal_users_may_connect(self):
+        self.assert_only_allowed_users_connect()
+
+    def consented_callback(self, login):
+        return self.consent(login)

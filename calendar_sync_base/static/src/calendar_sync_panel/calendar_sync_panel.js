@@ -65,7 +65,7 @@ export class CalendarSyncPanel extends Component {
                 browser.location.assign(result.url);
                 return;
             }
-            if (result.status === "need_config") {
+            if (result.status === "need_config" || result.status === "not_allowed") {
                 this.notification.add(result.message, { type: "warning" });
                 return;
             }
