@@ -38,3 +38,35 @@ class TestGoogleTour(HttpCase):
         self.start_tour("/odoo/calendar", "calendar_sync_google_tour", login="tour_user")
         pushed = [event["summary"] for event in self.google.events("tour@example.com")]
         self.assertEqual(pushed, ["Pushed by the tour"])
+
+    def test_history_entry_of_a_deleted_event_opens(self):
+        email = "history@example.com"
+        self.google.add_account(email)
+        access, refresh = self.google.issue_tokens(email)
+        user = new_test_user(self.env, login="history_user", email=email, groups="base.group_user")
+        account = self.env["calendar.sync.account"].create(
+            {
+                "user_id": user.id,
+                "provider": "google",
+                "state": "connected",
+                "refresh_token": refresh,
+                "access_token": access,
+            }
+        )
+        remote = self.google.insert_event(
+            email,
+            {
+                "summary": "Doomed meeting",
+                "start": {"dateTime": "2030-01-08T09:00:00Z"},
+                "end": {"dateTime": "2030-01-08T10:00:00Z"},
+            },
+        )
+        self.assertTrue(account._sync_try_lock())
+        self.assertIsNotNone(account._sync_guarded())
+        link = self.env["calendar.sync.link"].search([("remote_id", "=", remote["id"])])
+        link.event_id.unlink()
+        self.start_tour(
+            "/odoo/action-calendar_sync_base.calendar_sync_log_action",
+            "calendar_sync_history_deleted_tour",
+            login="history_user",
+        )
