@@ -563,7 +563,8 @@ class CalendarSyncRunner(models.AbstractModel):
         remote = result.event or op.event
         link = self._sync_store_link(link, record, remote, pushed=True)
         if op.kind == OpKind.CREATE:
-            link.origin = "push"
+            # The queued link says where the event belongs (a reverted remote deletion keeps
+            # "pull": it goes back to its own calendar only).
             counts.pushed_created += 1
         else:
             counts.pushed_updated += 1

@@ -5,4 +5,5 @@ from . import (
     test_microsoft_reset,
     test_microsoft_settings,
     test_microsoft_sync,
+    test_two_calendars,
 )
