@@ -39,7 +39,7 @@ class TestGoogleTour(HttpCase):
         pushed = [event["summary"] for event in self.google.events("tour@example.com")]
         self.assertEqual(pushed, ["Pushed by the tour"])
 
-    def test_history_entry_of_a_deleted_event_opens(self):
+    def test_history_deleted_entry_revert_and_conflict_in_the_browser(self):
         email = "history@example.com"
         self.google.add_account(email)
         access, refresh = self.google.issue_tokens(email)
@@ -53,20 +53,35 @@ class TestGoogleTour(HttpCase):
                 "access_token": access,
             }
         )
-        remote = self.google.insert_event(
-            email,
-            {
-                "summary": "Doomed meeting",
-                "start": {"dateTime": "2030-01-08T09:00:00Z"},
-                "end": {"dateTime": "2030-01-08T10:00:00Z"},
-            },
+        doomed, budget, contested = (
+            self.google.insert_event(
+                email,
+                {
+                    "summary": title,
+                    "start": {"dateTime": f"2030-01-0{day}T09:00:00Z"},
+                    "end": {"dateTime": f"2030-01-0{day}T10:00:00Z"},
+                },
+            )["id"]
+            for day, title in ((7, "Doomed meeting"), (8, "Budget"), (9, "Contested"))
         )
-        self.assertTrue(account._sync_try_lock())
-        self.assertIsNotNone(account._sync_guarded())
-        link = self.env["calendar.sync.link"].search([("remote_id", "=", remote["id"])])
-        link.event_id.unlink()
+
+        def sync():
+            self.assertTrue(account._sync_try_lock())
+            self.assertIsNotNone(account._sync_guarded())
+
+        def linked(remote_id):
+            return self.env["calendar.sync.link"].search([("remote_id", "=", remote_id)]).event_id
+
+        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", "remote")
+        sync()
+        linked(doomed).unlink()
+        self.google.patch_event(email, budget, {"summary": "Budget cut"})
+        self.google.patch_event(email, contested, {"summary": "Contested (remote)"})
+        linked(contested).with_user(user).write({"name": "Contested (Odoo)"})
+        sync()
         self.start_tour(
             "/odoo/action-calendar_sync_base.calendar_sync_log_action",
-            "calendar_sync_history_deleted_tour",
+            "calendar_sync_history_tour",
             login="history_user",
         )
+        self.assertEqual(linked(budget).name, "Budget", "reverted through the dialog")
