@@ -559,8 +559,15 @@ class CalendarSyncAccount(models.Model):
         self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=message)
 
     def _notify_reconnect(self):
+        """Tell the user, from OdooBot, in their inbox or by e-mail as they chose in Odoo.
+
+        The sync may run in the user's own request: as author they would be left out of
+        their own notification, so OdooBot writes it and the author rule is lifted.
+        """
         self.env["mail.thread"].sudo().message_notify(
             partner_ids=self.user_id.partner_id.ids,
+            author_id=self.env.ref("base.partner_root").id,
+            notify_author=True,
             subject=self.env._("Reconnect your calendar"),
             body=self.env._(
                 "%(name)s: the remote calendar refused the stored authorization. "

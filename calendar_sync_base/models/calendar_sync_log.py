@@ -1,5 +1,15 @@
+import datetime as dt
+import enum
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
+
+from calendar_sync_base.services.merge import ConflictPolicy
+from calendar_sync_base.services.model import Attendee, Reminder
+
+from .calendar_sync_account import CONFLICT_POLICIES
+from .calendar_sync_runner import NEUTRAL_TO_ODOO_FIELDS
 
 
 class CalendarSyncLog(models.Model):
@@ -28,42 +38,173 @@ class CalendarSyncLog(models.Model):
         required=True,
     )
     res_model = fields.Char("Model", index=True)
-    res_id = fields.Many2oneReference("Record", model_field="res_model", index=True)
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model", index=True)
+    record_ref = fields.Reference(
+        [("calendar.event", "Event"), ("calendar.recurrence", "Recurring Series")],
+        string="Record",
+        compute="_compute_record",
+        help="Empty once the record is deleted.",
+    )
     record_name = fields.Char()
+    record_label = fields.Char("Event", compute="_compute_record")
     remote_id = fields.Char()
     message = fields.Text()
+    conflict_policy = fields.Selection(
+        CONFLICT_POLICIES, string="Rule Applied", help="Conflicts: the rule that chose the winner."
+    )
+    conflict_winner = fields.Selection(
+        [("odoo", "Odoo"), ("remote", "Remote calendar")], string="Winner"
+    )
     line_ids = fields.One2many("calendar.sync.log.line", "log_id", string="Changed Fields")
     reverted = fields.Boolean(readonly=True)
     can_revert = fields.Boolean(compute="_compute_can_revert")
+    revert_summary = fields.Text(compute="_compute_can_revert")
 
-    @api.depends("operation", "reverted", "line_ids.old_value_raw", "res_model", "res_id")
-    def _compute_can_revert(self):
+    @api.depends("res_model", "res_id", "record_name")
+    def _compute_record(self):
         for log in self:
-            log.can_revert = (
+            record = log._record()
+            log.record_ref = f"{record._name},{record.id}" if record else False
+            if record or not log.res_id:
+                log.record_label = log.record_name
+            else:
+                log.record_label = self.env._("%(name)s (deleted)", name=log.record_name or "")
+
+    def _record(self):
+        """The record this entry is about, archived or not; empty once it is deleted."""
+        self.ensure_one()
+        if not self.res_model or not self.res_id or self.res_model not in self.env:
+            return None
+        record = self.env[self.res_model].with_context(active_test=False).browse(self.res_id)
+        return record.exists() or None
+
+    @api.depends("operation", "direction", "reverted", "line_ids.old_value_raw", "res_id")
+    def _compute_can_revert(self):
+        """Revert is offered for what a pull changed in Odoo, on events that still exist.
+
+        Pushes are left out: a pushed creation, update or deletion is the user's own edit in
+        Odoo copied to the remote calendar; the sync changed nothing in Odoo to undo there.
+        """
+        for log in self:
+            event = log.res_model == "calendar.event" and log._record()
+            log.can_revert = bool(
                 not log.reverted
-                and log.res_model == "calendar.event"
-                and bool(log.res_id)
+                and log.direction == "pull"
+                and event
                 and (
-                    log.operation in ("create", "delete")
-                    or (log.operation == "update" and bool(log.line_ids))
+                    (log.operation == "update" and log.line_ids)
+                    or (log.operation == "create" and event.active)
+                    or (log.operation == "delete" and not event.active and not event.recurrence_id)
                 )
             )
+            log.revert_summary = log.can_revert and log._revert_summary(event)
+
+    def _revert_summary(self, event):
+        """What Revert will do and in which calendars, said before it acts."""
+        calendars = self._revert_calendars(event)
+        if self.operation == "create":
+            if calendars:
+                return self.env._(
+                    "This will archive %(event)s in Odoo and delete it from %(calendars)s.",
+                    event=event.display_name,
+                    calendars=calendars,
+                )
+            return self.env._("This will archive %(event)s in Odoo only.", event=event.display_name)
+        if self.operation == "delete":
+            if calendars:
+                return self.env._(
+                    "This will restore %(event)s in Odoo and create it again in %(calendars)s.",
+                    event=event.display_name,
+                    calendars=calendars,
+                )
+            return self.env._("This will restore %(event)s in Odoo only.", event=event.display_name)
+        changed = ", ".join(self.line_ids.mapped("field_name"))
+        if calendars:
+            return self.env._(
+                "This will put back the previous %(fields)s of %(event)s in Odoo and send it "
+                "to %(calendars)s.",
+                fields=changed,
+                event=event.display_name,
+                calendars=calendars,
+            )
+        return self.env._(
+            "This will put back the previous %(fields)s of %(event)s in Odoo only.",
+            fields=changed,
+            event=event.display_name,
+        )
+
+    def _revert_calendars(self, event):
+        """The remote calendars Revert changes: those whose copy the user's push may edit.
+
+        A pulled deletion is created again only in the calendar that deleted it.
+        """
+        if self.operation == "delete":
+            accounts = self.account_id.filtered(lambda account: account._sync_organizes(event))
+        else:
+            links = event.sudo().sync_link_ids.filtered(lambda link: not link.stopped)
+            accounts = links.account_id.filtered(lambda account: account._sync_organizes(event))
+        labels = dict(self._fields["provider"]._description_selection(self.env))
+        names = [
+            labels.get(provider, provider) for provider in sorted(set(accounts.mapped("provider")))
+        ]
+        if len(names) < 2:
+            return "".join(names)
+        return self.env._("%(first)s and %(last)s", first=", ".join(names[:-1]), last=names[-1])
+
+    def action_confirm_revert(self):
+        """Say what Revert will do and where before doing it (a dialog with Confirm)."""
+        self.ensure_one()
+        if not self.can_revert:
+            raise UserError(self.env._("This change cannot be reverted."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Revert"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("calendar_sync_base.calendar_sync_log_view_form_revert").id, "form")
+            ],
+            "target": "new",
+        }
 
     def action_revert(self):
-        """Undo what a sync did, as a user edit: the restore is pushed like any other edit.
+        """Undo exactly what a pull did, on the same record, as a user edit that is pushed.
 
         An update gets its old values back, a creation is archived, a deletion (which the
-        sync did as an archive) is restored.
+        sync did as an archive) is restored and created again in the calendar it left.
         """
         for log in self:
             if not log.can_revert:
                 raise UserError(self.env._("This change cannot be reverted."))
-            record = self.env[log.res_model].with_context(active_test=False).browse(log.res_id)
-            if not record.exists():
-                raise UserError(self.env._("The record no longer exists."))
-            record.write(log._revert_values())
+            event = log._record()
+            if log.operation == "delete":
+                log._relink_restored(event)
+            event.write(log._revert_values())
             log.sudo().reverted = True
-        return True
+        return {"type": "ir.actions.act_window_close"}
+
+    def _relink_restored(self, event):
+        """Queue the restored event for the calendar that deleted it, and only that one.
+
+        The link keeps the event's origin (that calendar), so the restore is not taken for
+        a new Odoo event and sent to the user's other calendars as well.
+        """
+        account = self.account_id.sudo()
+        if not account or not account._sync_organizes(event):
+            return
+        link_model = self.env["calendar.sync.link"].sudo()
+        if not link_model.search_count(
+            [("account_id", "=", account.id), ("event_id", "=", event.id)]
+        ):
+            link_model.create(
+                {
+                    "account_id": account.id,
+                    "event_id": event.id,
+                    "origin": "pull",
+                    "need_push": True,
+                }
+            )
 
     def _revert_values(self):
         if self.operation == "create":
@@ -109,6 +250,58 @@ class CalendarSyncLog(models.Model):
             log._post_on_chatter(record)
         return log
 
+    @api.model
+    def _log_conflict(self, account, record, action):
+        """One entry per conflicting event: both values of each field, the rule, the winner.
+
+        The values are the ones the merge compared: Odoo's before the pull, the remote's.
+        """
+        resolution = action.resolution
+        changes = {
+            NEUTRAL_TO_ODOO_FIELDS.get(name, (name,))[0]: (
+                _readable_neutral(getattr(action.local.event, name)),
+                _readable_neutral(getattr(action.remote, name)),
+                None,
+            )
+            for name in action.conflicts
+        }
+        return self._log_change(
+            account, "pull", "conflict", record, changes=changes,
+            remote_id=action.remote.remote_id,
+            conflict_policy=resolution.policy.value,
+            conflict_winner="remote" if resolution.remote_won else "odoo",
+            message=self._conflict_reason(account, resolution),
+        )  # fmt: skip
+
+    def _conflict_reason(self, account, resolution):
+        """Why the winner won, in the user's words and time zone."""
+        remote_name = dict(self._fields["provider"]._description_selection(self.env)).get(
+            account.provider, self.env._("the remote calendar")
+        )
+        winner = remote_name if resolution.remote_won else "Odoo"
+        if resolution.policy != ConflictPolicy.NEWEST_WINS:
+            return self.env._(
+                "Both sides changed these fields since the last synchronization; the rule "
+                "keeps %(winner)s's values.",
+                winner=winner,
+            )
+        return self.env._(
+            "Both sides changed these fields since the last synchronization; the newest "
+            "change wins: %(winner)s (changed in Odoo: %(odoo_time)s, in %(remote)s: "
+            "%(remote_time)s).",
+            winner=winner,
+            odoo_time=self._readable_time(resolution.local_modified, account),
+            remote=remote_name,
+            remote_time=self._readable_time(resolution.remote_modified, account),
+        )
+
+    def _readable_time(self, moment, account):
+        if moment is None:
+            return self.env._("unknown")
+        if moment.tzinfo:
+            moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return format_datetime(self.env, moment, tz=account.user_id.tz or "UTC")
+
     def _post_on_chatter(self, record):
         """A short line on the event, so its history shows what the sync changed."""
         provider = dict(self._fields["provider"]._description_selection(self.env)).get(
@@ -124,3 +317,16 @@ class CalendarSyncLog(models.Model):
             fields=f"({fields_changed})" if fields_changed and self.operation == "update" else "",
         )
         record.sudo()._message_log(body=body)
+
+
+def _readable_neutral(value):
+    """A neutral field value as a user reads it (attendees by address, reminders by delay)."""
+    if isinstance(value, tuple):
+        return ", ".join(_readable_neutral(item) for item in value)
+    if isinstance(value, Attendee):
+        return value.email
+    if isinstance(value, Reminder):
+        return f"{value.minutes} min ({value.method})"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return "" if value is None else str(value)

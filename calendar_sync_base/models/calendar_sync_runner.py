@@ -271,7 +271,9 @@ class CalendarSyncRunner(models.AbstractModel):
             )  # fmt: skip
         elif action.values:
             counts.pulled_updated += 1
-        counts.conflicts += len(action.conflicts) and 1
+        if action.conflicts:
+            counts.conflicts += 1
+            self.env["calendar.sync.log"]._log_conflict(self, record, action)
 
     def _sync_create_local(self, remote):
         model = self.env["calendar.event"].with_context(
@@ -561,7 +563,8 @@ class CalendarSyncRunner(models.AbstractModel):
         remote = result.event or op.event
         link = self._sync_store_link(link, record, remote, pushed=True)
         if op.kind == OpKind.CREATE:
-            link.origin = "push"
+            # The queued link says where the event belongs (a reverted remote deletion keeps
+            # "pull": it goes back to its own calendar only).
             counts.pushed_created += 1
         else:
             counts.pushed_updated += 1
@@ -570,15 +573,27 @@ class CalendarSyncRunner(models.AbstractModel):
         )
 
     def _sync_resolve_conflict(self, connector, rules, record, link, counts):
-        """The remote copy changed since we read it: merge it by the conflict policy."""
-        counts.conflicts += 1
+        """The remote copy changed since we read it: merge it by the conflict policy.
+
+        One conflict, one history entry: the merge's when both sides changed a same field,
+        else this one (both sides' changes were kept).
+        """
+        conflicts_before = counts.conflicts
         remote = connector.fetch(link.remote_id) if link and link.remote_id else None
-        if remote is None or record is None:
-            return
-        state = self._sync_local_state(record, link)
-        matcher = Matcher(_normalized(connector, [state]), match_keys=False)
-        for action in plan_pull([remote], matcher, rules, first_sync=False):
-            self._sync_apply_pull(action, {link.remote_id: link}, counts)
+        if remote is not None and record is not None:
+            state = self._sync_local_state(record, link)
+            matcher = Matcher(_normalized(connector, [state]), match_keys=False)
+            for action in plan_pull([remote], matcher, rules, first_sync=False):
+                self._sync_apply_pull(action, {link.remote_id: link}, counts)
+        if counts.conflicts == conflicts_before:
+            counts.conflicts += 1
+            self.env["calendar.sync.log"]._log_change(
+                self, "push", "conflict", record, remote_id=link and link.remote_id,
+                message=self.env._(
+                    "The remote copy changed while Odoo was sending its own changes; "
+                    "no field was changed on both sides, so both sides' changes were kept."
+                ),
+            )  # fmt: skip
 
     def _sync_push_failed(self, op, result, record, link, counts):
         counts.errors += 1

@@ -13,7 +13,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .matcher import MATCHED_BY_REMOTE_ID, LocalState, Matcher
-from .merge import ConflictPolicy, MergeResult, apply_direction, effective_policy, three_way_merge
+from .merge import (
+    ConflictPolicy,
+    ConflictResolution,
+    MergeResult,
+    apply_direction,
+    effective_policy,
+    three_way_merge,
+)
 from .model import SYNCED_FIELDS, UTC, Direction, SyncEvent
 from .protocol import OpKind, PushOp
 from .recurrence import expand, parse_rrule, zone_info
@@ -66,6 +73,7 @@ class PullAction:
     values: dict[str, Any] = field(default_factory=dict)
     push_back: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+    resolution: ConflictResolution | None = None
     matched_by: str = ""
 
 
@@ -134,6 +142,7 @@ def _with_merge(action: PullAction, merged: MergeResult) -> PullAction:
     action.values = dict(merged.to_local)
     action.push_back = merged.to_remote
     action.conflicts = merged.conflicts
+    action.resolution = merged.resolution
     return action
 
 

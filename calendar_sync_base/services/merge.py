@@ -30,6 +30,17 @@ MERGE_GROUPS: tuple[tuple[str, ...], ...] = (
 
 
 @dataclass(frozen=True)
+class ConflictResolution:
+    """How the conflicts of one merge were decided, for the history: the rule applied, the
+    winner, and the modification times "newest change wins" compared (None: unknown)."""
+
+    policy: ConflictPolicy
+    remote_won: bool
+    local_modified: dt.datetime | None = None
+    remote_modified: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class MergeResult:
     """``to_local``: field -> remote value to write in Odoo; ``to_remote``: fields Odoo must send;
     ``conflicts``: fields both sides changed differently (each also appears in the winner's flow).
@@ -38,6 +49,7 @@ class MergeResult:
     to_local: dict[str, Any] = field(default_factory=dict)
     to_remote: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+    resolution: ConflictResolution | None = None
 
     @property
     def in_sync(self) -> bool:
@@ -85,10 +97,16 @@ def three_way_merge(
             to_local.update({name: getattr(remote, name) for name in differing})
         else:
             to_remote.extend(differing)
+    resolution = None
+    if conflicts:
+        resolution = ConflictResolution(
+            ConflictPolicy(policy), remote_wins, local_modified, remote_modified
+        )
     return MergeResult(
         to_local=_in_field_order(to_local),
         to_remote=_ordered(to_remote),
         conflicts=_ordered(conflicts),
+        resolution=resolution,
     )
 
 

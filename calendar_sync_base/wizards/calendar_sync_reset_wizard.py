@@ -5,6 +5,7 @@ from calendar_sync_base.services.model import SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp
 
 from ..models.calendar_sync_mixin import PULL_CONTEXT_KEY
+from ..models.calendar_sync_runner import _archived
 
 DELETE_REMOTE = ("delete_remote", "delete_both")
 DELETE_ODOO = ("delete_odoo", "delete_both")
@@ -45,6 +46,10 @@ class CalendarSyncResetWizard(models.TransientModel):
     )
     organized_count = fields.Integer(compute="_compute_counts")
     invitation_count = fields.Integer(compute="_compute_counts")
+    shared_count = fields.Integer(
+        compute="_compute_counts",
+        help="Events of the user also synchronized with another of their connections.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -67,6 +72,7 @@ class CalendarSyncResetWizard(models.TransientModel):
             mine = [record for record in records if account._sync_organizes(record)]
             wizard.organized_count = len(mine)
             wizard.invitation_count = len(records) - len(mine)
+            wizard.shared_count = len(_shared(account, mine))
             wizard.provider_label = labels.get(account.provider, "")
 
     def action_reset(self):
@@ -78,11 +84,16 @@ class CalendarSyncResetWizard(models.TransientModel):
             lambda link: link._record() and account._sync_organizes(link._record())
         )
         records = [link._record() for link in mine]
+        # Another connection still mirrors these: deleting them from Odoo would delete them
+        # from that calendar too (or leave its copies linked to nothing), so Odoo keeps them.
+        kept = _shared(account, records) if self.delete_policy in DELETE_ODOO else records
         if self.delete_policy in DELETE_REMOTE:
             self._delete_remote(account, mine)
         if self.delete_policy in DELETE_ODOO:
-            self._delete_in_odoo(records)
+            self._delete_in_odoo([record for record in records if record not in kept])
         links.exists().unlink()
+        if self.delete_policy in DELETE_REMOTE and self.sync_policy == "all":
+            self._queue_again(account, kept)
         account.write(
             {
                 "state": "disconnected",
@@ -144,8 +155,38 @@ class CalendarSyncResetWizard(models.TransientModel):
                 )
             )
 
+    def _queue_again(self, account, records):
+        """Queue the events whose remote copy the reset deleted: "all existing events" sends
+        them again, silently, even those that came from (or also live in) another calendar,
+        which the first sync's own queue leaves out."""
+        link_model = self.env["calendar.sync.link"].sudo()
+        link_model.create(
+            [
+                {
+                    "account_id": account.id,
+                    link_model._link_field_for(record._name): record.id,
+                    "need_push": True,
+                    "silent_push": True,
+                    "origin": "push",
+                }
+                for record in records
+                if not _archived(record)
+            ]
+        )
+
     def _delete_in_odoo(self, records):
         events = self.env["calendar.event"].with_context(active_test=False)
         for record in records:
             events |= record.calendar_event_ids if record._name == "calendar.recurrence" else record
         events.with_context(**{PULL_CONTEXT_KEY: True}).unlink()
+
+
+def _shared(account, records):
+    """The records another connection of the user also mirrors."""
+    return [
+        record
+        for record in records
+        if record.sudo().sync_link_ids.filtered(
+            lambda link: link.account_id != account and link.remote_id and not link.stopped
+        )
+    ]

@@ -72,6 +72,19 @@ class GoogleSyncCase(SyncCaseMixin, TransactionCase):
     def set_remote_title(self, remote_id, title):
         self.google.patch_event(self.email, remote_id, {"summary": title})
 
+    def new_remote(self, title):
+        return self.remote_event(summary=title)["id"]
+
+    def delete_remote(self, remote_id):
+        self.google.delete_event(self.email, remote_id)
+
+    def remote_titles(self):
+        return sorted(item["summary"] for item in self.google.events(self.email))
+
+    def revoke_grant(self):
+        self.google.revoke(self.refresh_token)
+        self.account.access_token = False
+
     def connect(self, user, refresh_token, access_token=""):
         return self.env["calendar.sync.account"].create(
             {

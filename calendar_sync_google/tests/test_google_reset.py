@@ -76,7 +76,10 @@ class TestGoogleReset(GoogleSyncCase):
         self.assertEqual(self.account.state, "disconnected")
         self.assertFalse(self.account.sudo().refresh_token)
         self.assertFalse(self.account.sudo().sync_cursor)
-        self.assertFalse(self.account.sudo().link_ids)
+        links = self.account.sudo().link_ids
+        self.assertFalse(links.filtered("remote_id"), "every remote identity is forgotten")
+        requeued = delete_policy == "delete_remote" and sync_policy == "all"
+        self.assertEqual(len(links), 2 if requeued else 0, "deleted copies are queued again")
 
         remote_deleted = delete_policy in ("delete_remote", "delete_both")
         odoo_deleted = delete_policy in ("delete_odoo", "delete_both")

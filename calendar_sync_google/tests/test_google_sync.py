@@ -269,6 +269,11 @@ class TestGooglePush(GoogleSyncCase):
         event.with_user(self.user).write({"name": "Etag guarded (Odoo)"})
         counts = self.sync()
         self.assertEqual(counts.conflicts, 1)
+        conflict = self.env["calendar.sync.log"].search(
+            [("account_id", "=", self.account.id), ("operation", "=", "conflict")]
+        )
+        self.assertEqual(len(conflict), 1, "each conflict counted is in the history")
+        self.assertIn("both sides' changes were kept", conflict.message)
         self.sync()
         remote = self.google.get_event(self.email, remote_id)
         self.assertEqual(remote["summary"], "Etag guarded (Odoo)")

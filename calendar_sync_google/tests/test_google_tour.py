@@ -38,3 +38,50 @@ class TestGoogleTour(HttpCase):
         self.start_tour("/odoo/calendar", "calendar_sync_google_tour", login="tour_user")
         pushed = [event["summary"] for event in self.google.events("tour@example.com")]
         self.assertEqual(pushed, ["Pushed by the tour"])
+
+    def test_history_deleted_entry_revert_and_conflict_in_the_browser(self):
+        email = "history@example.com"
+        self.google.add_account(email)
+        access, refresh = self.google.issue_tokens(email)
+        user = new_test_user(self.env, login="history_user", email=email, groups="base.group_user")
+        account = self.env["calendar.sync.account"].create(
+            {
+                "user_id": user.id,
+                "provider": "google",
+                "state": "connected",
+                "refresh_token": refresh,
+                "access_token": access,
+            }
+        )
+        doomed, budget, contested = (
+            self.google.insert_event(
+                email,
+                {
+                    "summary": title,
+                    "start": {"dateTime": f"2030-01-0{day}T09:00:00Z"},
+                    "end": {"dateTime": f"2030-01-0{day}T10:00:00Z"},
+                },
+            )["id"]
+            for day, title in ((7, "Doomed meeting"), (8, "Budget"), (9, "Contested"))
+        )
+
+        def sync():
+            self.assertTrue(account._sync_try_lock())
+            self.assertIsNotNone(account._sync_guarded())
+
+        def linked(remote_id):
+            return self.env["calendar.sync.link"].search([("remote_id", "=", remote_id)]).event_id
+
+        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", "remote")
+        sync()
+        linked(doomed).unlink()
+        self.google.patch_event(email, budget, {"summary": "Budget cut"})
+        self.google.patch_event(email, contested, {"summary": "Contested (remote)"})
+        linked(contested).with_user(user).write({"name": "Contested (Odoo)"})
+        sync()
+        self.start_tour(
+            "/odoo/action-calendar_sync_base.calendar_sync_log_action",
+            "calendar_sync_history_tour",
+            login="history_user",
+        )
+        self.assertEqual(linked(budget).name, "Budget", "reverted through the dialog")

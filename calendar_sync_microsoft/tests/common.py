@@ -79,6 +79,19 @@ class MicrosoftSyncCase(SyncCaseMixin, TransactionCase):
     def set_remote_title(self, remote_id, title):
         self.microsoft.patch_event(self.email, remote_id, {"subject": title})
 
+    def new_remote(self, title):
+        return self.remote_event(subject=title)["id"]
+
+    def delete_remote(self, remote_id):
+        self.microsoft.delete_event(self.email, remote_id)
+
+    def remote_titles(self):
+        return sorted(item["subject"] for item in self.microsoft.events(self.email))
+
+    def revoke_grant(self):
+        self.microsoft.revoke_sessions(self.email)
+        self.microsoft.expire_access_tokens(self.email)
+
     def connect(self, user):
         """Consent as ``user`` through msal against the emulator, as the OAuth routes do."""
         accounts = self.env["calendar.sync.account"].with_user(user)

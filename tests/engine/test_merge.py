@@ -5,6 +5,7 @@ from hypothesis import given, settings
 
 from calendar_sync_base.services.merge import (
     ConflictPolicy,
+    ConflictResolution,
     MergeResult,
     apply_direction,
     effective_policy,
@@ -66,6 +67,14 @@ def test_conflict_resolution(policy, local_modified, remote_modified, remote_win
         assert result.to_local == {"title": "Remote title"} and result.to_remote == ()
     else:
         assert result.to_local == {} and result.to_remote == ("title",)
+    assert result.resolution == ConflictResolution(
+        policy, remote_wins, local_modified, remote_modified
+    )
+
+
+def test_a_merge_without_conflict_has_no_resolution():
+    result = three_way_merge(BASE, BASE.replace(location="Room 2"), BASE, ConflictPolicy.ODOO_WINS)
+    assert result.to_remote == ("location",) and result.resolution is None
 
 
 def test_without_base_every_difference_is_a_conflict():
