@@ -105,7 +105,10 @@ class ResilientSession:
                 response = self.session.request(method, url, timeout=attempt_timeout, **kwargs)
             except RequestException as exc:
                 self.history.append((method, url, None))
-                if self._time_left() <= 0:
+                timed_out_at_deadline = attempt_timeout != timeout and isinstance(
+                    exc, requests.Timeout
+                )
+                if timed_out_at_deadline or self._time_left() <= 0:
                     raise TimeBudgetExceeded(f"{method} {url}: no time left") from exc
                 if attempt >= self.max_retries or not _may_retry_error(exc, repeatable):
                     raise
