@@ -303,6 +303,7 @@ class Fault:
     nth: int | None = None
     method: str | None = None
     path_regex: str | None = None
+    request_headers: dict[str, str] = field(default_factory=dict)
     seen: int = 0  # matching requests seen so far
     fired: int = 0  # times this fault was applied
 
@@ -310,6 +311,8 @@ class Fault:
         if request.in_batch and self.status is None and not self.drop_connection:
             return False  # a network delay belongs to an HTTP request, not to a batch's parts
         if self.method and request.method != self.method.upper():
+            return False
+        if any(request.headers.get(name) != value for name, value in self.request_headers.items()):
             return False
         return not self.path_regex or re.search(self.path_regex, request.path) is not None
 
@@ -353,6 +356,7 @@ class Faults:
         nth: int | None = None,
         method: str | None = None,
         path_regex: str | None = None,
+        request_headers: Mapping[str, str] | None = None,
     ) -> Fault:
         """Arm a fault.
 
@@ -364,7 +368,8 @@ class Faults:
         - ``drop_connection``: close the connection without any answer.
         - ``times``: how many requests it applies to (None: forever); ``nth``: the first
           request it applies to is the Nth matching one (1-based).
-        - ``method`` / ``path_regex`` (searched in the path): which requests it matches.
+        - ``method`` / ``path_regex`` (searched in the path) / ``request_headers`` (exact
+          values, e.g. one user's ``Authorization``): which requests it matches.
         """
         fault = Fault(
             status=status,
@@ -377,6 +382,7 @@ class Faults:
             nth=nth,
             method=method,
             path_regex=path_regex,
+            request_headers=dict(request_headers or {}),
         )
         with self._lock:
             self._faults.append(fault)
@@ -439,6 +445,13 @@ class _Server(http.server.ThreadingHTTPServer):
         with self.sockets_lock:
             self.open_sockets.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that stopped waiting (its timeout, under injected latency) closed the
+        # connection before the answer: its business, not a server error worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def close_open_sockets(self) -> None:
         with self.sockets_lock:

@@ -1,18 +1,27 @@
 import datetime as dt
 import logging
 import secrets
+import threading
+import time
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, UserError
-from odoo.tools import consteq
+from odoo.tools import config, consteq
 from odoo.tools.misc import hmac as odoo_hmac
 
 from calendar_sync_base.services.engine import SyncCounts, SyncRules
-from calendar_sync_base.services.errors import AuthExpired, ConfigurationError, SyncError
+from calendar_sync_base.services.errors import (
+    AuthExpired,
+    ConfigurationError,
+    SyncError,
+    TimeBudgetExceeded,
+)
+from calendar_sync_base.services.http import ResilientSession
 from calendar_sync_base.services.merge import ConflictPolicy
 from calendar_sync_base.services.model import Direction
+from calendar_sync_base.services.time_budget import cron_run_budget
 
 _logger = logging.getLogger(__name__)
 
@@ -45,6 +54,8 @@ TOKEN_GROUP = "base.group_system"
 DUE_FRACTION = 0.8
 # Opening Calendar pulls in the background when the last sync is older than this.
 PULL_ON_OPEN_AFTER_SECONDS = 60
+# Context key: the time.monotonic() after which the account's HTTP requests stop.
+DEADLINE_KEY = "calendar_sync_deadline"
 
 
 class CalendarSyncAccount(models.Model):
@@ -69,6 +80,9 @@ class CalendarSyncAccount(models.Model):
     active = fields.Boolean(default=True)
     remote_email = fields.Char("Remote Account", help="The remote calendar owner, if known.")
     last_sync_date = fields.Datetime(readonly=True)
+    last_attempt_date = fields.Datetime(
+        readonly=True, help="When the scheduled action last started to synchronize it."
+    )
     last_sync_summary = fields.Char(readonly=True)
     last_counts = fields.Json(readonly=True)
     last_error = fields.Text(readonly=True)
@@ -176,6 +190,29 @@ class CalendarSyncAccount(models.Model):
     def _sync_connector(self):
         self.ensure_one()
         return self._sync_provider_method("_sync_connector")()
+
+    def _sync_http_session(self):
+        """The HTTP session a connector talks through: under the scheduled action, no
+        request or retry outlives the account's time budget."""
+        return ResilientSession(deadline=self.env.context.get(DEADLINE_KEY))
+
+    @api.model
+    def _sync_run_budget(self):
+        """Seconds one scheduled run may spend: the administrator's, else Odoo's cron time
+        limit minus a margin (see ``services/time_budget.py``)."""
+        configured = float(self._sync_param("calendar_sync.cron_time_budget", 0) or 0)
+        if configured > 0:
+            return configured
+        return cron_run_budget(
+            config["limit_time_real_cron"], config["limit_time_real"], bool(config["workers"])
+        )
+
+    @api.model
+    def _sync_account_budget(self):
+        """Seconds one account may take in a scheduled run (default: half the run)."""
+        run_budget = self._sync_run_budget()
+        configured = float(self._sync_param("calendar_sync.account_time_budget", 0) or 0)
+        return min(configured, run_budget) if configured > 0 else run_budget / 2
 
     # ------------------------------------------------------------------ calendar side panel
 
@@ -414,9 +451,14 @@ class CalendarSyncAccount(models.Model):
         Several cron workers may run this at once: each account is row-locked with SKIP
         LOCKED, so a worker skips what another is doing. One account's failure is recorded
         on it and never stops the others. The scheduled action also runs when a local change
-        wakes it (``_sync_request``): then only the accounts asking for it and those
-        whose regular turn has come are synced, so an edit costs one account's sync, not a
-        cycle over every connection.
+        wakes it (``_sync_request``): then only the accounts asking for it and those whose
+        regular turn has come are synced, so an edit costs one account's sync, not a cycle
+        over every connection.
+
+        The run ends before Odoo's cron time limit would stop it: an account starts only if
+        its whole budget fits in what is left, and the accounts not reached are done by a run
+        triggered at once. Accounts go by their last attempt, stamped before each sync, so a
+        run stopped in the middle of one account starts with the others next time.
         """
         paused = self._sync_param(f"calendar_sync_{provider}.paused")
         if paused:
@@ -425,15 +467,21 @@ class CalendarSyncAccount(models.Model):
         accounts = self.sudo().search(
             [("provider", "=", provider), ("state", "in", SYNCABLE_STATES)]
             + self._sync_due_domain(provider),
-            order="sync_requested desc, last_sync_date asc nulls first, id",
+            order="sync_requested desc, last_attempt_date asc nulls first, id",
         )
-        for account_id in accounts.ids:
-            self._sync_in_own_transaction(account_id)
+        account_budget = self._sync_account_budget()
+        run_end = time.monotonic() + self._sync_run_budget()
+        for done, account_id in enumerate(accounts.ids):
+            if done and time.monotonic() + account_budget > run_end:
+                self._sync_continue_later(done)
+                return
+            self._sync_in_own_transaction(account_id, time.monotonic() + account_budget)
+            self._sync_notify_progress(done + 1, len(accounts) - done - 1)
 
     @api.model
     def _sync_due_domain(self, provider):
         """Accounts a run takes: those a local change is waiting on, and the others once most
-        of the scheduled interval has passed since their last sync."""
+        of the scheduled interval has passed since their last attempt."""
         cron = self._sync_cron(provider)
         if not cron:
             return []
@@ -444,8 +492,8 @@ class CalendarSyncAccount(models.Model):
             "|",
             "|",
             ("sync_requested", "=", True),
-            ("last_sync_date", "=", False),
-            ("last_sync_date", "<=", due_before),
+            ("last_attempt_date", "=", False),
+            ("last_attempt_date", "<=", due_before),
         ]
 
     @api.model
@@ -473,14 +521,49 @@ class CalendarSyncAccount(models.Model):
             if cron:
                 cron.sudo()._trigger()
 
+    def _sync_notify_progress(self, done, remaining):
+        """Tell the running scheduled action how far it got, committed at once: a run
+        stopped later still counts as progress, not as a failed run."""
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        testing = getattr(threading.current_thread(), "testing", False)
+        if self.env.context.get("ir_cron_progress_id") and not testing:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
     @api.model
-    def _sync_in_own_transaction(self, account_id):
+    def _sync_continue_later(self, done):
+        """The run's time is spent: the rest goes to a run triggered now.
+
+        Not reported as remaining work: Odoo would call the job again at once in the same
+        worker turn, under the same time limit; a trigger starts a new turn.
+        """
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        cron = self.env["ir.cron"].sudo().browse(self.env.context.get("cron_id"))
+        if cron.exists():
+            cron._trigger()
+
+    @api.model
+    def _sync_in_own_transaction(self, account_id, deadline):
+        if not self._sync_record_attempt(account_id):
+            return
         # The cursor's context manager commits this user's work (or rolls it back) on exit,
         # so a later user's failure cannot undo it and the row lock is released promptly.
         with self.env.registry.cursor() as cr:
-            account = self.with_env(self.env(cr=cr)).sudo().browse(account_id)
+            env = self.env(cr=cr, context=dict(self.env.context, **{DEADLINE_KEY: deadline}))
+            account = self.with_env(env).sudo().browse(account_id)
             if account.exists() and account._sync_try_lock():
                 account._sync_guarded()
+
+    @api.model
+    def _sync_record_attempt(self, account_id):
+        """Stamp the attempt in a transaction of its own, committed before the sync: if the
+        worker is killed during the sync, this account is no longer first next time.
+        False when the account is gone or another worker holds it."""
+        with self.env.registry.cursor() as cr:
+            account = self.with_env(self.env(cr=cr)).sudo().browse(account_id)
+            if not (account.exists() and account._sync_try_lock()):
+                return False
+            account.last_attempt_date = fields.Datetime.now()
+        return True
 
     def _sync_try_lock(self):
         """Lock this account's row for the current transaction; False if another holds it."""
@@ -505,6 +588,9 @@ class CalendarSyncAccount(models.Model):
             return None
         except SyncError as error:
             self._sync_record_failure("error", error, connector)
+            return None
+        except TimeBudgetExceeded:
+            self._sync_record_failure("error", self._sync_too_slow_message(), connector)
             return None
         # One user's unexpected failure (a bug, bad data) must not stop the other users.
         except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
@@ -550,6 +636,13 @@ class CalendarSyncAccount(models.Model):
         Called after a failed sync rolled its savepoint back: a rotated refresh token must
         survive the rollback, or the next run would present a dead one.
         """
+
+    def _sync_too_slow_message(self):
+        return self.env._(
+            "The remote server answered too slowly; the synchronization was stopped after "
+            "%(seconds)s seconds and will continue on the next run.",
+            seconds=round(self._sync_account_budget()),
+        )
 
     def _sync_record_failure(self, state, error, connector=None):
         if connector is not None:

@@ -34,3 +34,12 @@ class RemoteRejected(SyncError):
 
 class ConfigurationError(SyncError):
     """A setting is missing or wrong (client id, endpoint): the administrator must fix it."""
+
+
+class TimeBudgetExceeded(Exception):
+    """The sync of one account used up its time budget: stop it now, continue next run.
+
+    Deliberately not a ``SyncError``: connectors turn a ``SyncError`` met on one item into that
+    item's failure and go on (and may move the cursor on), while running out of time must stop
+    the whole account, with nothing half-applied kept.
+    """

@@ -3,7 +3,8 @@
 Odoo's own calendar sync sends requests without retries and loses changes on the first 429;
 here every request gets a timeout, transient failures are retried with exponential backoff and
 jitter (honouring ``Retry-After``), and requests that may already have been applied (a POST that
-timed out while reading the answer) are never sent twice.
+timed out while reading the answer) are never sent twice. Given a ``deadline``, no request,
+retry or backoff outlives it (a cron worker is killed when it overruns Odoo's time limit).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from requests.exceptions import (
 )
 from urllib3.exceptions import NewConnectionError
 
+from .errors import TimeBudgetExceeded
 from .model import UTC
 
 # Statuses that mean "try again later".
@@ -37,7 +39,11 @@ RetryIf = Callable[[requests.Response], bool]
 
 
 class ResilientSession:
-    """A ``requests.Session`` wrapper; ``sleep`` and ``random`` are injectable for tests.
+    """A ``requests.Session`` wrapper; ``sleep``, ``random`` and ``clock`` are injectable.
+
+    ``deadline`` is a time on ``clock`` (default ``time.monotonic``) after which nothing is
+    sent any more: each attempt's timeouts are capped by the time left, a retry whose wait
+    would end after it is not made, and ``TimeBudgetExceeded`` is raised once it has passed.
 
     ``request_count`` counts every HTTP attempt and ``history`` records ``(method, url,
     status)`` for each (status None when no response came back): tests and benchmarks read them.
@@ -52,6 +58,8 @@ class ResilientSession:
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
         session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        deadline: float | None = None,
     ):
         self.timeout = timeout
         self.max_retries = max_retries
@@ -59,6 +67,8 @@ class ResilientSession:
         self.backoff_max = backoff_max
         self.sleep = sleep
         self.random = random
+        self.clock = clock
+        self.deadline = deadline
         # One session for all calls: TCP/TLS connections are kept alive and reused.
         self.session = session if session is not None else requests.Session()
         self.request_count = 0
@@ -83,19 +93,28 @@ class ResilientSession:
         client-chosen id); by default only methods idempotent per RFC 9110 are.
         """
         method = method.upper()
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout  # a request without timeout can hang a worker
+        timeout = kwargs.pop("timeout", None)
+        if timeout is None:
+            timeout = self.timeout  # a request without timeout can hang a worker
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         attempt = 0
         while True:
+            attempt_timeout = self._timeout_within_deadline(timeout)
             self.request_count += 1
             try:
-                response = self.session.request(method, url, **kwargs)
+                response = self.session.request(method, url, timeout=attempt_timeout, **kwargs)
             except RequestException as exc:
                 self.history.append((method, url, None))
+                timed_out_at_deadline = attempt_timeout != timeout and isinstance(
+                    exc, requests.Timeout
+                )
+                if timed_out_at_deadline or self._time_left() <= 0:
+                    raise TimeBudgetExceeded(f"{method} {url}: no time left") from exc
                 if attempt >= self.max_retries or not _may_retry_error(exc, repeatable):
                     raise
                 delay = self.backoff_delay(attempt)
+                if delay >= self._time_left():
+                    raise TimeBudgetExceeded(f"{method} {url}: no time left to retry") from exc
             else:
                 self.history.append((method, url, response.status_code))
                 if attempt >= self.max_retries or not _may_retry_response(
@@ -103,9 +122,23 @@ class ResilientSession:
                 ):
                     return response
                 delay = self._retry_delay(response, attempt)
+                if delay >= self._time_left():
+                    return response  # as when retries run out: the caller maps the status
                 response.close()  # hand the connection back to the pool before waiting
             self.sleep(delay)
             attempt += 1
+
+    def _time_left(self) -> float:
+        return math.inf if self.deadline is None else self.deadline - self.clock()
+
+    def _timeout_within_deadline(self, timeout):
+        """``timeout`` with each part capped by the time left; raises when none is left."""
+        left = self._time_left()
+        if left <= 0:
+            raise TimeBudgetExceeded("the deadline has passed")
+        if isinstance(timeout, tuple):
+            return tuple(left if part is None else min(part, left) for part in timeout)
+        return min(timeout, left)
 
     def get(self, url: str, **kwargs) -> requests.Response:
         return self.request("GET", url, **kwargs)

@@ -42,7 +42,7 @@ class CalendarSyncAccount(models.Model):
 
     def _sync_connector_google(self):
         client_id, client_secret = self._google_client_credentials()
-        session = ResilientSession()
+        session = self._sync_http_session()
         tokens = GoogleTokenProvider(
             session,
             self._google_param("token_endpoint"),

@@ -72,9 +72,9 @@ class TestGooglePushTrigger(GoogleSyncCase):
         self.google.add_account("bob@example.com")
         _access, bob_refresh = self.google.issue_tokens("bob@example.com")
         bob_account = self.connect(bob, bob_refresh)
-        synced_at = fields.Datetime.now() - dt.timedelta(minutes=1)
+        attempted_at = fields.Datetime.now() - dt.timedelta(minutes=1)
         bob_account.write({"first_sync_done": True, "queue_existing": False})
-        (self.account | bob_account).last_sync_date = synced_at
+        (self.account | bob_account).last_attempt_date = attempted_at
         start = self.now + dt.timedelta(hours=3)
         self.google.insert_event(
             "bob@example.com",
@@ -86,10 +86,10 @@ class TestGooglePushTrigger(GoogleSyncCase):
         self.env["calendar.sync.account"]._cron_sync("google")
         self.env.invalidate_all()
         self.assertEqual(len(self.google.events(self.email)), 1)
-        self.assertEqual(bob_account.last_sync_date, synced_at, "Bob's turn has not come")
+        self.assertEqual(bob_account.last_attempt_date, attempted_at, "Bob's turn has not come")
         self.assertFalse(self.env["calendar.event"].search([("name", "=", "Bob's")]))
 
-        bob_account.last_sync_date = fields.Datetime.now() - dt.timedelta(minutes=5)
+        bob_account.last_attempt_date = fields.Datetime.now() - dt.timedelta(minutes=5)
         self.env["calendar.sync.account"]._cron_sync("google")
         self.assertTrue(self.env["calendar.event"].search([("name", "=", "Bob's")]))
 

@@ -2,7 +2,6 @@ import datetime as dt
 
 from odoo import api, fields, models
 
-from calendar_sync_base.services.http import ResilientSession
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
 from calendar_sync_microsoft.services.msal_auth import (
     MsalTokenProvider,
@@ -53,7 +52,7 @@ class CalendarSyncAccount(models.Model):
             app, self.microsoft_home_account_id or "", on_cache_change=self._microsoft_store_cache
         )
         return GraphCalendarClient(
-            ResilientSession(),
+            self._sync_http_session(),
             tokens,
             graph_base=f"{self._microsoft_param('graph_endpoint').rstrip('/')}/v1.0",
             window_start=_aware(self._sync_window_start()),

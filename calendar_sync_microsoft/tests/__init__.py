@@ -1,5 +1,6 @@
 from . import (
     test_microsoft_history,
+    test_microsoft_cron_budget,
     test_microsoft_oauth,
     test_microsoft_recurrence,
     test_microsoft_reset,

@@ -309,3 +309,20 @@ def test_injected_clock():
     assert server.now() == fixed + dt.timedelta(seconds=10)
     server.reset()
     assert server.now() == fixed
+
+
+def test_fault_matching_request_headers(emu):
+    emu.faults.add(status=503, times=None, request_headers={"Authorization": "Bearer slow"})
+    assert requests.get(emu.url + "/hello", timeout=5).status_code == 200
+    other = {"Authorization": "Bearer fast"}
+    assert requests.get(emu.url + "/hello", headers=other, timeout=5).status_code == 200
+    slow = {"authorization": "Bearer slow"}  # header names are case-insensitive
+    assert requests.get(emu.url + "/hello", headers=slow, timeout=5).status_code == 503
+
+
+def test_client_giving_up_under_latency_is_no_server_error(emu, capfd):
+    emu.faults.add(latency=0.3)
+    with pytest.raises(requests.Timeout):
+        requests.get(emu.url + "/hello", timeout=0.1)
+    time.sleep(0.5)  # the emulator answers a closed connection
+    assert "Traceback" not in capfd.readouterr().err

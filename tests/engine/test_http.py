@@ -16,6 +16,7 @@ import requests
 from requests.adapters import BaseAdapter
 from urllib3.exceptions import ProtocolError
 
+from calendar_sync_base.services.errors import SyncError, TimeBudgetExceeded
 from calendar_sync_base.services.http import ResilientSession, parse_retry_after
 from calendar_sync_base.services.model import UTC
 
@@ -335,3 +336,91 @@ def test_connect_timeout_is_retried_for_post(sleeps):
 def test_parse_retry_after(value, expected):
     now = dt.datetime(2015, 10, 21, 7, 28, tzinfo=UTC)
     assert parse_retry_after(value, now=now) == expected
+
+
+class Clock:
+    """A fake monotonic clock; its ``sleep`` records the delay and moves time on."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_no_retry_wait_ends_after_the_deadline(server):
+    for _ in range(4):
+        server.then(503)
+    clock = Clock()
+    client = ResilientSession(
+        sleep=clock.sleep, clock=clock, deadline=1.2, random=lambda: 1.0, backoff_base=0.5
+    )
+    assert client.get(server.url).status_code == 503  # as when retries run out
+    assert clock.sleeps == [0.5]  # the next wait (1.0) would have ended at 1.5
+    assert client.request_count == 2
+
+
+def test_retry_after_beyond_the_deadline_is_not_waited_for(server):
+    server.then(429, {"Retry-After": "30"}).then(200)
+    clock = Clock()
+    client = ResilientSession(sleep=clock.sleep, clock=clock, deadline=10.0)
+    assert client.post(server.url, json={}).status_code == 429
+    assert clock.sleeps == [] and client.request_count == 1
+
+
+def test_timeouts_are_capped_by_the_time_left():
+    transport = FakeTransport(200, 200)
+    clock = Clock()
+    client = ResilientSession(
+        timeout=(5, 60), clock=clock, deadline=8.0, session=fake_session(transport)
+    )
+    client.get("https://fake.test/a")
+    clock.now = 6.5
+    client.get("https://fake.test/b", timeout=4)
+    assert transport.timeouts == [(5, 8.0), 1.5]
+
+
+def test_nothing_is_sent_once_the_deadline_has_passed():
+    transport = FakeTransport()
+    clock = Clock()
+    clock.now = 3.0
+    client = ResilientSession(clock=clock, deadline=3.0, session=fake_session(transport))
+    with pytest.raises(TimeBudgetExceeded):
+        client.get("https://fake.test/a")
+    assert transport.timeouts == [] and client.request_count == 0
+
+
+def test_connection_error_without_time_to_retry_stops(sleeps):
+    clock = Clock()
+    transport = FakeTransport(requests.ConnectTimeout("slow connect"), 201)
+    client = ResilientSession(
+        sleep=clock.sleep, clock=clock, deadline=0.4, random=lambda: 1.0,
+        session=fake_session(transport),
+    )  # fmt: skip
+    with pytest.raises(TimeBudgetExceeded) as stopped:
+        client.post("https://fake.test/events")
+    assert isinstance(stopped.value.__cause__, requests.ConnectTimeout)
+    assert clock.sleeps == [] and client.request_count == 1
+
+
+def test_slow_server_is_given_up_at_the_deadline(server):
+    """A GET would be retried after a read timeout; with a deadline it stops when time is up,
+    long before the server answers."""
+    server.then(200, delay=2.0).then(200, delay=2.0)
+    client = ResilientSession(timeout=(5, 60), deadline=time.monotonic() + 0.4)
+    started = time.monotonic()
+    with pytest.raises(TimeBudgetExceeded) as stopped:
+        client.get(server.url)
+    assert time.monotonic() - started < 1.0
+    assert isinstance(stopped.value.__cause__, requests.ReadTimeout)
+    assert client.request_count == 1
+
+
+def test_running_out_of_time_is_not_an_item_failure():
+    """Connectors catch ``SyncError`` per item and go on; a spent budget must stop them."""
+    assert not issubclass(TimeBudgetExceeded, SyncError)
