@@ -129,6 +129,31 @@ SYNCED_FIELDS: tuple[str, ...] = (
 )
 
 
+def without_nul(value: Any) -> Any:
+    """``value`` (text, tuple or neutral object) without NUL characters in any of its text.
+
+    PostgreSQL cannot store NUL in text, and a remote calendar may hold one: stripped on the
+    way in, so one odd title never makes a whole sync fail. Unchanged parts are returned as
+    they are (the same objects).
+    """
+    if isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, tuple):
+        cleaned = tuple(without_nul(item) for item in value)
+        return value if all(a is b for a, b in zip(cleaned, value, strict=True)) else cleaned
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for item in dataclasses.fields(value):
+            old = getattr(value, item.name)
+            new = without_nul(old)
+            if new is not old:
+                changes[item.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
 @dataclass(frozen=True)
 class SyncContact:
     display_name: str = ""

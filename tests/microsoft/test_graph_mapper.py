@@ -1008,3 +1008,8 @@ def test_property_rules_outlook_accepts_keep_their_occurrences(spec, day, all_da
     assert expand(back, start, zone, window_end=horizon, limit=40) == expand(
         rule, start, zone, window_end=horizon, limit=40
     )
+
+
+def test_nul_characters_postgresql_cannot_store_are_stripped():
+    event = parse_event({**FULL_ITEM, "subject": "Weekly\x00 sync"})
+    assert event.title == "Weekly sync"
