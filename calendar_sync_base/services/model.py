@@ -182,3 +182,7 @@ class ChangeSet:
     # Remote items that could not be read (one message each, naming the item and field);
     # they are reported, and the rest of the listing is applied.
     unreadable: list[str] = field(default_factory=list)
+    # False when a follow-up read (a removal to confirm, a series master) failed transiently:
+    # what was read is applied, but ``next_cursor`` must not be stored, so the next listing
+    # returns those changes again instead of losing them.
+    complete: bool = True
