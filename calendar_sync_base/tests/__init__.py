@@ -2,6 +2,7 @@ from . import (
     test_account_lock,
     test_event_translation,
     test_security,
+    test_sync_credential,
     test_sync_log,
     test_sync_mixin,
 )

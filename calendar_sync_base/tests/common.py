@@ -1,5 +1,6 @@
 import datetime as dt
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import new_test_user
 
 
@@ -20,6 +21,13 @@ def insert_account(env, user, provider="test_provider", state="connected"):
         [user.id, provider, state],
     )
     return env["calendar.sync.account"].browse(env.cr.fetchone()[0])
+
+
+def forget_saved_credentials(account):
+    """Delete what a sync committed for ``account`` outside the test's transaction."""
+    with account.env.registry.cursor() as cr:
+        saved = api.Environment(cr, SUPERUSER_ID, {})["calendar.sync.credential"]
+        saved.search([("account_id", "=", account.id)]).unlink()
 
 
 def make_user(env, login, **kwargs):

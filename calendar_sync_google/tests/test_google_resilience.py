@@ -1,9 +1,16 @@
 import datetime as dt
 
+import requests
+
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import GoogleSyncCase, google_time
+from odoo.addons.calendar_sync_base.tests.common import forget_saved_credentials
+
+from calendar_sync_base.services.errors import AuthExpired
+from calendar_sync_google.services.auth import refresh_access_token
+
+from .common import CLIENT_ID, CLIENT_SECRET, GoogleSyncCase, google_time
 
 RUNNER_LOGGER = "odoo.addons.calendar_sync_base.models.calendar_sync_runner"
 
@@ -84,3 +91,29 @@ class TestGooglePoisonEvents(GoogleSyncCase):
             [("account_id", "=", self.account.id)]
         )
         self.assertFalse(skipped, "forgotten once it applies")
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleRotatedToken(GoogleSyncCase):
+    def test_a_rotated_refresh_token_survives_the_loss_of_the_sync_transaction(self):
+        self.addCleanup(forget_saved_credentials, self.account)
+        self.google.rotate_refresh_tokens = True  # the old refresh token dies at each refresh
+        self.account.access_token = False  # the sync starts with a refresh
+        remote = self.remote_event(summary="After the crash")
+        # The refresh succeeds, then the listing fails: the sync's work is rolled back.
+        outage = self.google.faults.add(status=403, times=None, path_regex=r"/events$")
+        self.assertIsNone(self.sync(expect_ok=False))
+        self.assertEqual(self.account.refresh_token, self.refresh_token, "rolled back")
+        with self.assertRaises(AuthExpired):
+            refresh_access_token(
+                requests.Session(),
+                f"{self.google.url}/token",
+                CLIENT_ID,
+                CLIENT_SECRET,
+                self.refresh_token,
+            )
+        self.google.faults.remove(outage)
+        self.sync()
+        self.assertEqual(self.account.state, "connected")
+        self.assertTrue(self.linked(remote["id"]))
+        self.assertNotEqual(self.account.refresh_token, self.refresh_token)

@@ -2,6 +2,11 @@ import re
 
 from odoo.tests import tagged
 
+from odoo.addons.calendar_sync_base.tests.common import forget_saved_credentials
+
+from calendar_sync_base.services.errors import AuthExpired
+from calendar_sync_microsoft.services.msal_auth import MsalTokenProvider, load_cache
+
 from .common import MicrosoftSyncCase
 from .test_microsoft_recurrence import series_body
 
@@ -13,7 +18,7 @@ class TestMicrosoftResilience(MicrosoftSyncCase):
     def outage_of(self, remote_id):
         """Graph answers 503 to every request about ``remote_id``, retries included."""
         return self.microsoft.faults.add(
-            status=503, retry_after=0, times=None, in_batch=True, path_regex=re.escape(remote_id)
+            status=503, retry_after=0, times=None, path_regex=re.escape(remote_id)
         )
 
     def test_a_nul_character_in_a_subject_is_dropped_not_fatal(self):
@@ -56,3 +61,23 @@ class TestMicrosoftResilience(MicrosoftSyncCase):
         self.assertEqual(set(recurrence.calendar_event_ids.mapped("name")), {"Renamed series"})
         series = self.env["calendar.event"].search([("name", "=", "Renamed series")])
         self.assertEqual(len(series), 3, "renamed, not duplicated")
+
+    def test_a_rotated_refresh_token_survives_the_loss_of_the_sync_transaction(self):
+        self.addCleanup(forget_saved_credentials, self.account)
+        self.microsoft.revoke_rotated_refresh_tokens = True  # the old one dies at each refresh
+        self.microsoft.expire_access_tokens(self.email)
+        remote = self.remote_event(subject="After the crash")
+        before = self.account.token_cache
+        # The first listing gets a 401 and refreshes; the listing then fails, and the sync's
+        # work is rolled back.
+        outage = self.microsoft.faults.add(status=403, times=None, nth=2, path_regex="delta")
+        self.assertIsNone(self.sync(expect_ok=False))
+        self.assertEqual(self.account.token_cache, before, "rolled back")
+        old = self.account._microsoft_app(load_cache(before))
+        with self.assertRaises(AuthExpired):
+            MsalTokenProvider(old, self.account.microsoft_home_account_id)(force_refresh=True)
+        self.microsoft.faults.remove(outage)
+        self.sync()
+        self.assertEqual(self.account.state, "connected")
+        self.assertTrue(self.linked(remote["id"]))
+        self.assertNotEqual(self.account.token_cache, before)
