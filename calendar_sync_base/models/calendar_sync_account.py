@@ -23,6 +23,8 @@ from calendar_sync_base.services.merge import ConflictPolicy
 from calendar_sync_base.services.model import Direction
 from calendar_sync_base.services.time_budget import cron_run_budget
 
+from .calendar_sync_credential import CREDENTIAL_FIELDS, credentials_fingerprint
+
 _logger = logging.getLogger(__name__)
 
 ACCOUNT_STATES = [
@@ -577,25 +579,23 @@ class CalendarSyncAccount(models.Model):
     def _sync_guarded(self):
         """Run one sync; record any failure on the account. Returns counts or None."""
         self.ensure_one()
-        connector = None
         try:
             with self.env.cr.savepoint():
-                connector = self._sync_connector()
-                counts = self._sync_run(connector)
+                counts = self._sync_run(self._sync_connector())
         except AuthExpired as error:
-            self._sync_record_failure("needs_reconnect", error, connector)
+            self._sync_record_failure("needs_reconnect", error)
             self._notify_reconnect()
             return None
         except SyncError as error:
-            self._sync_record_failure("error", error, connector)
+            self._sync_record_failure("error", error)
             return None
         except TimeBudgetExceeded:
-            self._sync_record_failure("error", self._sync_too_slow_message(), connector)
+            self._sync_record_failure("error", self._sync_too_slow_message())
             return None
         # One user's unexpected failure (a bug, bad data) must not stop the other users.
         except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
             _logger.exception("Calendar sync of account %s failed", self.id)
-            self._sync_record_failure("error", error, connector)
+            self._sync_record_failure("error", error)
             return None
         return counts
 
@@ -630,12 +630,32 @@ class CalendarSyncAccount(models.Model):
             "calendar_sync/synced", {"provider": self.provider, "summary": self.last_sync_summary}
         )
 
-    def _sync_persist_credentials(self, connector):
-        """Write back tokens the connector refreshed (providers override).
+    def _sync_credentials(self):
+        """``(credentials, save)``: what the connector starts from, and how it keeps what the
+        provider rotates.
 
-        Called after a failed sync rolled its savepoint back: a rotated refresh token must
-        survive the rollback, or the next run would present a dead one.
+        ``credentials`` maps ``CREDENTIAL_FIELDS`` to values: the account's, or those a sync
+        saved over them and then lost its transaction (written back on the account here).
+        ``save(vals)`` commits new values at
+        once (``calendar.sync.credential``) and writes them on the account in the sync's
+        transaction.
         """
+        self.ensure_one()
+        stored = {name: self[name] for name in CREDENTIAL_FIELDS}
+        replaces = credentials_fingerprint(stored)
+        Saved = self.env["calendar.sync.credential"]
+        credentials = Saved._sync_saved(self.id, replaces)
+        if credentials:
+            self.write(credentials)  # back on the account when this sync commits
+        else:
+            credentials = stored
+
+        def save(vals):
+            credentials.update(vals)
+            Saved._sync_save(self.id, replaces, credentials)
+            self.write(vals)
+
+        return dict(credentials), save
 
     def _sync_too_slow_message(self):
         return self.env._(
@@ -644,9 +664,7 @@ class CalendarSyncAccount(models.Model):
             seconds=round(self._sync_account_budget()),
         )
 
-    def _sync_record_failure(self, state, error, connector=None):
-        if connector is not None:
-            self._sync_persist_credentials(connector)
+    def _sync_record_failure(self, state, error):
         message = str(error) or error.__class__.__name__
         self.write({"state": state, "last_error": message, "last_sync_date": fields.Datetime.now()})
         self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=message)

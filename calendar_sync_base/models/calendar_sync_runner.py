@@ -2,11 +2,14 @@ import dataclasses
 import datetime as dt
 import logging
 
+import psycopg2
+
 from odoo import fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
 from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_push
-from calendar_sync_base.services.errors import CursorExpired
+from calendar_sync_base.services.errors import CursorExpired, SyncError
 from calendar_sync_base.services.matcher import LocalState, Matcher
 from calendar_sync_base.services.model import Direction, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp
@@ -63,23 +66,31 @@ class CalendarSyncRunner(models.AbstractModel):
             counts.errors += 1
             self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=problem)
         links = self._sync_links_by_remote_id(changes.events)
+        skipped = self._sync_skipped_items(changes.events)
         events = [
             event
             for event in changes.events
             if not _pending_local_delete(links, event)
             and not _own_echo(links, event)
             and not _stopped(links, event)
+            and not _still_skipped(skipped, event)
         ]
         # Series first: the exceptions that follow are matched to the occurrences they create.
         series = [event for event in events if not event.master_remote_id]
-        self._sync_pull_batch(connector, series, links, rules, (first_sync, match_keys), counts)
+        modes = (first_sync, match_keys)
+        self._sync_pull_batch(connector, series, (links, skipped), rules, modes, counts)
         exceptions = [event for event in events if event.master_remote_id]
         if exceptions:
-            self._sync_pull_batch(connector, exceptions, links, rules, (first_sync, False), counts)
-        self.sync_cursor = changes.next_cursor
+            modes = (first_sync, False)
+            self._sync_pull_batch(connector, exceptions, (links, skipped), rules, modes, counts)
+        if changes.complete:
+            self.sync_cursor = changes.next_cursor
+        else:
+            _logger.info("Account %s: changes left to read again, sync cursor kept", self.id)
 
-    def _sync_pull_batch(self, connector, events, links, rules, modes, counts):
+    def _sync_pull_batch(self, connector, events, known, rules, modes, counts):
         first_sync, match_keys = modes
+        links, skipped = known
         candidates = self._sync_candidates(events, links, match_keys)
         if any(event.master_remote_id for event in events):
             candidates += self._sync_occurrence_candidates(events, links)
@@ -88,7 +99,56 @@ class CalendarSyncRunner(models.AbstractModel):
             events = [event for event in events if event.remote_id in known]
         matcher = Matcher(_normalized(connector, candidates), match_keys=match_keys)
         for action in plan_pull(events, matcher, rules, first_sync=first_sync):
-            self._sync_apply_pull(action, links, counts)
+            self._sync_apply_pull_isolated(action, links, skipped, counts)
+
+    def _sync_apply_pull_isolated(self, action, links, skipped, counts):
+        """Apply one remote item in its own savepoint: one that Odoo cannot store is reported
+        once and skipped, and the rest of the sync goes on."""
+        remote_id = action.remote.remote_id
+        try:
+            with self.env.cr.savepoint():
+                self._sync_apply_pull(action, links, counts)
+        except (psycopg2.OperationalError, SyncError):
+            raise  # the database or the provider is unwell, not this item: the run fails
+        except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
+            self._sync_skip_remote(action.remote, skipped.get(remote_id), error, counts)
+            return
+        if remote_id in skipped:
+            skipped.pop(remote_id).unlink()  # it changed remotely and now applies
+
+    def _sync_skipped_items(self, events):
+        """This account's skipped items among ``events``, by remote id."""
+        items = self.env["calendar.sync.skipped.item"].search(
+            [
+                ("account_id", "=", self.id),
+                ("remote_id", "in", [event.remote_id for event in events if event.remote_id]),
+            ]
+        )
+        return {item.remote_id: item for item in items}
+
+    def _sync_skip_remote(self, remote, item, error, counts):
+        """Remember a remote item that cannot be applied; report it the first time only."""
+        version = _remote_version(remote)
+        if item and item.version == version:
+            return  # its version is unknown, so it was tried again: already reported
+        reason = _readable_reason(error)
+        vals = {"account_id": self.id, "remote_id": remote.remote_id, "version": version}
+        if item:
+            item.write({**vals, "reason": reason})
+        else:
+            self.env["calendar.sync.skipped.item"].create({**vals, "reason": reason})
+        _logger.warning(
+            "Account %s: remote item %s skipped", self.id, remote.remote_id, exc_info=True
+        )
+        counts.errors += 1
+        message = self.env._(
+            "Could not be saved in Odoo (%(reason)s); skipped until it changes remotely.",
+            reason=reason,
+        )
+        self.env["calendar.sync.log"]._log_change(
+            self, "pull", "error", remote_id=remote.remote_id, message=message,
+            record_name=remote.title,
+        )  # fmt: skip
 
     def _sync_occurrence_candidates(self, events, links):
         """Odoo occurrences for remote exceptions seen for the first time.
@@ -610,6 +670,28 @@ class CalendarSyncRunner(models.AbstractModel):
             record.sudo().message_post(
                 body=self.env._("%(connection)s: %(error)s", connection=self.name, error=message)
             )
+
+
+def _still_skipped(skipped, event):
+    """Skipped before at this very version: unchanged remotely, so it would fail again."""
+    item = skipped.get(event.remote_id)
+    version = _remote_version(event)
+    return bool(item and version and item.version == version)
+
+
+def _remote_version(event):
+    """What changes whenever the remote item does (etag or change key, else its time)."""
+    if event.etag:
+        return event.etag
+    return event.last_modified.isoformat() if event.last_modified else ""
+
+
+def _readable_reason(error):
+    """One line for the sync history: Odoo's own message, never a traceback."""
+    if isinstance(error, UserError):
+        return error.args[0]
+    lines = str(error).strip().splitlines()
+    return lines[0][:200] if lines else error.__class__.__name__
 
 
 def _pending_local_delete(links, event):

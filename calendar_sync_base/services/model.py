@@ -129,6 +129,31 @@ SYNCED_FIELDS: tuple[str, ...] = (
 )
 
 
+def without_nul(value: Any) -> Any:
+    """``value`` (text, tuple or neutral object) without NUL characters in any of its text.
+
+    PostgreSQL cannot store NUL in text, and a remote calendar may hold one: stripped on the
+    way in, so one odd title never makes a whole sync fail. Unchanged parts are returned as
+    they are (the same objects).
+    """
+    if isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, tuple):
+        cleaned = tuple(without_nul(item) for item in value)
+        return value if all(a is b for a, b in zip(cleaned, value, strict=True)) else cleaned
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for item in dataclasses.fields(value):
+            old = getattr(value, item.name)
+            new = without_nul(old)
+            if new is not old:
+                changes[item.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
 @dataclass(frozen=True)
 class SyncContact:
     display_name: str = ""
@@ -157,3 +182,7 @@ class ChangeSet:
     # Remote items that could not be read (one message each, naming the item and field);
     # they are reported, and the rest of the listing is applied.
     unreadable: list[str] = field(default_factory=list)
+    # False when a follow-up read (a removal to confirm, a series master) failed transiently:
+    # what was read is applied, but ``next_cursor`` must not be stored, so the next listing
+    # returns those changes again instead of losing them.
+    complete: bool = True

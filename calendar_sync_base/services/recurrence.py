@@ -18,15 +18,10 @@ from dateutil import rrule as du
 
 from .model import UTC, Recurrence
 
-FREQUENCIES: tuple[str, ...] = (
-    "YEARLY",
-    "MONTHLY",
-    "WEEKLY",
-    "DAILY",
-    "HOURLY",
-    "MINUTELY",
-    "SECONDLY",
-)
+FREQUENCIES: tuple[str, ...] = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
+# Valid iCalendar, but no calendar (Odoo, Google's UI, Outlook) repeats an event within a day:
+# refused by name, so the item is reported as unsupported instead of breaking a sync.
+SUB_DAILY_FREQUENCIES: tuple[str, ...] = ("HOURLY", "MINUTELY", "SECONDLY")
 WEEKDAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 # Canonical order of ``format_rrule``; also the set of parts ``parse_rrule`` accepts.
@@ -89,6 +84,10 @@ def _validate(spec: RRuleSpec) -> None:
 
 
 def _validate_frequency_and_bounds(spec: RRuleSpec) -> None:
+    if spec.freq in SUB_DAILY_FREQUENCIES:
+        raise ValueError(
+            f"RRULE: FREQ={spec.freq} is not supported (calendars repeat at most daily)"
+        )
     if spec.freq not in FREQUENCIES:
         raise ValueError(f"RRULE: unsupported FREQ {spec.freq!r}; expected one of {FREQUENCIES}")
     if not isinstance(spec.interval, int) or spec.interval < 1:

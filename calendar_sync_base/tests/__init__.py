@@ -3,6 +3,7 @@ from . import (
     test_event_translation,
     test_security,
     test_security_rpc,
+    test_sync_credential,
     test_sync_log,
     test_sync_mixin,
 )

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user
 
@@ -75,6 +76,13 @@ class ConnectAccessCaseMixin:
                 else:
                     self.assertEqual(response.status_code, 403)
                     self.assertIn("You are not allowed to connect a calendar", response.text)
+
+
+def forget_saved_credentials(account):
+    """Delete what a sync committed for ``account`` outside the test's transaction."""
+    with account.env.registry.cursor() as cr:
+        saved = api.Environment(cr, SUPERUSER_ID, {})["calendar.sync.credential"]
+        saved.search([("account_id", "=", account.id)]).unlink()
 
 
 def make_user(env, login, **kwargs):

@@ -48,3 +48,25 @@ class TestAccountLock(BaseCase):
             first.rollback()
             self.assertTrue(self._try_lock(second), "free again once the first one is done")
             second.rollback()
+
+    def test_rotated_credentials_are_committed_while_the_sync_holds_the_account(self):
+        self.addCleanup(self._delete_saved_credentials)
+        with closing(self.db.cursor()) as sync:
+            self.assertTrue(self._try_lock(sync))
+            account = api.Environment(sync, api.SUPERUSER_ID, {})["calendar.sync.account"]
+            _credentials, save = account.browse(self.account_id)._sync_credentials()
+            save({"refresh_token": "rotated"})  # would wait forever on the account's row lock
+            with closing(self.db.cursor()) as other:
+                other.execute(
+                    "SELECT refresh_token FROM calendar_sync_credential WHERE account_id = %s",
+                    [self.account_id],
+                )
+                self.assertEqual(other.fetchone(), ("rotated",), "committed, sync still open")
+            sync.rollback()
+
+    def _delete_saved_credentials(self):
+        with closing(self.db.cursor()) as cr:
+            cr.execute(
+                "DELETE FROM calendar_sync_credential WHERE account_id = %s", [self.account_id]
+            )
+            cr.commit()  # pylint: disable=invalid-commit

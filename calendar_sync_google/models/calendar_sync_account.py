@@ -42,16 +42,23 @@ class CalendarSyncAccount(models.Model):
 
     def _sync_connector_google(self):
         client_id, client_secret = self._google_client_credentials()
+        credentials, save = self._sync_credentials()
         session = self._sync_http_session()
         tokens = GoogleTokenProvider(
             session,
             self._google_param("token_endpoint"),
             client_id,
             client_secret,
-            refresh_token=self.refresh_token or "",
-            access_token=self.access_token or "",
-            expiry=_aware(self.access_token_expiry),
-            on_refresh=self._google_store_tokens,
+            refresh_token=credentials["refresh_token"] or "",
+            access_token=credentials["access_token"] or "",
+            expiry=_aware(credentials["access_token_expiry"]),
+            on_refresh=lambda access, expiry, refresh: save(
+                {
+                    "access_token": access,
+                    "access_token_expiry": _naive(expiry),
+                    "refresh_token": refresh,
+                }
+            ),
         )
         return GoogleCalendarClient(
             session,
@@ -61,22 +68,6 @@ class CalendarSyncAccount(models.Model):
             window_start=_aware(self._sync_window_start()),
             batch_size=int(self._google_param("batch_request_size", 50)),
         )
-
-    def _google_store_tokens(self, access_token, expiry, refresh_token):
-        self.write(
-            {
-                "access_token": access_token,
-                "access_token_expiry": _naive(expiry),
-                "refresh_token": refresh_token,
-            }
-        )
-
-    def _sync_persist_credentials(self, connector):
-        result = super()._sync_persist_credentials(connector)
-        if self.provider == "google":
-            tokens = connector.credentials_provider
-            self._google_store_tokens(tokens.access_token, tokens.expiry, tokens.refresh_token)
-        return result
 
     # ------------------------------------------------------------------ OAuth callback
 

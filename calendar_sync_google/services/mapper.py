@@ -34,6 +34,7 @@ from calendar_sync_base.services.model import (
     Response,
     ShowAs,
     SyncEvent,
+    without_nul,
 )
 from calendar_sync_base.services.recurrence import recurrence_from_lines, recurrence_to_lines
 
@@ -330,7 +331,7 @@ def parse_event(
         return SyncEvent(timezone=timezone, cancelled=True, **identity)
     start, stop, all_day = _parse_span(item, zone, rid)
     attendees = attendees_from_google(item.get("attendees"))
-    return SyncEvent(
+    event = SyncEvent(
         title=item.get("summary") or "",
         start=start,
         stop=stop,
@@ -347,6 +348,7 @@ def parse_event(
         recurrence=recurrence_from_google(item.get("recurrence"), start, timezone, rid),
         **identity,
     )
+    return without_nul(event)
 
 
 def from_google(

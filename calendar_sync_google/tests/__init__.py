@@ -7,3 +7,4 @@ from . import test_google_rules
 from . import test_google_tour
 from . import test_google_push_trigger
 from . import test_google_cron_budget
+from . import test_google_resilience

@@ -47,9 +47,12 @@ class CalendarSyncAccount(models.Model):
     # ------------------------------------------------------------------ connector
 
     def _sync_connector_microsoft(self):
-        app = self._microsoft_app(load_cache(self.token_cache or None))
+        credentials, save = self._sync_credentials()
+        app = self._microsoft_app(load_cache(credentials["token_cache"] or None))
         tokens = MsalTokenProvider(
-            app, self.microsoft_home_account_id or "", on_cache_change=self._microsoft_store_cache
+            app,
+            self.microsoft_home_account_id or "",
+            on_cache_change=lambda cache: save({"token_cache": cache}),
         )
         return GraphCalendarClient(
             self._sync_http_session(),
@@ -84,15 +87,6 @@ class CalendarSyncAccount(models.Model):
             ]
         )
         return links.mapped("remote_id")
-
-    def _microsoft_store_cache(self, serialized_cache):
-        self.token_cache = serialized_cache
-
-    def _sync_persist_credentials(self, connector):
-        result = super()._sync_persist_credentials(connector)
-        if self.provider == "microsoft":
-            self._microsoft_store_cache(connector.token_provider.app.token_cache.serialize())
-        return result
 
     # ------------------------------------------------------------------ OAuth (msal)
 

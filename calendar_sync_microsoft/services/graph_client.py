@@ -19,6 +19,9 @@ Pull (``list_changes``):
   cannot be tied to a series (a deleted occurrence or a whole deleted series: Graph names only
   occurrence ids) makes the client re-read the series the caller knows (``series_ids``), so
   the deletion reaches Odoo as a new exdate or a cancelled master.
+- A follow-up read (removal check, master, instances) that still fails transiently after its
+  retries leaves its item out and the listing ``complete=False``: the caller keeps its cursor,
+  so the next listing brings that change again.
 
 Push (``apply``): JSON ``$batch`` of at most 20 requests; parts answered 429/503/504 (Outlook
 runs about four requests per mailbox at once, the rest come back ``MailboxConcurrency``) are
@@ -274,6 +277,7 @@ class GraphCalendarClient:
         self.linked_ids = linked_ids
         self.transaction_prefix = transaction_prefix
         self.skipped: list[MalformedEvent] = []
+        self.incomplete = False  # the last listing left changes to read again (transient)
         self._instances: dict[str, list[dict]] = {}  # master id -> raw instances (window)
         self._auth_refreshed = False
 
@@ -343,6 +347,7 @@ class GraphCalendarClient:
     def list_changes(self, cursor: str) -> ChangeSet:
         """Changes since ``cursor`` (a stored delta link); ``""`` lists the whole window."""
         self.skipped = []
+        self.incomplete = False
         self._instances = {}
         if cursor:
             try:
@@ -372,6 +377,7 @@ class GraphCalendarClient:
             next_cursor=self._relative(delta_link),
             full_resync=not cursor,
             unreadable=[str(problem) for problem in self.skipped],
+            complete=not self.incomplete,
         )
 
     def fetch(self, remote_id: str) -> SyncEvent | None:
@@ -750,8 +756,7 @@ class _Listing:
                 self._classify(answer.payload)  # still there: moved, not deleted
                 continue
             if answer.status not in (404, 410):
-                problem = MalformedEvent(rid, "@removed", f"could not be checked ({answer.status})")
-                self.client.skipped.append(problem)
+                self._unread(rid, "@removed", f"could not be checked ({answer.status})", answer)
                 continue
             self.events[rid] = self._removed_event(rid)
             gone.append(rid)
@@ -760,6 +765,14 @@ class _Listing:
         untied = [rid for rid in gone if rid not in self.occurrences]
         known = set(self.client.linked_ids(untied)) if untied and self.client.linked_ids else set()
         return any(rid not in known for rid in untied)
+
+    def _unread(self, rid: str, what: str, problem: str, answer: PartResponse) -> None:
+        """An item a follow-up request could not read: read again by the next listing when
+        the failure was transient (the cursor stays), reported as unreadable otherwise."""
+        if is_transient(answer.status):
+            self.client.incomplete = True
+        else:
+            self.client.skipped.append(MalformedEvent(rid, what, problem))
 
     def _removed_event(self, rid: str) -> SyncEvent:
         hint = self.client.timezone_hint or "UTC"
@@ -802,14 +815,15 @@ class _Listing:
         if master.status in (404, 410):
             return SyncEvent(remote_id=rid, cancelled=True, timezone=client.timezone_hint or "UTC")
         if not master.ok:
-            client.skipped.append(
-                MalformedEvent(rid, "seriesMaster", f"could not be read ({master.status})")
-            )
+            self._unread(rid, "seriesMaster", f"could not be read ({master.status})", master)
             return None
         event = self._map(master.payload)
         if event is None or event.recurrence is None or event.cancelled:
             return event
         raw = self._instance_items(instances)
+        if raw is None and is_transient(instances.status):
+            client.incomplete = True  # read again, with its exdates, by the next listing
+            return None
         if raw is None:
             return event  # its exdates could not be read: left as they are known
         client._instances[rid] = raw

@@ -59,6 +59,7 @@ from calendar_sync_base.services.model import (
     Response,
     ShowAs,
     SyncEvent,
+    without_nul,
 )
 
 from .graph_recurrence import graph_recurrence, rrule_from_graph
@@ -409,7 +410,7 @@ def parse_event(item: Any, *, timezone_hint: str = "") -> SyncEvent:
     start, stop, all_day = _span(item, zone, rid)
     identity = _identity(item, zone, rid, all_day)
     location = item.get("location")
-    return SyncEvent(
+    event = SyncEvent(
         title=item.get("subject") or "",
         start=start,
         stop=stop,
@@ -429,6 +430,7 @@ def parse_event(item: Any, *, timezone_hint: str = "") -> SyncEvent:
         cancelled=bool(item.get("isCancelled")),
         **identity,
     )
+    return without_nul(event)
 
 
 def from_graph(

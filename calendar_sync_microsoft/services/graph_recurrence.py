@@ -322,9 +322,7 @@ def graph_recurrence(
         spec = parse_rrule(rule)
     except ValueError as exc:
         raise Unexpressible(rule, str(exc)) from None
-    handler = _PATTERN_OUT.get(spec.freq)
-    if handler is None:
-        raise Unexpressible(rule, f"FREQ={spec.freq} (Outlook repeats daily at most)")
+    handler = _PATTERN_OUT[spec.freq]  # parse_rrule refuses sub-daily rules
     local_start = start.astimezone(zone).date() if isinstance(start, dt.datetime) else start
     pattern = {**handler(spec, rule, local_start), "interval": spec.interval}
     rng = _range_out(spec, rule, start, zone)

@@ -635,3 +635,9 @@ def test_round_trip_keeps_the_wall_clock_in_the_event_zone():
     )
     back = parse_event(as_google_returns(to_google(event)))
     assert back.start == event.start
+
+
+def test_nul_characters_postgresql_cannot_store_are_stripped():
+    item = {**FULL_ITEM, "summary": "Quarterly\x00 review", "location": "\x00Room 4"}
+    event = parse_event(item)
+    assert (event.title, event.location) == ("Quarterly review", "Room 4")

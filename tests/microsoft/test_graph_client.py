@@ -212,6 +212,31 @@ def test_a_deleted_series_comes_back_as_a_cancelled_master(ms, session, provider
     assert master.cancelled
 
 
+def test_a_removal_that_cannot_be_confirmed_keeps_the_cursor_until_it_can(client, ms, sleeps):
+    event = ms.insert_event(EMAIL, outlook_event("cancelled trip", 4))
+    cursor = client.list_changes("").next_cursor
+    ms.delete_event(EMAIL, event["id"])
+    fault = ms.faults.add(status=503, times=None, in_batch=True, path_regex=event["id"])
+    changes = client.list_changes(cursor)
+    assert not changes.complete and changes.events == [] and changes.unreadable == []
+    ms.faults.remove(fault)
+    changes = client.list_changes(cursor)  # the same delta, read again
+    assert changes.complete
+    assert [(e.remote_id, e.cancelled) for e in changes.events] == [(event["id"], True)]
+
+
+def test_a_series_master_that_cannot_be_read_keeps_the_cursor(client, ms, sleeps):
+    series = ms.insert_event(EMAIL, weekly())
+    cursor = client.list_changes("").next_cursor
+    ms.patch_event(EMAIL, series["id"], {"subject": "renamed"})
+    fault = ms.faults.add(status=503, times=None, in_batch=True, path_regex=series["id"])
+    changes = client.list_changes(cursor)
+    assert not changes.complete and changes.events == []
+    ms.faults.remove(fault)
+    (master,) = client.list_changes(cursor).events
+    assert master.title == "renamed"
+
+
 def test_an_event_moved_out_of_the_window_is_not_deleted(client, ms):
     event = ms.insert_event(EMAIL, outlook_event("trip", 4))
     cursor = client.list_changes("").next_cursor

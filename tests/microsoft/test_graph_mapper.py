@@ -1024,3 +1024,8 @@ def test_the_slot_of_a_bare_delta_occurrence_is_its_start():
     full = {**bare, "originalStart": "2030-01-07T08:00:00Z", "start": {"dateTime": "x"}}
     assert graph_mapper.occurrence_slot(full) == dt.datetime(2030, 1, 7, 8, tzinfo=UTC)
     assert graph_mapper.occurrence_slot({"id": "occ", "start": {"dateTime": "x"}}) is None
+
+
+def test_nul_characters_postgresql_cannot_store_are_stripped():
+    event = parse_event({**FULL_ITEM, "subject": "Weekly\x00 sync"})
+    assert event.title == "Weekly sync"
