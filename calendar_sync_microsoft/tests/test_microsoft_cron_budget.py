@@ -1,6 +1,7 @@
 import json
 import time
 
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import MicrosoftSyncCase
@@ -33,6 +34,8 @@ class TestMicrosoftCronBudget(MicrosoftSyncCase):
         self.assertFalse(self.env["calendar.event"].search([("name", "=", "Outlook meeting")]))
 
         self.microsoft.faults.remove(slow)
+        # The next scheduled run, an interval later (the account's turn has come again).
+        self.account.last_attempt_date = fields.Datetime.subtract(fields.Datetime.now(), minutes=5)
         self.env["calendar.sync.account"]._cron_sync("microsoft")
         self.env.invalidate_all()
         self.assertEqual(self.account.state, "connected")
