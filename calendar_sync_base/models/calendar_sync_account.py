@@ -76,6 +76,11 @@ class CalendarSyncAccount(models.Model):
         help="Whether the remote calendar e-mails guests about changes pushed from Odoo. "
         "First and reset synchronizations never send any (no invitation storm).",
     )
+    problem_count = fields.Integer(
+        "Problems",
+        compute="_compute_problem_count",
+        help="Events whose last push the remote calendar refused or that could not be sent.",
+    )
     first_sync_done = fields.Boolean(readonly=True)
     queue_existing = fields.Boolean(
         default=True,
@@ -119,6 +124,43 @@ class CalendarSyncAccount(models.Model):
         labels = dict(self._fields["provider"]._description_selection(self.env))
         for account in self:
             account.name = f"{labels.get(account.provider, '')} - {account.user_id.name or ''}"
+
+    def _sync_problem_domain(self):
+        return [
+            ("account_id", "in", self.ids),
+            ("push_error", "!=", False),
+            ("stopped", "=", False),
+        ]
+
+    def _compute_problem_count(self):
+        groups = (
+            self.env["calendar.sync.link"]
+            .sudo()
+            ._read_group(self._sync_problem_domain(), ["account_id"], ["__count"])
+        )
+        counts = {account.id: count for account, count in groups}
+        for account in self:
+            account.problem_count = counts.get(account.id, 0)
+
+    def action_open_problems(self):
+        """The events of this connection whose last push failed, to retry or stop."""
+        self.ensure_one()
+        self._check_own_account()
+        links = self.env["calendar.sync.link"].sudo().search(self._sync_problem_domain())
+        events = links.event_id | links.recurrence_id.base_event_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("%(connection)s: problems", connection=self.name),
+            "res_model": "calendar.event",
+            "views": [
+                (
+                    self.env.ref("calendar_sync_base.calendar_event_view_list_sync_problems").id,
+                    "list",
+                ),
+                (False, "form"),
+            ],
+            "domain": [("id", "in", events.ids)],
+        }
 
     # ------------------------------------------------------------------ settings and rules
 
@@ -192,6 +234,8 @@ class CalendarSyncAccount(models.Model):
                     "label": label,
                     "state": state,
                     "summary": account.last_sync_summary if account else "",
+                    "account_id": account.id if account else False,
+                    "problem_count": account.problem_count if account else 0,
                     "error": account.last_error if account else "",
                 }
             )

@@ -67,3 +67,12 @@ class CalendarSyncLink(models.Model):
     def _record(self):
         self.ensure_one()
         return self.event_id or self.recurrence_id
+
+    def _sync_stop(self):
+        """Stop synchronizing these links: a remote copy Odoo created is deleted by the next
+        push, one that came from the remote calendar is left there and ignored."""
+        self.filtered(lambda link: not link.remote_id).unlink()
+        links = self.exists()
+        ours = links.filtered(lambda link: link.origin == "push")
+        ours.write({"stopped": True, "need_push": True})
+        (links - ours).write({"stopped": True, "need_push": False})

@@ -5,3 +5,4 @@ from . import test_google_reset
 from . import test_google_history
 from . import test_google_rules
 from . import test_google_tour
+from . import test_google_problems

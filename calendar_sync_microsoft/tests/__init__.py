@@ -1,5 +1,6 @@
 from . import (
     test_microsoft_oauth,
+    test_microsoft_problems,
     test_microsoft_recurrence,
     test_microsoft_reset,
     test_microsoft_settings,

@@ -23,6 +23,7 @@ export class CalendarSyncPanel extends Component {
     setup() {
         this.orm = useService("orm");
         this.notification = useService("notification");
+        this.action = useService("action");
         this.state = useState({ providers: [], busy: false });
         onWillStart(() => this.load());
     }
@@ -32,7 +33,17 @@ export class CalendarSyncPanel extends Component {
     }
 
     stateLabel(entry) {
+        if (entry.state === "connected" && entry.problem_count) {
+            return _t("Synchronized with %s problems", entry.problem_count);
+        }
         return STATE_LABELS[entry.state] || entry.state;
+    }
+
+    async onShowProblems(entry) {
+        const action = await this.orm.call("calendar.sync.account", "action_open_problems", [
+            [entry.account_id],
+        ]);
+        await this.action.doAction(action);
     }
 
     async onClick(entry) {
