@@ -1,13 +1,22 @@
 import logging
 import secrets
 
+import requests
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied, UserError
 from odoo.tools import consteq
 from odoo.tools.misc import hmac as odoo_hmac
 
 from calendar_sync_base.services.engine import SyncCounts, SyncRules
-from calendar_sync_base.services.errors import AuthExpired, ConfigurationError, SyncError
+from calendar_sync_base.services.errors import (
+    AuthExpired,
+    ConfigurationError,
+    CursorExpired,
+    RemoteRejected,
+    SyncError,
+    Throttled,
+)
 from calendar_sync_base.services.merge import ConflictPolicy
 from calendar_sync_base.services.model import Direction
 
@@ -33,8 +42,15 @@ CONFLICT_POLICIES = [
     ("remote", "Remote wins"),
     ("newest", "Newest change wins"),
 ]
+# What a first sync or a reset does with existing events that have guests, where the
+# provider cannot create them without e-mailing the guests (Outlook).
+EXISTING_GUESTS_POLICIES = [
+    ("with_guests", "Push them with their guests (the guests receive an invitation)"),
+    ("without_guests", "Push them without guests (the guest list stays in Odoo)"),
+    ("hold", "Hold them back (pushed, with their guests, when next changed)"),
+]
 # What a user may change on their own connection (rules only with the dedicated group).
-USER_FIELDS = {"send_updates"}
+USER_FIELDS = {"send_updates", "existing_guests_policy"}
 RULE_FIELDS = {"rule_direction", "rule_conflict_policy", "rule_start_date"}
 RULES_GROUP = "calendar_sync_base.calendar_sync_base_group_own_rules"
 TOKEN_GROUP = "base.group_system"
@@ -80,6 +96,17 @@ class CalendarSyncAccount(models.Model):
         "Problems",
         compute="_compute_problem_count",
         help="Events whose last push the remote calendar refused or that could not be sent.",
+    )
+    existing_guests_policy = fields.Selection(
+        EXISTING_GUESTS_POLICIES,
+        string="Existing Events with Guests",
+        default=lambda self: (
+            self._sync_param("calendar_sync.existing_guests_policy") or "without_guests"
+        ),
+        required=True,
+        help="Outlook e-mails the guests of every event created with guests: what a first "
+        "synchronization (or a reset that synchronizes all existing events) does with your "
+        "existing events that have guests.",
     )
     first_sync_done = fields.Boolean(readonly=True)
     queue_existing = fields.Boolean(
@@ -242,19 +269,59 @@ class CalendarSyncAccount(models.Model):
         return panel
 
     @api.model
-    def action_sync_button(self, provider):
-        """The side panel button: connect, resume, or sync now with a report."""
+    def _sync_provider_pushes_silently(self, provider):  # pylint: disable=unused-argument
+        """Whether ``provider`` can create an event with guests without e-mailing them
+        (providers that cannot override this)."""
+        return True
+
+    @api.model
+    def action_sync_button(self, provider, existing_guests_policy=None):
+        """The side panel button: connect, resume, or sync now with a report.
+
+        Before a first connection to a provider that e-mails guests of every event created
+        with guests, the user first chooses what happens to existing events with guests.
+        """
         if not self._sync_provider_configured(provider):
+            if not self._sync_param(f"calendar_sync_{provider}.notified_error"):
+                self._sync_notify_administrators(provider, self.env._("The Client ID is empty."))
             message = self.env._(
                 "An administrator must enter the Client ID and Client Secret in "
-                "Calendar > Configuration > Settings first."
+                "Calendar > Configuration > Settings first. An administrator has been notified."
             )
             return {"status": "need_config", "message": message}
         account = self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)])
         if not account or account.state in ("disconnected", "needs_reconnect"):
+            if existing_guests_policy:
+                self._sync_choose_existing_guests(provider, account, existing_guests_policy)
+            elif not account and not self._sync_provider_pushes_silently(provider):
+                return self._sync_existing_guests_question()
             return {"status": "redirect", "url": f"/calendar_sync_{provider}/authorize"}
         account.action_resume()
         return {"status": "synced", "notification": account.action_sync_now()["params"]}
+
+    @api.model
+    def _sync_existing_guests_question(self):
+        policies = self._fields["existing_guests_policy"]._description_selection(self.env)
+        return {
+            "status": "choose_existing_guests",
+            "message": self.env._(
+                "Outlook sends an invitation e-mail to the guests of every event Odoo creates "
+                "there with guests. What should the first synchronization do with your existing "
+                "Odoo events that have guests?"
+            ),
+            "choices": [{"value": value, "label": label} for value, label in policies],
+            "proposed": self._fields["existing_guests_policy"].default(self),
+        }
+
+    @api.model
+    def _sync_choose_existing_guests(self, provider, account, policy):
+        """Remember the choice on the connection the consent callback will complete."""
+        if account:
+            account.write({"existing_guests_policy": policy})
+        else:
+            self.sudo().create(
+                {"user_id": self.env.uid, "provider": provider, "existing_guests_policy": policy}
+            )
 
     @api.model
     def action_sync_stop(self, provider):
@@ -448,6 +515,7 @@ class CalendarSyncAccount(models.Model):
         rules = self._sync_rules()
         self._sync_pull(connector, rules, counts)
         remaining = self._sync_push(connector, rules, counts)
+        self._sync_configuration_works()
         self.write(
             {
                 "state": "connected",
@@ -471,9 +539,111 @@ class CalendarSyncAccount(models.Model):
     def _sync_record_failure(self, state, error, connector=None):
         if connector is not None:
             self._sync_persist_credentials(connector)
-        message = str(error) or error.__class__.__name__
+        message = self._sync_error_message(error)
+        if isinstance(error, ConfigurationError):
+            self._sync_notify_administrators(self.provider, _technical(error))
         self.write({"state": state, "last_error": message, "last_sync_date": fields.Datetime.now()})
-        self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=message)
+        # The history keeps the technical detail for whoever investigates.
+        self.env["calendar.sync.log"]._log_change(
+            self, "pull", "error", message=f"{message} ({_technical(error)})"
+        )
+
+    def _sync_error_message(self, error):
+        """What the user reads about ``error``: plain words, not an exception's text."""
+        if isinstance(error, ConfigurationError):
+            return self.env._(
+                "The connection to %(provider)s is not set up correctly in Odoo. "
+                "An administrator has been notified.",
+                provider=self._sync_provider_label(self.provider),
+            )
+        if isinstance(error, RemoteRejected):
+            return str(error)  # the provider's own reason (e.g. not the organizer)
+        messages = [
+            (
+                AuthExpired,
+                self.env._("The remote calendar no longer accepts the authorization: reconnect."),
+            ),
+            (
+                Throttled,
+                self.env._(
+                    "The calendar service asked to slow down; synchronization resumes on the "
+                    "next run."
+                ),
+            ),
+            (
+                CursorExpired,
+                self.env._(
+                    "The calendar service asked for a full synchronization; it runs on the "
+                    "next run."
+                ),
+            ),
+            (
+                requests.Timeout,
+                self.env._(
+                    "The calendar service did not answer in time; it will be retried on the "
+                    "next run."
+                ),
+            ),
+            (
+                requests.ConnectionError,
+                self.env._(
+                    "The calendar service could not be reached; it will be retried on the next run."
+                ),
+            ),
+            (
+                SyncError,
+                self.env._(
+                    "The calendar service failed to answer; it will be retried on the next run."
+                ),
+            ),
+        ]
+        for error_class, message in messages:
+            if isinstance(error, error_class):
+                return message
+        return self.env._(
+            "An unexpected error stopped the synchronization (%(error)s); "
+            "the details are in the server log.",
+            error=error.__class__.__name__,
+        )
+
+    @api.model
+    def _sync_provider_label(self, provider):
+        return dict(self._fields["provider"]._description_selection(self.env)).get(provider, "")
+
+    @api.model
+    def _sync_notify_administrators(self, provider, detail):
+        """Tell the administrators about a configuration problem, once per distinct problem
+        until a synchronization works again."""
+        params = self.env["ir.config_parameter"].sudo()
+        key = f"calendar_sync_{provider}.notified_error"
+        if params.get_param(key) == detail:
+            return
+        params.set_param(key, detail)
+        admins = (
+            self.env.ref("base.group_system")
+            .sudo()
+            .users.filtered(lambda user: user.active and not user.share)
+        )
+        self.env["mail.thread"].sudo().message_notify(
+            partner_ids=admins.partner_id.ids,
+            subject=self.env._(
+                "Calendar synchronization with %(provider)s is misconfigured",
+                provider=self._sync_provider_label(provider),
+            ),
+            body=self.env._(
+                "Users cannot synchronize their calendar with %(provider)s: %(detail)s "
+                "Check Calendar > Configuration > Settings.",
+                provider=self._sync_provider_label(provider),
+                detail=detail,
+            ),
+        )
+
+    def _sync_configuration_works(self):
+        """A synchronization went through: a configuration problem reported is fixed."""
+        params = self.env["ir.config_parameter"].sudo()
+        key = f"calendar_sync_{self.provider}.notified_error"
+        if params.get_param(key):
+            params.set_param(key, False)
 
     def _notify_reconnect(self):
         self.env["mail.thread"].sudo().message_notify(
@@ -486,3 +656,7 @@ class CalendarSyncAccount(models.Model):
                 name=self.name,
             ),
         )
+
+
+def _technical(error):
+    return str(error) or error.__class__.__name__

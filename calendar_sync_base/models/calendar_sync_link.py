@@ -40,6 +40,10 @@ class CalendarSyncLink(models.Model):
     silent_push = fields.Boolean(
         help="Queued by a first sync or a reset: pushed without e-mailing the guests."
     )
+    guests_withheld = fields.Boolean(
+        help="Pushed by a first sync or a reset without its guest list (the provider would "
+        "have e-mailed the guests): the guests stay in Odoo and are never sent."
+    )
     push_error = fields.Text(help="Why the last push of this record failed; it stays queued.")
 
     _sql_constraints = [

@@ -24,6 +24,7 @@ class CalendarSyncLog(models.Model):
             ("reply", "Answered"),
             ("conflict", "Conflict"),
             ("error", "Error"),
+            ("warning", "Warning"),
         ],
         required=True,
     )

@@ -157,3 +157,6 @@ class ChangeSet:
     # Remote items that could not be read (one message each, naming the item and field);
     # they are reported, and the rest of the listing is applied.
     unreadable: list[str] = field(default_factory=list)
+    # Remote id -> a time zone name the provider gave and no zone database knows: the event
+    # was read in a fallback zone (its ``timezone``), reported so the guess is not silent.
+    unknown_timezones: dict[str, str] = field(default_factory=dict)

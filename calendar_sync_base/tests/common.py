@@ -13,8 +13,9 @@ def insert_account(env, user, provider="test_provider", state="connected"):
         """
         INSERT INTO calendar_sync_account
                (user_id, provider, state, active, send_updates, first_sync_done, queued_count,
-                queue_existing, create_uid, write_uid, create_date, write_date)
-        VALUES (%s, %s, %s, true, 'all', false, 0, true, 1, 1, now(), now())
+                queue_existing, existing_guests_policy, create_uid, write_uid, create_date,
+                write_date)
+        VALUES (%s, %s, %s, true, 'all', false, 0, true, 'without_guests', 1, 1, now(), now())
         RETURNING id
         """,
         [user.id, provider, state],
@@ -148,3 +149,77 @@ class SyncProblemsCases:
         self.assertEqual(self.panel_entry()["problem_count"], 0)
         self.sync()
         self.assertFalse(self.remote_exists(remote_id), "the copy Odoo created is deleted")
+
+
+class HonestStateCases:
+    """What the user and the administrators are told (both providers).
+
+    The provider test case implements ``drop_next_batch()`` (the next push request gets no
+    answer at all).
+    """
+
+    def drop_next_batch(self):
+        raise NotImplementedError
+
+    def misconfiguration_notices(self):
+        admins = self.env.ref("base.group_system").users
+        return self.env["mail.message"].search_count(
+            [
+                ("partner_ids", "in", admins.partner_id.ids),
+                ("subject", "ilike", "misconfigured"),
+            ]
+        )
+
+    def test_configuration_error_tells_the_administrators_once(self):
+        params = self.env["ir.config_parameter"].sudo()
+        key = f"calendar_sync_{self.account.provider}.client_id"
+        client_id = params.get_param(key)
+        params.set_param(key, "")
+        self.sync(expect_ok=False)
+        self.assertIn("An administrator has been notified", self.account.last_error)
+        self.assertEqual(self.misconfiguration_notices(), 1)
+        self.sync(expect_ok=False)
+        answer = (
+            self.env["calendar.sync.account"]
+            .with_user(self.user)
+            .action_sync_button(self.account.provider)
+        )
+        self.assertIn("An administrator has been notified", answer["message"])
+        self.assertEqual(self.misconfiguration_notices(), 1, "not on every run")
+        params.set_param(key, client_id)
+        self.sync()
+        params.set_param(key, "")
+        self.sync(expect_ok=False)
+        self.assertEqual(self.misconfiguration_notices(), 2, "broken again after a fix")
+
+    def test_push_without_answer_is_stored_in_plain_words(self):
+        event = self.odoo_event("Unanswered")
+        self.sync()
+        event.with_user(self.user).write({"name": "Unanswered (edited)"})
+        self.drop_next_batch()
+        counts = self.sync()
+        self.assertEqual(counts.errors, 1)
+        link = event.sudo().sync_link_ids
+        self.assertEqual(
+            link.push_error,
+            "The calendar service failed to answer; it will be retried on the next run.",
+        )
+        self.assertTrue(link.need_push, "still queued")
+
+    def test_replayed_update_whose_answer_was_lost_is_no_conflict(self):
+        # Only push: the pull would otherwise read the new version before the push.
+        self.env["ir.config_parameter"].set_param("calendar_sync.direction", "to_remote")
+        event = self.odoo_event("Replayed")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        event.with_user(self.user).write({"name": "Replayed (edited)"})
+        # The update reached the provider but its answer did not reach Odoo: the remote copy
+        # has our edit and a version Odoo does not know.
+        self.set_remote_title(remote_id, "Replayed (edited)")
+        counts = self.sync()
+        self.assertEqual((counts.conflicts, counts.pushed_updated), (0, 1))
+        self.assertFalse(event.sudo().sync_link_ids.need_push)
+        self.assertEqual(self.sync().pushed, 0, "settled")
+        event.with_user(self.user).write({"name": "Replayed (again)"})
+        self.set_remote_title(remote_id, "Changed remotely")
+        self.assertEqual(self.sync().conflicts, 1, "a real concurrent edit still counts")

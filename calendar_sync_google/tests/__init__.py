@@ -6,3 +6,4 @@ from . import test_google_history
 from . import test_google_rules
 from . import test_google_tour
 from . import test_google_problems
+from . import test_google_honest

@@ -68,6 +68,7 @@ from .graph_mapper import (
     parse_graph_datetime,
     to_graph,
     transaction_id,
+    unknown_timezone,
 )
 from .timezones import to_windows
 
@@ -271,6 +272,7 @@ class GraphCalendarClient:
         self.linked_ids = linked_ids
         self.transaction_prefix = transaction_prefix
         self.skipped: list[MalformedEvent] = []
+        self.unknown_timezones: dict[str, str] = {}  # of the last listing
         self._instances: dict[str, list[dict]] = {}  # master id -> raw instances (window)
         self._auth_refreshed = False
 
@@ -340,6 +342,7 @@ class GraphCalendarClient:
     def list_changes(self, cursor: str) -> ChangeSet:
         """Changes since ``cursor`` (a stored delta link); ``""`` lists the whole window."""
         self.skipped = []
+        self.unknown_timezones = {}
         self._instances = {}
         if cursor:
             try:
@@ -369,6 +372,7 @@ class GraphCalendarClient:
             next_cursor=self._relative(delta_link),
             full_resync=not cursor,
             unreadable=[str(problem) for problem in self.skipped],
+            unknown_timezones=self.unknown_timezones,
         )
 
     def fetch(self, remote_id: str) -> SyncEvent | None:
@@ -699,6 +703,9 @@ class _Listing:
         self.removed: list[str] = []
 
     def _map(self, item: Any) -> SyncEvent | None:
+        zone = unknown_timezone(item)
+        if zone and item.get("id"):
+            self.client.unknown_timezones[str(item["id"])] = zone
         return from_graph(
             item, timezone_hint=self.client.timezone_hint, on_error=self.client.skipped.append
         )

@@ -1,4 +1,6 @@
 from . import (
+    test_microsoft_existing_guests,
+    test_microsoft_honest,
     test_microsoft_oauth,
     test_microsoft_problems,
     test_microsoft_recurrence,

@@ -25,6 +25,7 @@ from calendar_sync_google.services.mapper import (
     from_google,
     parse_event,
     to_google,
+    unknown_timezone,
 )
 
 from ..mapping import UTC, ZONES, synced, utc
@@ -635,3 +636,15 @@ def test_round_trip_keeps_the_wall_clock_in_the_event_zone():
     )
     back = parse_event(as_google_returns(to_google(event)))
     assert back.start == event.start
+
+
+def test_zones_no_database_knows_are_reported():
+    item = {
+        "id": "x",
+        "start": {"dateTime": "2024-07-01T16:00:00Z", "timeZone": "Mars/Olympus_Mons"},
+        "end": {"dateTime": "2024-07-01T17:00:00Z", "timeZone": "Europe/Paris"},
+    }
+    assert unknown_timezone(item) == "Mars/Olympus_Mons"
+    assert parse_event(item, default_timezone="Europe/Brussels").timezone == "Europe/Paris"
+    item["start"]["timeZone"] = "Europe/Paris"
+    assert unknown_timezone(item) is None

@@ -3,6 +3,7 @@ import { AttendeeCalendarController } from "@calendar/views/attendee_calendar/at
 import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
 import { browser } from "@web/core/browser/browser";
+import { ExistingGuestsDialog } from "./existing_guests_dialog";
 
 const STATE_LABELS = {
     connected: _t("Synchronized"),
@@ -24,6 +25,7 @@ export class CalendarSyncPanel extends Component {
         this.orm = useService("orm");
         this.notification = useService("notification");
         this.action = useService("action");
+        this.dialog = useService("dialog");
         this.state = useState({ providers: [], busy: false });
         onWillStart(() => this.load());
     }
@@ -46,7 +48,7 @@ export class CalendarSyncPanel extends Component {
         await this.action.doAction(action);
     }
 
-    async onClick(entry) {
+    async onClick(entry, existingGuestsPolicy = null) {
         if (this.state.busy) {
             return;
         }
@@ -54,7 +56,18 @@ export class CalendarSyncPanel extends Component {
         try {
             const result = await this.orm.call("calendar.sync.account", "action_sync_button", [
                 entry.provider,
+                existingGuestsPolicy,
             ]);
+            if (result.status === "choose_existing_guests") {
+                this.dialog.add(ExistingGuestsDialog, {
+                    title: entry.label,
+                    message: result.message,
+                    choices: result.choices,
+                    proposed: result.proposed,
+                    onChoose: (value) => this.onClick(entry, value),
+                });
+                return;
+            }
             if (result.status === "redirect") {
                 browser.location.assign(result.url);
                 return;
