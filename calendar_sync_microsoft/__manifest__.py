@@ -13,6 +13,7 @@
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
         "views/calendar_event_views.xml",
+        "views/calendar_sync_account_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "installable": True,
