@@ -103,7 +103,6 @@ class CalendarSyncAccount(models.Model):
         default=lambda self: (
             self._sync_param("calendar_sync.existing_guests_policy") or "without_guests"
         ),
-        required=True,
         help="Outlook e-mails the guests of every event created with guests: what a first "
         "synchronization (or a reset that synchronizes all existing events) does with your "
         "existing events that have guests.",

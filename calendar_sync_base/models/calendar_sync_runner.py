@@ -535,7 +535,7 @@ class CalendarSyncRunner(models.AbstractModel):
         policy = (
             "with_guests"
             if self._sync_provider_pushes_silently(self.provider)
-            else self.existing_guests_policy
+            else self.existing_guests_policy or "without_guests"
         )
         toggle = f"sync_with_{self.provider}"
         allowed = SQL("AND %s IS NOT FALSE", SQL.identifier("e", toggle))

@@ -13,9 +13,8 @@ def insert_account(env, user, provider="test_provider", state="connected"):
         """
         INSERT INTO calendar_sync_account
                (user_id, provider, state, active, send_updates, first_sync_done, queued_count,
-                queue_existing, existing_guests_policy, create_uid, write_uid, create_date,
-                write_date)
-        VALUES (%s, %s, %s, true, 'all', false, 0, true, 'without_guests', 1, 1, now(), now())
+                queue_existing, create_uid, write_uid, create_date, write_date)
+        VALUES (%s, %s, %s, true, 'all', false, 0, true, 1, 1, now(), now())
         RETURNING id
         """,
         [user.id, provider, state],
