@@ -16,5 +16,10 @@
         "views/calendar_sync_account_views.xml",
         "views/res_config_settings_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "calendar_sync_microsoft/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

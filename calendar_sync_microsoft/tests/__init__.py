@@ -6,5 +6,6 @@ from . import (
     test_microsoft_recurrence,
     test_microsoft_reset,
     test_microsoft_settings,
+    test_microsoft_tour,
     test_microsoft_sync,
 )
