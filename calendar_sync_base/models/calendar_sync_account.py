@@ -90,7 +90,8 @@ class CalendarSyncAccount(models.Model):
         default="all",
         required=True,
         help="Whether the remote calendar e-mails guests about changes pushed from Odoo. "
-        "First and reset synchronizations never send any (no invitation storm).",
+        "First and reset synchronizations send none through Google; Outlook cannot create "
+        "an event with guests silently (see Existing Events with Guests).",
     )
     problem_count = fields.Integer(
         "Problems",
