@@ -13,7 +13,11 @@ Scenarios, each at several calendar sizes N so that growth shows:
 - (a) initial push: a user with N Odoo events connects an empty remote calendar; syncs run
   until nothing is left queued (each run pushes one batch, as the scheduled action does).
   Figures are totals over all runs, and per event; the note compares the time of run 2 (the
-  whole backlog queued) with the last run (one batch queued): both push one batch.
+  whole backlog queued) with the last run (one batch queued): both push one batch. One event
+  in ``GUEST_EVERY`` has an external guest; the note counts the invitations the push made the
+  provider e-mail (Google: parts with attendees and ``sendUpdates`` other than none; Graph:
+  events created with attendees, which Outlook always e-mails), under the connection's default
+  choice for existing events with guests (``BENCH_EXISTING_GUESTS`` picks another).
 - idle: the calendar holds N synced events, nothing changed; one incremental sync.
 - (b) remote change: one of the N events is edited remotely; one incremental sync.
 - (c) local change: one of the N events is edited in Odoo; one incremental sync.
@@ -59,7 +63,8 @@ through ``_sync_guarded``.
 
 Environment: ``BENCH_PROVIDERS`` (default "google microsoft"), ``BENCH_PUSH_SIZES`` (default
 "100 1000 3000"), ``BENCH_SYNC_SIZES`` (default "1000 10000"), ``BENCH_RESULTS`` (output file;
-default ``bench/RESULTS.md``, empty: none; the sections of providers not run are kept).
+default ``bench/RESULTS.md``, empty: none; the sections of providers not run are kept),
+``BENCH_EXISTING_GUESTS`` (with_guests / without_guests / hold; default: the account's).
 The whole ``make bench`` takes a few minutes on two cores.
 """
 
@@ -98,6 +103,7 @@ QUIET = {
 }
 MAX_PUSH_RUNS = 1000  # a safety stop for scenario (a)
 SMALL_CALENDAR = 100  # events of the user synced among the big calendars of others
+GUEST_EVERY = 10  # in the initial push, one event in this many has an external guest
 SLOWEST_CHARS = 70
 RESULTS_TITLE = "# Calendar Sync benchmark"
 
@@ -292,10 +298,14 @@ class GoogleBench(ProviderBench):
         return RemoteCopy(remote["id"], remote["iCalUID"], remote["etag"])
 
     def push_note(self):
-        """Batch parts that may e-mail guests (sendUpdates other than none)."""
+        """Batch parts that e-mail guests: with attendees and sendUpdates other than none."""
         parts = self.requests.filter(in_batch=True)
-        inviting = [part for part in parts if part.arg("sendUpdates") not in (None, "none")]
-        return f"{len(inviting)} of {len(parts)} parts with sendUpdates other than none"
+        with_guests = [part for part in parts if part.body and (part.json() or {}).get("attendees")]
+        inviting = [part for part in with_guests if part.arg("sendUpdates") not in (None, "none")]
+        return (
+            f"{len(with_guests)} of {len(parts)} parts with guests, {len(inviting)} invitations "
+            "e-mailed (sendUpdates other than none)"
+        )
 
 
 class MicrosoftBench(ProviderBench):
@@ -352,13 +362,14 @@ class MicrosoftBench(ProviderBench):
         return RemoteCopy(remote["id"], remote["iCalUId"], remote["changeKey"])
 
     def push_note(self):
-        """Batch parts that make Outlook send invitations (a body with attendees)."""
+        """Events created with attendees: Outlook e-mails their guests (it has no silent
+        create), whatever the first sync asked for."""
         parts = self.requests.filter(in_batch=True)
         creates = [p for p in parts if p.method == "POST" and p.path.endswith("/me/events")]
-        inviting = [p for p in parts if p.body and (p.json() or {}).get("attendees")]
+        inviting = [p for p in creates if p.body and (p.json() or {}).get("attendees")]
         return (
-            f"{len(creates)} of {len(parts)} parts POST /me/events, {len(inviting)} with "
-            "attendees to invite"
+            f"{len(creates)} of {len(parts)} parts POST /me/events, {len(inviting)} created "
+            "with attendees (invitations e-mailed)"
         )
 
 
@@ -398,14 +409,20 @@ class Harness:
         """A connected account on a fresh, empty remote calendar."""
         return self.provider.connect(self.env, user)
 
-    def create_events(self, user, count):
+    def create_events(self, user, count, guest=None):
         """``count`` one-hour events organised by ``user``, back to back from tomorrow (10,000
-        of them end 417 days ahead: inside Graph's delta window), one batch ``create``."""
+        of them end 417 days ahead: inside Graph's delta window), one batch ``create``; with
+        ``guest`` (a partner), one event in ``GUEST_EVERY`` invites them."""
         vals_list = [
             {
                 "name": f"Meeting {index}",
                 "start": self.start + dt.timedelta(hours=index),
                 "stop": self.start + dt.timedelta(hours=index + 1),
+                **(
+                    {"partner_ids": [Command.set([user.partner_id.id, guest.id])]}
+                    if guest and index % GUEST_EVERY == 0
+                    else {}
+                ),
             }
             for index in range(count)
         ]
@@ -474,8 +491,13 @@ def check(condition, message):
 
 def bench_initial_push(harness, size):
     user = harness.new_user(f"push-{size}")
-    harness.create_events(user, size)
+    guest = harness.env["res.partner"].create(
+        {"name": f"Guest {size}", "email": f"guest-{size}@elsewhere.example.org"}
+    )
+    harness.create_events(user, size, guest=guest)
     account = harness.connect(user)
+    if os.environ.get("BENCH_EXISTING_GUESTS"):
+        account.existing_guests_policy = os.environ["BENCH_EXISTING_GUESTS"]
     return harness.measure(
         "(a) initial push", size, lambda: push_until_done(harness, account, size), changes=size
     )
@@ -494,9 +516,14 @@ def push_until_done(harness, account, size):
         if not account.queued_count:
             break
         check(len(durations) < MAX_PUSH_RUNS, "the initial push does not end")
-    check(pushed == size, f"{pushed} events pushed instead of {size}")
+    held = size - pushed  # events with guests the user chose to hold back
+    check(
+        held == 0 or account.existing_guests_policy == "hold",
+        f"{pushed} events pushed instead of {size}",
+    )
     runs = f"run 2 {durations[1]:.3f} s, last {durations[-1]:.3f} s; " if len(durations) > 2 else ""
-    return len(durations), runs + harness.provider.push_note()
+    held_note = f"; {held} held back" if held else ""
+    return len(durations), runs + harness.provider.push_note() + held_note
 
 
 # --------------------------------------------------------------------------- synced calendar

@@ -12,6 +12,7 @@
     "data": [
         "security/calendar_sync_security.xml",
         "security/ir.model.access.csv",
+        "views/calendar_event_views.xml",
         "views/calendar_sync_account_views.xml",
         "views/calendar_sync_log_views.xml",
         "views/res_users_views.xml",

@@ -13,7 +13,13 @@
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
         "views/calendar_event_views.xml",
+        "views/calendar_sync_account_views.xml",
         "views/res_config_settings_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "calendar_sync_microsoft/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

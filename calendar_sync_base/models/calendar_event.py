@@ -39,6 +39,10 @@ class CalendarEvent(models.Model):
         help="For an occurrence edited on its own: the start its series gave it, which is how "
         "remote calendars identify the exception.",
     )
+    sync_problem = fields.Text(
+        compute="_compute_sync_problem",
+        help="Why a connected calendar refused or failed the last push of this event.",
+    )
 
     def _sync_organizer(self):
         return self.user_id
@@ -95,11 +99,56 @@ class CalendarEvent(models.Model):
             links.filtered("stopped").write({"stopped": False, "need_push": True})
             self._sync_queue_for_organizers()
             return
-        links.filtered(lambda link: not link.remote_id).unlink()
-        links = links.exists()
-        ours = links.filtered(lambda link: link.origin == "push")
-        ours.write({"stopped": True, "need_push": True})  # the push deletes the remote copy
-        (links - ours).write({"stopped": True, "need_push": False})
+        links._sync_stop()
+
+    # ------------------------------------------------------------------ sync problems
+
+    def _sync_problem_links(self):
+        """The current user's links of these events (or their series) whose last push failed."""
+        return (
+            self.env["calendar.sync.link"]
+            .sudo()
+            .search(
+                [
+                    ("account_id.user_id", "=", self.env.uid),
+                    ("push_error", "!=", False),
+                    ("stopped", "=", False),
+                    "|",
+                    ("event_id", "in", self.ids),
+                    ("recurrence_id", "in", self.recurrence_id.ids),
+                ]
+            )
+        )
+
+    def _compute_sync_problem(self):
+        links = self._sync_problem_links()
+        for event in self:
+            event.sync_problem = "\n".join(
+                f"{link.account_id.name}: {link.push_error}"
+                for link in links
+                if link.event_id == event
+                or (link.recurrence_id and link.recurrence_id == event.recurrence_id)
+            )
+
+    def action_sync_retry(self):
+        """Push these events again now (after a refusal, once the cause is fixed)."""
+        links = self._sync_problem_links()
+        links.need_push = True
+        notification = False
+        for account in links.account_id:
+            notification = account.sudo(False).action_sync_now()
+        return notification
+
+    def action_sync_stop_problems(self):
+        """Stop synchronizing these events with the calendars that refused them."""
+        links = self._sync_problem_links()
+        for provider in set(links.mapped("provider")):
+            toggle = f"{TOGGLE_PREFIX}{provider}"
+            events = links.filtered(lambda link, p=provider: link.provider == p).event_id
+            if toggle in self._fields:
+                events.sudo(False).write({toggle: False})
+        links.exists().filtered(lambda link: not link.stopped)._sync_stop()
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def unlink(self):
         if not self.env.context.get(PULL_CONTEXT_KEY):

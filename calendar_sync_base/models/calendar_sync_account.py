@@ -4,6 +4,7 @@ import secrets
 import threading
 import time
 
+import requests
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -15,7 +16,10 @@ from calendar_sync_base.services.engine import SyncCounts, SyncRules
 from calendar_sync_base.services.errors import (
     AuthExpired,
     ConfigurationError,
+    CursorExpired,
+    RemoteRejected,
     SyncError,
+    Throttled,
     TimeBudgetExceeded,
 )
 from calendar_sync_base.services.http import ResilientSession
@@ -47,8 +51,15 @@ CONFLICT_POLICIES = [
     ("remote", "Remote wins"),
     ("newest", "Newest change wins"),
 ]
+# What a first sync or a reset does with existing events that have guests, where the
+# provider cannot create them without e-mailing the guests (Outlook).
+EXISTING_GUESTS_POLICIES = [
+    ("with_guests", "Push them with their guests (the guests receive an invitation)"),
+    ("without_guests", "Push them without guests (the guest list stays in Odoo)"),
+    ("hold", "Hold them back (pushed, with their guests, when next changed)"),
+]
 # What a user may change on their own connection (rules only with the dedicated group).
-USER_FIELDS = {"send_updates"}
+USER_FIELDS = {"send_updates", "existing_guests_policy"}
 RULE_FIELDS = {"rule_direction", "rule_conflict_policy", "rule_start_date"}
 RULES_GROUP = "calendar_sync_base.calendar_sync_base_group_own_rules"
 TOKEN_GROUP = "base.group_system"
@@ -97,7 +108,23 @@ class CalendarSyncAccount(models.Model):
         default="all",
         required=True,
         help="Whether the remote calendar e-mails guests about changes pushed from Odoo. "
-        "First and reset synchronizations never send any (no invitation storm).",
+        "First and reset synchronizations send none through Google; Outlook cannot create "
+        "an event with guests silently (see Existing Events with Guests).",
+    )
+    problem_count = fields.Integer(
+        "Problems",
+        compute="_compute_problem_count",
+        help="Events whose last push the remote calendar refused or that could not be sent.",
+    )
+    existing_guests_policy = fields.Selection(
+        EXISTING_GUESTS_POLICIES,
+        string="Existing Events with Guests",
+        default=lambda self: (
+            self._sync_param("calendar_sync.existing_guests_policy") or "without_guests"
+        ),
+        help="Outlook e-mails the guests of every event created with guests: what a first "
+        "synchronization (or a reset that synchronizes all existing events) does with your "
+        "existing events that have guests.",
     )
     first_sync_done = fields.Boolean(readonly=True)
     sync_requested = fields.Boolean(
@@ -147,6 +174,43 @@ class CalendarSyncAccount(models.Model):
         labels = dict(self._fields["provider"]._description_selection(self.env))
         for account in self:
             account.name = f"{labels.get(account.provider, '')} - {account.user_id.name or ''}"
+
+    def _sync_problem_domain(self):
+        return [
+            ("account_id", "in", self.ids),
+            ("push_error", "!=", False),
+            ("stopped", "=", False),
+        ]
+
+    def _compute_problem_count(self):
+        groups = (
+            self.env["calendar.sync.link"]
+            .sudo()
+            ._read_group(self._sync_problem_domain(), ["account_id"], ["__count"])
+        )
+        counts = {account.id: count for account, count in groups}
+        for account in self:
+            account.problem_count = counts.get(account.id, 0)
+
+    def action_open_problems(self):
+        """The events of this connection whose last push failed, to retry or stop."""
+        self.ensure_one()
+        self._check_own_account()
+        links = self.env["calendar.sync.link"].sudo().search(self._sync_problem_domain())
+        events = links.event_id | links.recurrence_id.base_event_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("%(connection)s: problems", connection=self.name),
+            "res_model": "calendar.event",
+            "views": [
+                (
+                    self.env.ref("calendar_sync_base.calendar_event_view_list_sync_problems").id,
+                    "list",
+                ),
+                (False, "form"),
+            ],
+            "domain": [("id", "in", events.ids)],
+        }
 
     # ------------------------------------------------------------------ settings and rules
 
@@ -262,24 +326,42 @@ class CalendarSyncAccount(models.Model):
                     "label": label,
                     "state": state,
                     "summary": account.last_sync_summary if account else "",
+                    "account_id": account.id if account else False,
+                    "problem_count": account.problem_count if account else 0,
                     "error": account.last_error if account else "",
                 }
             )
         return panel
 
     @api.model
-    def action_sync_button(self, provider):
-        """The side panel button: connect, resume, or sync now with a report."""
+    def _sync_provider_pushes_silently(self, provider):  # pylint: disable=unused-argument
+        """Whether ``provider`` can create an event with guests without e-mailing them
+        (providers that cannot override this)."""
+        return True
+
+    @api.model
+    def action_sync_button(self, provider, existing_guests_policy=None):
+        """The side panel button: connect, resume, or sync now with a report.
+
+        Before a first connection to a provider that e-mails guests of every event created
+        with guests, the user first chooses what happens to existing events with guests.
+        """
         if not self._sync_user_allowed():
             return {"status": "not_allowed", "message": self._sync_not_allowed_message()}
         if not self._sync_provider_configured(provider):
+            if not self._sync_param(f"calendar_sync_{provider}.notified_error"):
+                self._sync_notify_administrators(provider, self.env._("The Client ID is empty."))
             message = self.env._(
                 "An administrator must enter the Client ID and Client Secret in "
-                "Calendar > Configuration > Settings first."
+                "Calendar > Configuration > Settings first. An administrator has been notified."
             )
             return {"status": "need_config", "message": message}
         account = self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)])
         if not account or account.state in ("disconnected", "needs_reconnect"):
+            if existing_guests_policy:
+                self._sync_choose_existing_guests(provider, account, existing_guests_policy)
+            elif not account and not self._sync_provider_pushes_silently(provider):
+                return self._sync_existing_guests_question()
             return {"status": "redirect", "url": f"/calendar_sync_{provider}/authorize"}
         account.action_resume()
         return {"status": "synced", "notification": account.action_sync_now()["params"]}
@@ -302,6 +384,30 @@ class CalendarSyncAccount(models.Model):
         ).filtered(lambda account: not account._sync_provider_paused())
         accounts._sync_request()
         return len(accounts)
+
+    @api.model
+    def _sync_existing_guests_question(self):
+        policies = self._fields["existing_guests_policy"]._description_selection(self.env)
+        return {
+            "status": "choose_existing_guests",
+            "message": self.env._(
+                "Outlook sends an invitation e-mail to the guests of every event Odoo creates "
+                "there with guests. What should the first synchronization do with your existing "
+                "Odoo events that have guests?"
+            ),
+            "choices": [{"value": value, "label": label} for value, label in policies],
+            "proposed": self._fields["existing_guests_policy"].default(self),
+        }
+
+    @api.model
+    def _sync_choose_existing_guests(self, provider, account, policy):
+        """Remember the choice on the connection the consent callback will complete."""
+        if account:
+            account.write({"existing_guests_policy": policy})
+        else:
+            self.sudo().create(
+                {"user_id": self.env.uid, "provider": provider, "existing_guests_policy": policy}
+            )
 
     @api.model
     def action_sync_stop(self, provider):
@@ -589,8 +695,8 @@ class CalendarSyncAccount(models.Model):
         except SyncError as error:
             self._sync_record_failure("error", error)
             return None
-        except TimeBudgetExceeded:
-            self._sync_record_failure("error", self._sync_too_slow_message())
+        except TimeBudgetExceeded as error:
+            self._sync_record_failure("error", error)
             return None
         # One user's unexpected failure (a bug, bad data) must not stop the other users.
         except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
@@ -604,6 +710,7 @@ class CalendarSyncAccount(models.Model):
         rules = self._sync_rules()
         self._sync_pull(connector, rules, counts)
         remaining = self._sync_push(connector, rules, counts)
+        self._sync_configuration_works()
         self.write(
             {
                 # A backlog keeps the cron awake while each run makes progress; a queue that
@@ -665,9 +772,112 @@ class CalendarSyncAccount(models.Model):
         )
 
     def _sync_record_failure(self, state, error):
-        message = str(error) or error.__class__.__name__
+        message = self._sync_error_message(error)
+        if isinstance(error, ConfigurationError):
+            self._sync_notify_administrators(self.provider, _technical(error))
         self.write({"state": state, "last_error": message, "last_sync_date": fields.Datetime.now()})
-        self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=message)
+        # The history keeps the technical detail for whoever investigates.
+        self.env["calendar.sync.log"]._log_change(
+            self, "pull", "error", message=f"{message} ({_technical(error)})"
+        )
+
+    def _sync_error_message(self, error):
+        """What the user reads about ``error``: plain words, not an exception's text."""
+        if isinstance(error, ConfigurationError):
+            return self.env._(
+                "The connection to %(provider)s is not set up correctly in Odoo. "
+                "An administrator has been notified.",
+                provider=self._sync_provider_label(self.provider),
+            )
+        if isinstance(error, RemoteRejected):
+            return str(error)  # the provider's own reason (e.g. not the organizer)
+        messages = [
+            (TimeBudgetExceeded, self._sync_too_slow_message()),
+            (
+                AuthExpired,
+                self.env._("The remote calendar no longer accepts the authorization: reconnect."),
+            ),
+            (
+                Throttled,
+                self.env._(
+                    "The calendar service asked to slow down; synchronization resumes on the "
+                    "next run."
+                ),
+            ),
+            (
+                CursorExpired,
+                self.env._(
+                    "The calendar service asked for a full synchronization; it runs on the "
+                    "next run."
+                ),
+            ),
+            (
+                requests.Timeout,
+                self.env._(
+                    "The calendar service did not answer in time; it will be retried on the "
+                    "next run."
+                ),
+            ),
+            (
+                requests.ConnectionError,
+                self.env._(
+                    "The calendar service could not be reached; it will be retried on the next run."
+                ),
+            ),
+            (
+                SyncError,
+                self.env._(
+                    "The calendar service failed to answer; it will be retried on the next run."
+                ),
+            ),
+        ]
+        for error_class, message in messages:
+            if isinstance(error, error_class):
+                return message
+        return self.env._(
+            "An unexpected error stopped the synchronization (%(error)s); "
+            "the details are in the server log.",
+            error=error.__class__.__name__,
+        )
+
+    @api.model
+    def _sync_provider_label(self, provider):
+        return dict(self._fields["provider"]._description_selection(self.env)).get(provider, "")
+
+    @api.model
+    def _sync_notify_administrators(self, provider, detail):
+        """Tell the administrators about a configuration problem, once per distinct problem
+        until a synchronization works again."""
+        params = self.env["ir.config_parameter"].sudo()
+        key = f"calendar_sync_{provider}.notified_error"
+        if params.get_param(key) == detail:
+            return
+        params.set_param(key, detail)
+        admins = (
+            self.env.ref("base.group_system")
+            .sudo()
+            .users.filtered(lambda user: user.active and not user.share)
+        )
+        self.env["mail.thread"].sudo().message_notify(
+            partner_ids=admins.partner_id.ids,
+            subject=self.env._(
+                "Calendar synchronization with %(provider)s is misconfigured",
+                provider=self._sync_provider_label(provider),
+            ),
+            body=self.env._(
+                "Users cannot synchronize their calendar with %(provider)s: %(detail)s "
+                "Check Calendar > Configuration > Settings.",
+                provider=self._sync_provider_label(provider),
+                detail=detail,
+            ),
+        )
+
+    def _sync_configuration_works(self):
+        """A synchronization went through: a configuration problem reported is fixed."""
+        params = self.env["ir.config_parameter"].sudo()
+        key = f"calendar_sync_{self.provider}.notified_error"
+        if params.get_param(key):
+            params.set_param(key, False)
 
     def _notify_reconnect(self):
         """Tell the user, from OdooBot, in their inbox or by e-mail as they chose in Odoo.
@@ -687,3 +897,7 @@ class CalendarSyncAccount(models.Model):
                 name=self.name,
             ),
         )
+
+
+def _technical(error):
+    return str(error) or error.__class__.__name__

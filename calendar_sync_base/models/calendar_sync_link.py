@@ -40,6 +40,10 @@ class CalendarSyncLink(models.Model):
     silent_push = fields.Boolean(
         help="Queued by a first sync or a reset: pushed without e-mailing the guests."
     )
+    guests_withheld = fields.Boolean(
+        help="Pushed by a first sync or a reset without its guest list (the provider would "
+        "have e-mailed the guests): the guests stay in Odoo and are never sent."
+    )
     push_error = fields.Text(help="Why the last push of this record failed; it stays queued.")
 
     _sql_constraints = [
@@ -80,3 +84,12 @@ class CalendarSyncLink(models.Model):
     def _record(self):
         self.ensure_one()
         return self.event_id or self.recurrence_id
+
+    def _sync_stop(self):
+        """Stop synchronizing these links: a remote copy Odoo created is deleted by the next
+        push, one that came from the remote calendar is left there and ignored."""
+        self.filtered(lambda link: not link.remote_id).unlink()
+        links = self.exists()
+        ours = links.filtered(lambda link: link.origin == "push")
+        ours.write({"stopped": True, "need_push": True})
+        (links - ours).write({"stopped": True, "need_push": False})

@@ -34,6 +34,7 @@ class CalendarSyncLog(models.Model):
             ("reply", "Answered"),
             ("conflict", "Conflict"),
             ("error", "Error"),
+            ("warning", "Warning"),
         ],
         required=True,
     )

@@ -8,12 +8,14 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
+from odoo.addons.calendar.models.calendar_recurrence import MAX_RECURRENT_EVENT
+
 from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_push
 from calendar_sync_base.services.errors import CursorExpired, SyncError
 from calendar_sync_base.services.matcher import LocalState, Matcher
 from calendar_sync_base.services.model import Direction, SyncEvent
-from calendar_sync_base.services.protocol import OpKind, PushOp
-from calendar_sync_base.services.snapshot import from_snapshot, to_snapshot
+from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
+from calendar_sync_base.services.snapshot import from_snapshot, synced_values, to_snapshot
 
 from .calendar_recurrence import odoo_rule
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
@@ -65,10 +67,11 @@ class CalendarSyncRunner(models.AbstractModel):
         for problem in changes.unreadable:
             counts.errors += 1
             self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=problem)
+        self._sync_warn_unknown_timezones(changes, counts)
         links = self._sync_links_by_remote_id(changes.events)
         skipped = self._sync_skipped_items(changes.events)
         events = [
-            event
+            _without_withheld_guests(links.get(event.remote_id), event)
             for event in changes.events
             if not _pending_local_delete(links, event)
             and not _own_echo(links, event)
@@ -87,6 +90,49 @@ class CalendarSyncRunner(models.AbstractModel):
             self.sync_cursor = changes.next_cursor
         else:
             _logger.info("Account %s: changes left to read again, sync cursor kept", self.id)
+
+    def _sync_warn_unknown_timezones(self, changes, counts):
+        events = {event.remote_id: event for event in changes.events}
+        for remote_id, zone in changes.unknown_timezones.items():
+            event = events.get(remote_id)
+            if event is None or event.cancelled:
+                continue
+            self._sync_warn(
+                counts,
+                self.env._(
+                    "“%(title)s” has a time zone no zone database knows (%(zone)s): "
+                    "it was read in %(fallback)s. Check its times and repetitions.",
+                    title=event.title,
+                    zone=zone,
+                    fallback=event.timezone,
+                ),
+                remote_id=remote_id,
+            )
+
+    def _sync_warn(self, counts, message, record=None, remote_id=""):
+        """Applied, but not exactly as the remote calendar has it: say so."""
+        counts.warnings += 1
+        self.env["calendar.sync.log"]._log_change(
+            self, "pull", "warning", record, remote_id=remote_id, message=message
+        )
+
+    def _sync_warn_if_capped(self, record, remote, counts):
+        """Odoo keeps at most MAX_RECURRENT_EVENT occurrences of a series."""
+        if (
+            record._name == "calendar.recurrence"
+            and len(record.calendar_event_ids) >= MAX_RECURRENT_EVENT
+        ):
+            self._sync_warn(
+                counts,
+                self.env._(
+                    "“%(title)s” repeats more than Odoo keeps: only its first %(count)s "
+                    "occurrences are in Odoo.",
+                    title=remote.title,
+                    count=MAX_RECURRENT_EVENT,
+                ),
+                record,
+                remote.remote_id,
+            )
 
     def _sync_pull_batch(self, connector, events, known, rules, modes, counts):
         first_sync, match_keys = modes
@@ -268,7 +314,9 @@ class CalendarSyncRunner(models.AbstractModel):
         return events - mine.event_id
 
     def _sync_local_state(self, record, link, ical_uid="", remote_id=""):
-        neutral = self._sync_without_lone_self(record._sync_to_neutral()).replace(
+        neutral = self._sync_without_lone_self(
+            _without_withheld_guests(link, record._sync_to_neutral())
+        ).replace(
             remote_id=link.remote_id if link else remote_id,
             ical_uid=(link.ical_uid if link else ical_uid) or "",
             etag=link.etag if link else "",
@@ -309,8 +357,9 @@ class CalendarSyncRunner(models.AbstractModel):
         if action.kind == PullActionKind.NOOP:
             return
         if action.kind == PullActionKind.CREATE_LOCAL:
-            self._sync_create_local(action.remote)
+            record = self._sync_create_local(action.remote)
             counts.pulled_created += 1
+            self._sync_warn_if_capped(record, action.remote, counts)
             return
         record = self._sync_record_for_key(action.local.key)
         link = links.get(action.remote.remote_id)
@@ -320,6 +369,8 @@ class CalendarSyncRunner(models.AbstractModel):
             return
         if action.values:
             record = self._sync_write_local(record, action.remote, action.values, "pull")
+            if "recurrence" in action.values:
+                self._sync_warn_if_capped(record, action.remote, counts)
         newly_linked = link is None
         link = self._sync_store_link(link, record, action.remote, push_back=action.push_back)
         if newly_linked:
@@ -420,7 +471,7 @@ class CalendarSyncRunner(models.AbstractModel):
         those edits keep showing as local changes until a push succeeds. A pull never clears
         a pending push; only a successful push does.
         """
-        agreed = record._sync_to_neutral().replace(
+        agreed = _without_withheld_guests(link, record._sync_to_neutral()).replace(
             **{name: getattr(remote, name) for name in push_back}
         )
         vals = {
@@ -540,8 +591,14 @@ class CalendarSyncRunner(models.AbstractModel):
         Runs on a first sync and after a reset that keeps existing events; pushed silently.
         Events that came from another calendar belong there and are left out (pushing them
         here would duplicate the meeting for its guests), and so are events the user
-        switched off for this provider.
+        switched off for this provider. Where the provider cannot create an event with guests
+        silently, events with guests follow the user's ``existing_guests_policy``.
         """
+        policy = (
+            "with_guests"
+            if self._sync_provider_pushes_silently(self.provider)
+            else self.existing_guests_policy or "without_guests"
+        )
         toggle = f"sync_with_{self.provider}"
         allowed = SQL("AND %s IS NOT FALSE", SQL.identifier("e", toggle))
         allowed_base = SQL("AND %s IS NOT FALSE", SQL.identifier("b", toggle))
@@ -553,19 +610,21 @@ class CalendarSyncRunner(models.AbstractModel):
                 """
             INSERT INTO calendar_sync_link
                    (account_id, provider, event_id, recurrence_id, need_push, silent_push,
-                    origin, create_uid, write_uid, create_date, write_date)
+                    guests_withheld, origin, create_uid, write_uid, create_date, write_date)
             SELECT %(account)s, %(provider)s, e.id, NULL, true, true,
-                   'push', %(uid)s, %(uid)s, now(), now()
+                   %(withhold)s AND %(has_guests)s, 'push', %(uid)s, %(uid)s, now(), now()
               FROM calendar_event e
              WHERE e.user_id = %(user)s AND e.active AND e.recurrence_id IS NULL %(allowed)s
                AND (%(window)s::timestamp IS NULL OR e.stop >= %(window)s::timestamp)
+               AND NOT (%(hold)s AND %(has_guests)s)
                AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l WHERE l.event_id = e.id
                                   AND (l.account_id = %(account)s OR l.origin = 'pull'))
             UNION ALL
             SELECT %(account)s, %(provider)s, NULL, r.id, true, true,
-                   'push', %(uid)s, %(uid)s, now(), now()
+                   %(withhold)s AND %(has_guests_base)s, 'push', %(uid)s, %(uid)s, now(), now()
               FROM calendar_recurrence r JOIN calendar_event b ON b.id = r.base_event_id
              WHERE b.user_id = %(user)s AND b.active %(allowed_base)s
+               AND NOT (%(hold)s AND %(has_guests_base)s)
                AND NOT EXISTS (SELECT 1 FROM calendar_sync_link l WHERE l.recurrence_id = r.id
                                   AND (l.account_id = %(account)s OR l.origin = 'pull'))
             """,
@@ -576,6 +635,10 @@ class CalendarSyncRunner(models.AbstractModel):
                 window=self._sync_window_start(),
                 allowed=allowed,
                 allowed_base=allowed_base,
+                withhold=policy == "without_guests",
+                hold=policy == "hold",
+                has_guests=_has_guests("e", self.user_id.partner_id),
+                has_guests_base=_has_guests("b", self.user_id.partner_id),
             )
         )
         self.env["calendar.sync.link"].invalidate_model()
@@ -607,7 +670,7 @@ class CalendarSyncRunner(models.AbstractModel):
         if result.ok:
             self._sync_push_succeeded(op, result, record, link, counts)
         elif result.conflict:
-            self._sync_resolve_conflict(connector, rules, record, link, counts)
+            self._sync_resolve_conflict(connector, rules, op, record, link, counts)
         else:
             self._sync_push_failed(op, result, record, link, counts)
 
@@ -632,14 +695,20 @@ class CalendarSyncRunner(models.AbstractModel):
             self, "push", op.kind.value, record, remote_id=remote.remote_id
         )
 
-    def _sync_resolve_conflict(self, connector, rules, record, link, counts):
+    def _sync_resolve_conflict(self, connector, rules, op, record, link, counts):
         """The remote copy changed since we read it: merge it by the conflict policy.
 
+        Unless the remote copy is what we sent: our own update, applied by a request whose
+        answer was lost and replayed against the version it created. That push succeeded.
         One conflict, one history entry: the merge's when both sides changed a same field,
         else this one (both sides' changes were kept).
         """
-        conflicts_before = counts.conflicts
         remote = connector.fetch(link.remote_id) if link and link.remote_id else None
+        remote = remote and _without_withheld_guests(link, remote)
+        if remote and record and _same_content(connector, op.event, remote):
+            self._sync_push_succeeded(op, PushResult(op.key, event=remote), record, link, counts)
+            return
+        conflicts_before = counts.conflicts
         if remote is not None and record is not None:
             state = self._sync_local_state(record, link)
             matcher = Matcher(_normalized(connector, [state]), match_keys=False)
@@ -657,9 +726,10 @@ class CalendarSyncRunner(models.AbstractModel):
 
     def _sync_push_failed(self, op, result, record, link, counts):
         counts.errors += 1
-        message = str(result.error) if result.error else "unknown error"
+        error = result.error or SyncError("unknown error")
+        message = self._sync_error_message(error)
         self.env["calendar.sync.log"]._log_change(
-            self, "push", "error", record, remote_id=op.event.remote_id, message=message
+            self, "push", "error", record, remote_id=op.event.remote_id, message=str(error)
         )
         if result.retryable:
             link.push_error = message  # still queued: retried next run
@@ -694,9 +764,32 @@ def _readable_reason(error):
     return lines[0][:200] if lines else error.__class__.__name__
 
 
+def _without_withheld_guests(link, event):
+    """The event without guests when its link keeps them in Odoo only (neither sent nor
+    read back, so they are never lost on either side)."""
+    return event.replace(attendees=()) if link and link.guests_withheld else event
+
+
+def _has_guests(alias, partner):
+    """SQL: the event ``alias`` has attendees besides ``partner``."""
+    return SQL(
+        "EXISTS (SELECT 1 FROM calendar_event_res_partner_rel g"
+        " WHERE g.calendar_event_id = %s AND g.res_partner_id != %s)",
+        SQL.identifier(alias, "id"),
+        partner.id,
+    )
+
+
 def _pending_local_delete(links, event):
     link = links.get(event.remote_id)
     return bool(link) and not link.with_context(active_test=False)._record()
+
+
+def _same_content(connector, sent, remote):
+    """Whether the remote copy holds every synced field as ``sent`` (as the provider keeps
+    them)."""
+    normalize = getattr(connector, "normalized", None) or (lambda event: event)
+    return synced_values(normalize(sent)) == synced_values(normalize(remote))
 
 
 def _normalized(connector, states):

@@ -253,6 +253,7 @@ class SyncCounts:
     pushed_deleted: int = 0
     conflicts: int = 0
     errors: int = 0
+    warnings: int = 0  # applied, but not exactly (a guessed time zone, a capped series)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -277,6 +278,8 @@ class SyncCounts:
         parts.append(_plural(self.conflicts, "conflict"))
         if self.errors:
             parts.append(_plural(self.errors, "error"))
+        if self.warnings:
+            parts.append(_plural(self.warnings, "warning"))
         return ", ".join(parts)
 
 

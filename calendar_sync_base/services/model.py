@@ -186,3 +186,6 @@ class ChangeSet:
     # what was read is applied, but ``next_cursor`` must not be stored, so the next listing
     # returns those changes again instead of losing them.
     complete: bool = True
+    # Remote id -> a time zone name the provider gave and no zone database knows: the event
+    # was read in a fallback zone (its ``timezone``), reported so the guess is not silent.
+    unknown_timezones: dict[str, str] = field(default_factory=dict)

@@ -1,5 +1,6 @@
 from . import (
     test_account_lock,
+    test_error_messages,
     test_event_translation,
     test_security,
     test_security_rpc,

@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 from calendar_sync_base.services.model import SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp
 
+from ..models.calendar_sync_account import EXISTING_GUESTS_POLICIES
 from ..models.calendar_sync_mixin import PULL_CONTEXT_KEY
 from ..models.calendar_sync_runner import _archived
 
@@ -42,8 +43,17 @@ class CalendarSyncResetWizard(models.TransientModel):
         required=True,
         help="Only new: Odoo pushes only events created or changed after the reset. "
         "All: existing events are matched with the remote calendar first (no duplicates), "
-        "then the rest is pushed, without e-mailing guests.",
+        "then the rest is pushed: Google without e-mailing guests, Outlook as chosen below "
+        "for events with guests.",
     )
+    existing_guests_policy = fields.Selection(
+        EXISTING_GUESTS_POLICIES,
+        string="Existing Events with Guests",
+        default="without_guests",
+        required=True,
+        help="Outlook e-mails the guests of every event created with guests.",
+    )
+    asks_existing_guests = fields.Boolean(compute="_compute_counts")
     organized_count = fields.Integer(compute="_compute_counts")
     invitation_count = fields.Integer(compute="_compute_counts")
     shared_count = fields.Integer(
@@ -74,6 +84,9 @@ class CalendarSyncResetWizard(models.TransientModel):
             wizard.invitation_count = len(records) - len(mine)
             wizard.shared_count = len(_shared(account, mine))
             wizard.provider_label = labels.get(account.provider, "")
+            wizard.asks_existing_guests = not account._sync_provider_pushes_silently(
+                account.provider
+            )
 
     def action_reset(self):
         self.ensure_one()
@@ -104,6 +117,7 @@ class CalendarSyncResetWizard(models.TransientModel):
                 "token_cache": False,
                 "first_sync_done": False,
                 "queue_existing": self.sync_policy == "all",
+                "existing_guests_policy": self.existing_guests_policy,
                 "queued_count": 0,
                 "last_error": False,
             }

@@ -45,6 +45,7 @@ from .mapper import (
     reminders_from_overrides,
     reminders_kept,
     to_google,
+    unknown_timezone,
 )
 
 API_BASE = "https://www.googleapis.com/calendar/v3"
@@ -258,6 +259,7 @@ class GoogleCalendarClient:
         self.page_size = min(page_size, MAX_PAGE_SIZE)
         self.batch_size = min(batch_size, MAX_BATCH_SIZE)
         self.skipped: list[MalformedEvent] = []
+        self.unknown_timezones: dict[str, str] = {}  # of the last listing
         self._defaults: tuple[str, tuple[Reminder, ...]] | None = None
         self._auth_refreshed = False
 
@@ -318,6 +320,10 @@ class GoogleCalendarClient:
                 reminders_from_overrides(page.get("defaultReminders")),
             )
         timezone, reminders = self._defaults or ("UTC", ())
+        for item in page.get("items") or ():
+            zone = unknown_timezone(item)
+            if zone and isinstance(item, dict) and item.get("id"):
+                self.unknown_timezones[str(item["id"])] = zone
         mapped = (
             from_google(
                 item,
@@ -351,6 +357,7 @@ class GoogleCalendarClient:
     def list_changes(self, cursor: str) -> ChangeSet:
         """Changes since ``cursor``; ``""`` lists the whole window (``full_resync=True``)."""
         self.skipped = []
+        self.unknown_timezones = {}
         params: dict[str, Any] = {"maxResults": self.page_size, "showDeleted": "true"}
         if cursor:
             params["syncToken"] = cursor  # no timeMin: Google forbids it with syncToken
@@ -365,6 +372,7 @@ class GoogleCalendarClient:
             next_cursor=page.get("nextSyncToken") or "",
             full_resync=not cursor,
             unreadable=[str(problem) for problem in self.skipped],
+            unknown_timezones=self.unknown_timezones,
         )
 
     def fetch(self, remote_id: str) -> SyncEvent | None:

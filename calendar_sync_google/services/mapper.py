@@ -141,6 +141,16 @@ def _event_timezone(item: dict, default_timezone: str) -> str:
     return default_timezone if _zone(default_timezone) else "UTC"
 
 
+def unknown_timezone(item: Any) -> str | None:
+    """A zone name the event gives that is not a known IANA zone (read in a fallback)."""
+    for key in ("start", "end"):
+        when = item.get(key) if isinstance(item, dict) else None
+        name = when.get("timeZone") if isinstance(when, dict) else None
+        if name and not _zone(name):
+            return str(name)
+    return None
+
+
 def _parse_span(item: dict, zone: ZoneInfo, rid: str) -> tuple:
     start = _parse_when(item.get("start"), zone, rid, "start")
     stop = _parse_when(item.get("end"), zone, rid, "end")

@@ -8,3 +8,5 @@ from . import test_google_tour
 from . import test_google_push_trigger
 from . import test_google_cron_budget
 from . import test_google_resilience
+from . import test_google_problems
+from . import test_google_honest

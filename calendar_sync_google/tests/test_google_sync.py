@@ -431,7 +431,11 @@ class TestGoogleCredentials(GoogleSyncCase):
         counts = self.sync(expect_ok=False)
         self.assertIsNone(counts)
         self.assertEqual(self.account.state, "needs_reconnect")
-        self.assertIn("invalid_grant", self.account.last_error)
+        self.assertIn("reconnect", self.account.last_error)
+        error_log = self.env["calendar.sync.log"].search(
+            [("account_id", "=", self.account.id), ("operation", "=", "error")]
+        )
+        self.assertIn("invalid_grant", error_log.message, "the detail stays in the history")
         notified = self.env["mail.message"].search(
             [
                 ("partner_ids", "in", self.user.partner_id.ids),

@@ -44,6 +44,11 @@ class CalendarSyncAccount(models.Model):
             token_cache=token_cache,
         )
 
+    @api.model
+    def _sync_provider_pushes_silently(self, provider):
+        # Graph has no way to create a meeting with attendees without inviting them.
+        return provider != "microsoft" and super()._sync_provider_pushes_silently(provider)
+
     # ------------------------------------------------------------------ connector
 
     def _sync_connector_microsoft(self):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.calendar_sync_base.models.calendar_sync_account import EXISTING_GUESTS_POLICIES
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -31,6 +33,14 @@ class ResConfigSettings(models.TransientModel):
     )
     calendar_sync_microsoft_redirect_uri = fields.Char(
         "Redirect URI", compute="_compute_calendar_sync_microsoft_redirect_uri"
+    )
+    calendar_sync_microsoft_existing_guests_policy = fields.Selection(
+        EXISTING_GUESTS_POLICIES,
+        string="Existing Events with Guests",
+        default="without_guests",
+        config_parameter="calendar_sync.existing_guests_policy",
+        help="Outlook e-mails the guests of every event created with guests, even on a first "
+        "synchronization: what is proposed to users for their existing events with guests.",
     )
     calendar_sync_microsoft_paused = fields.Boolean(
         "Pause Outlook Synchronization",

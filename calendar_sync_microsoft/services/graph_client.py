@@ -74,6 +74,7 @@ from .graph_mapper import (
     parse_graph_datetime,
     to_graph,
     transaction_id,
+    unknown_timezone,
 )
 from .timezones import to_windows
 
@@ -278,6 +279,7 @@ class GraphCalendarClient:
         self.transaction_prefix = transaction_prefix
         self.skipped: list[MalformedEvent] = []
         self.incomplete = False  # the last listing left changes to read again (transient)
+        self.unknown_timezones: dict[str, str] = {}  # of the last listing
         self._instances: dict[str, list[dict]] = {}  # master id -> raw instances (window)
         self._auth_refreshed = False
 
@@ -348,6 +350,7 @@ class GraphCalendarClient:
         """Changes since ``cursor`` (a stored delta link); ``""`` lists the whole window."""
         self.skipped = []
         self.incomplete = False
+        self.unknown_timezones = {}
         self._instances = {}
         if cursor:
             try:
@@ -378,6 +381,7 @@ class GraphCalendarClient:
             full_resync=not cursor,
             unreadable=[str(problem) for problem in self.skipped],
             complete=not self.incomplete,
+            unknown_timezones=self.unknown_timezones,
         )
 
     def fetch(self, remote_id: str) -> SyncEvent | None:
@@ -708,6 +712,9 @@ class _Listing:
         self.removed: list[str] = []
 
     def _map(self, item: Any) -> SyncEvent | None:
+        zone = unknown_timezone(item)
+        if zone and item.get("id"):
+            self.client.unknown_timezones[str(item["id"])] = zone
         return from_graph(
             item, timezone_hint=self.client.timezone_hint, on_error=self.client.skipped.append
         )

@@ -189,6 +189,22 @@ def _offset_value(value: Any, rid: str, field: str) -> dt.datetime:
 # --------------------------------------------------------------------------- inbound parts
 
 
+def unknown_timezone(item: Any) -> str | None:
+    """A zone name the event gives that maps to no IANA zone (read in a fallback)."""
+    if not isinstance(item, dict):
+        return None
+    rng = (item.get("recurrence") or {}).get("range")
+    start = item.get("start")
+    for name in (
+        item.get("originalStartTimeZone"),
+        rng.get("recurrenceTimeZone") if isinstance(rng, dict) else None,
+        start.get("timeZone") if isinstance(start, dict) else None,
+    ):
+        if isinstance(name, str) and name and not to_iana(name):
+            return name
+    return None
+
+
 def event_timezone(item: dict, hint: str = "") -> str:
     """The event's own IANA zone: ``originalStartTimeZone``, the recurrence's, start's, the
     hint, else UTC. ``hint`` also picks among IANA zones sharing one Windows zone."""

@@ -217,8 +217,11 @@ def test_sync_counts_summary():
         "pushed_deleted": 0,
         "conflicts": 0,
         "errors": 1,
+        "warnings": 0,
     }
     assert counts.summary() == "2 pulled, 1 pushed, 1 deleted, 0 conflicts, 1 error"
+    counts.warnings = 2
+    assert counts.summary().endswith("1 error, 2 warnings")
     busy = SyncCounts(pulled_created=2, pushed_created=1, pushed_updated=1, pulled_deleted=1,
                       linked=1, conflicts=2, errors=1)  # fmt: skip
     assert busy.summary() == "2 pulled, 2 pushed, 1 deleted, 1 linked, 2 conflicts, 1 error"

@@ -25,6 +25,7 @@ from calendar_sync_google.services.mapper import (
     from_google,
     parse_event,
     to_google,
+    unknown_timezone,
 )
 
 from ..mapping import UTC, ZONES, synced, utc
@@ -641,3 +642,15 @@ def test_nul_characters_postgresql_cannot_store_are_stripped():
     item = {**FULL_ITEM, "summary": "Quarterly\x00 review", "location": "\x00Room 4"}
     event = parse_event(item)
     assert (event.title, event.location) == ("Quarterly review", "Room 4")
+
+
+def test_zones_no_database_knows_are_reported():
+    item = {
+        "id": "x",
+        "start": {"dateTime": "2024-07-01T16:00:00Z", "timeZone": "Mars/Olympus_Mons"},
+        "end": {"dateTime": "2024-07-01T17:00:00Z", "timeZone": "Europe/Paris"},
+    }
+    assert unknown_timezone(item) == "Mars/Olympus_Mons"
+    assert parse_event(item, default_timezone="Europe/Brussels").timezone == "Europe/Paris"
+    item["start"]["timeZone"] = "Europe/Paris"
+    assert unknown_timezone(item) is None

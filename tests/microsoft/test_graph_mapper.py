@@ -31,6 +31,7 @@ from calendar_sync_microsoft.services.graph_mapper import (
     graph_normalized,
     parse_event,
     to_graph,
+    unknown_timezone,
 )
 from calendar_sync_microsoft.services.graph_recurrence import GRAPH_DAYS, PATTERN_TYPES
 from calendar_sync_microsoft.services.timezones import to_iana, to_windows
@@ -436,6 +437,19 @@ def test_event_zone_falls_back_to_the_recurrence_zone_then_the_hint():
     assert parse_event(item, timezone_hint="Asia/Tokyo").timezone == "UTC"  # start's zone
     del item["start"]["timeZone"]
     assert parse_event(item, timezone_hint="Asia/Tokyo").timezone == "Asia/Tokyo"
+
+
+def test_zones_no_database_knows_are_reported():
+    item = {
+        "id": "x",
+        "start": {"dateTime": "2024-07-01T16:00:00", "timeZone": "UTC"},
+        "originalStartTimeZone": "tzone://Microsoft/Custom",
+    }
+    assert unknown_timezone(item) == "tzone://Microsoft/Custom"
+    item["originalStartTimeZone"] = "Romance Standard Time"
+    assert unknown_timezone(item) is None
+    item["originalStartTimeZone"] = "tzone://Microsoft/Utc"
+    assert unknown_timezone(item) is None
 
 
 @pytest.mark.parametrize("zone", ZONES)

@@ -3,6 +3,7 @@ import { AttendeeCalendarController } from "@calendar/views/attendee_calendar/at
 import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
 import { browser } from "@web/core/browser/browser";
+import { ExistingGuestsDialog } from "./existing_guests_dialog";
 
 const STATE_LABELS = {
     connected: _t("Synchronized"),
@@ -26,6 +27,8 @@ export class CalendarSyncPanel extends Component {
         this.orm = useService("orm");
         this.notification = useService("notification");
         this.busService = useService("bus_service");
+        this.action = useService("action");
+        this.dialog = useService("dialog");
         this.state = useState({ providers: [], busy: false });
         this.onRemoteChanges = () => this.reload();
         this.busService.subscribe("calendar_sync/synced", this.onRemoteChanges);
@@ -49,10 +52,20 @@ export class CalendarSyncPanel extends Component {
     }
 
     stateLabel(entry) {
+        if (entry.state === "connected" && entry.problem_count) {
+            return _t("Synchronized with %s problems", entry.problem_count);
+        }
         return STATE_LABELS[entry.state] || entry.state;
     }
 
-    async onClick(entry) {
+    async onShowProblems(entry) {
+        const action = await this.orm.call("calendar.sync.account", "action_open_problems", [
+            [entry.account_id],
+        ]);
+        await this.action.doAction(action);
+    }
+
+    async onClick(entry, existingGuestsPolicy = null) {
         if (this.state.busy) {
             return;
         }
@@ -60,7 +73,18 @@ export class CalendarSyncPanel extends Component {
         try {
             const result = await this.orm.call("calendar.sync.account", "action_sync_button", [
                 entry.provider,
+                existingGuestsPolicy,
             ]);
+            if (result.status === "choose_existing_guests") {
+                this.dialog.add(ExistingGuestsDialog, {
+                    title: entry.label,
+                    message: result.message,
+                    choices: result.choices,
+                    proposed: result.proposed,
+                    onChoose: (value) => this.onClick(entry, value),
+                });
+                return;
+            }
             if (result.status === "redirect") {
                 browser.location.assign(result.url);
                 return;
