@@ -594,11 +594,7 @@ class CalendarSyncRunner(models.AbstractModel):
         switched off for this provider. Where the provider cannot create an event with guests
         silently, events with guests follow the user's ``existing_guests_policy``.
         """
-        policy = (
-            "with_guests"
-            if self._sync_provider_pushes_silently(self.provider)
-            else self.existing_guests_policy or "without_guests"
-        )
+        policy = self._sync_existing_guests_policy()
         toggle = f"sync_with_{self.provider}"
         allowed = SQL("AND %s IS NOT FALSE", SQL.identifier("e", toggle))
         allowed_base = SQL("AND %s IS NOT FALSE", SQL.identifier("b", toggle))
@@ -643,6 +639,18 @@ class CalendarSyncRunner(models.AbstractModel):
         )
         self.env["calendar.sync.link"].invalidate_model()
         self.queue_existing = False
+
+    def _sync_existing_guests_policy(self):
+        """What pushing existing events does with their guests: ``with_guests`` where the
+        provider creates events silently, else the user's choice."""
+        if self._sync_provider_pushes_silently(self.provider):
+            return "with_guests"
+        return self.existing_guests_policy or "without_guests"
+
+    def _sync_has_guests(self, record):
+        """Whether an event or series has attendees besides the connected user."""
+        event = record.base_event_id if record._name == "calendar.recurrence" else record
+        return bool(event.partner_ids - self.user_id.partner_id)
 
     def _sync_organizes(self, record):
         event = record.base_event_id if record._name == "calendar.recurrence" else record

@@ -172,8 +172,13 @@ class CalendarSyncResetWizard(models.TransientModel):
     def _queue_again(self, account, records):
         """Queue the events whose remote copy the reset deleted: "all existing events" sends
         them again, silently, even those that came from (or also live in) another calendar,
-        which the first sync's own queue leaves out."""
+        which the first sync's own queue leaves out; events with guests as the wizard says."""
         link_model = self.env["calendar.sync.link"].sudo()
+        # The policy chosen in this wizard for events with guests (see _sync_queue_existing).
+        account.existing_guests_policy = self.existing_guests_policy
+        policy = account._sync_existing_guests_policy()
+        records = [record for record in records if not _archived(record)]
+        with_guests = {record for record in records if account._sync_has_guests(record)}
         link_model.create(
             [
                 {
@@ -181,10 +186,11 @@ class CalendarSyncResetWizard(models.TransientModel):
                     link_model._link_field_for(record._name): record.id,
                     "need_push": True,
                     "silent_push": True,
+                    "guests_withheld": policy == "without_guests" and record in with_guests,
                     "origin": "push",
                 }
                 for record in records
-                if not _archived(record)
+                if not (policy == "hold" and record in with_guests)
             ]
         )
 
