@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .calendar_sync_mixin import PULL_CONTEXT_KEY
+from .calendar_sync_mixin import links_to_push
 
 
 class CalendarAttendee(models.Model):
@@ -12,7 +12,8 @@ class CalendarAttendee(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if "state" in vals and not self.env.context.get(PULL_CONTEXT_KEY):
-            # An answer given in Odoo goes out like any other edit of the event.
-            self.sudo().event_id.sync_link_ids.need_push = True
+        if "state" in vals:
+            # An answer given in Odoo (or pulled from another calendar) goes out like any
+            # other edit of the event.
+            links_to_push(self.env, self.sudo().event_id.sync_link_ids).need_push = True
         return result

@@ -11,7 +11,7 @@ from calendar_sync_base.services.model import (
     SyncEvent,
 )
 
-from .calendar_sync_mixin import PULL_CONTEXT_KEY
+from .calendar_sync_mixin import PULL_CONTEXT_KEY, links_to_push
 
 UTC = dt.timezone.utc
 TOGGLE_PREFIX = "sync_with_"
@@ -151,9 +151,8 @@ class CalendarEvent(models.Model):
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def unlink(self):
-        if not self.env.context.get(PULL_CONTEXT_KEY):
-            # The series' excluded dates change: its master must be pushed again.
-            self.sudo().recurrence_id.sync_link_ids.need_push = True
+        # The series' excluded dates change: its master must be pushed again.
+        links_to_push(self.env, self.sudo().recurrence_id.sync_link_ids).need_push = True
         return super().unlink()
 
     def _rewrite_recurrence(self, values, time_values, recurrence_values):
@@ -162,12 +161,8 @@ class CalendarEvent(models.Model):
         result = super()._rewrite_recurrence(values, time_values, recurrence_values)
         new_recurrence = self.recurrence_id or self.sudo().recurrence_id
         if links and new_recurrence:
-            links.write(
-                {
-                    "recurrence_id": new_recurrence.id,
-                    "need_push": not self.env.context.get(PULL_CONTEXT_KEY),
-                }
-            )
+            links.recurrence_id = new_recurrence
+            links_to_push(self.env, links).need_push = True
         return result
 
     def _sync_remember_slot(self):

@@ -90,7 +90,7 @@ class CalendarRecurrence(models.Model):
         """Apply remote series changes to the whole series."""
         self.ensure_one()
         field_names = set(field_names)
-        base = self.base_event_id.with_context(**{PULL_CONTEXT_KEY: True}, dont_notify=True)
+        base = self.base_event_id.with_context(**{PULL_CONTEXT_KEY: account.id}, dont_notify=True)
         vals = base._sync_vals_from_neutral(remote, field_names - {"recurrence"}, account)
         if vals:
             # Odoo may rebuild the series (new recurrence record) when its times change.
@@ -114,7 +114,8 @@ class CalendarRecurrence(models.Model):
         gone = self.calendar_event_ids.filtered(
             lambda event: _naive_utc(event._sync_slot()) in wanted
         )
-        gone.with_context(**{PULL_CONTEXT_KEY: True}, dont_notify=True).unlink()
+        pulling = self.env.context.get(PULL_CONTEXT_KEY) or True
+        gone.with_context(**{PULL_CONTEXT_KEY: pulling}, dont_notify=True).unlink()
 
     def _sync_occurrence_at(self, original_start):
         """The occurrence generated for ``original_start`` (exceptions keep their slot)."""

@@ -1,7 +1,19 @@
 from odoo import api, models
 
-# Context key set while a pull applies remote changes, so they are not pushed straight back.
+# Context key set while a pull applies remote changes, so they are not pushed straight back:
+# the pulling account's id (its links are left alone, the other connections mirroring the
+# record still get the change), or True for internal writes that no connection must push.
 PULL_CONTEXT_KEY = "calendar_sync_pull"
+
+
+def links_to_push(env, links):
+    """Of ``links`` (mirrors of records being written), those the write must queue."""
+    pulling = env.context.get(PULL_CONTEXT_KEY)
+    if not pulling:
+        return links
+    if pulling is True:
+        return links.browse()
+    return links.filtered(lambda link: link.account_id.id != pulling)
 
 
 class CalendarSyncMixin(models.AbstractModel):
@@ -44,21 +56,19 @@ class CalendarSyncMixin(models.AbstractModel):
 
     def unlink(self):
         # The links outlive the record (ondelete set null) so the push deletes the remote copy.
-        if not self.env.context.get(PULL_CONTEXT_KEY):
-            self.sudo().sync_link_ids.need_push = True
+        links_to_push(self.env, self.sudo().sync_link_ids).need_push = True
         return super().unlink()
 
     def _sync_mark_for_push(self, vals):
-        if self.env.context.get(PULL_CONTEXT_KEY):
-            return
         if not self._sync_tracked_fields().intersection(vals):
             return
-        links = self.sudo().sync_link_ids.filtered(
+        links = links_to_push(self.env, self.sudo().sync_link_ids).filtered(
             lambda link: not link.need_push and not link.stopped
         )
         if links:
             links.need_push = True
-        self._sync_queue_for_organizers()
+        if not self.env.context.get(PULL_CONTEXT_KEY):
+            self._sync_queue_for_organizers()
 
     def _sync_queue_for_organizers(self):
         """Pending links for the organizer's connections that do not know these records.

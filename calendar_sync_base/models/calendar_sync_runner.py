@@ -388,7 +388,7 @@ class CalendarSyncRunner(models.AbstractModel):
 
     def _sync_create_local(self, remote):
         model = self.env["calendar.event"].with_context(
-            **{PULL_CONTEXT_KEY: True}, no_mail_to_attendees=True, dont_notify=True
+            **{PULL_CONTEXT_KEY: self.id}, no_mail_to_attendees=True, dont_notify=True
         )
         vals = model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self)
         if remote.recurrence:
@@ -414,7 +414,7 @@ class CalendarSyncRunner(models.AbstractModel):
         if record._name == "calendar.recurrence":
             return self._sync_write_series(record, remote, neutral_values, direction)
         record = record.with_context(
-            **{PULL_CONTEXT_KEY: True}, no_mail_to_attendees=True, dont_notify=True
+            **{PULL_CONTEXT_KEY: self.id}, no_mail_to_attendees=True, dont_notify=True
         )
         vals = record._sync_vals_from_neutral(remote, neutral_values, self)
         if record.recurrence_id and remote.original_start:
@@ -437,7 +437,7 @@ class CalendarSyncRunner(models.AbstractModel):
     def _sync_write_series(self, recurrence, remote, neutral_values, direction):
         before = recurrence._sync_to_neutral()
         recurrence = recurrence.with_context(
-            **{PULL_CONTEXT_KEY: True}, no_mail_to_attendees=True, dont_notify=True
+            **{PULL_CONTEXT_KEY: self.id}, no_mail_to_attendees=True, dont_notify=True
         )._sync_write_from_neutral(remote, neutral_values, self)
         after = recurrence._sync_to_neutral()
         changes = {
@@ -457,7 +457,7 @@ class CalendarSyncRunner(models.AbstractModel):
             link.unlink()
         events = record.calendar_event_ids if record._name == "calendar.recurrence" else record
         events.filtered("active").with_context(
-            **{PULL_CONTEXT_KEY: True}, dont_notify=True
+            **{PULL_CONTEXT_KEY: self.id}, dont_notify=True
         ).active = False
         self.env["calendar.sync.log"]._log_change(
             self, "pull", "delete", record, remote_id=remote.remote_id

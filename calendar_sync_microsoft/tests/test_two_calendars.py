@@ -114,6 +114,45 @@ class TestTwoCalendars(MicrosoftSyncCase):
         self.assertEqual(len(event.exists()), 1)
         self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "From Google")]), 1)
 
+    def google_id(self, event):
+        links = event.sudo().with_context(active_test=False).sync_link_ids
+        return links.filtered(lambda link: link.provider == "google").remote_id
+
+    def test_a_change_pulled_from_google_reaches_outlook(self):
+        event = self.shared_event()
+        self.google.patch_event(self.email, self.google_id(event), {"summary": "Renamed in Google"})
+        self.sync(self.gmail)
+        self.assertEqual(event.name, "Renamed in Google")
+        self.sync(self.outlook)
+        self.assertEqual(self.calendars(), (["Renamed in Google"], ["Renamed in Google"]))
+        self.sync_both()
+        self.assertEqual(self.sync(self.gmail).pushed, 0, "not echoed back to Google")
+
+    def test_a_deletion_pulled_from_google_reaches_outlook(self):
+        event = self.shared_event()
+        self.google.delete_event(self.email, self.google_id(event))
+        self.sync_both()
+        self.assertFalse(event.active)
+        self.assertEqual(self.calendars(), ([], []))
+
+    def test_a_series_changed_in_google_reaches_outlook(self):
+        event = self.odoo_event(
+            "Standup", recurrency=True, rrule_type="daily", count=3, end_type="count"
+        )
+        self.sync_both()
+        series = event.recurrence_id
+        google_id = (
+            series.sudo().sync_link_ids.filtered(lambda link: link.provider == "google").remote_id
+        )
+        self.google.patch_event(self.email, google_id, {"summary": "Daily standup"})
+        self.sync_both()
+        self.assertEqual(
+            set(self.env["calendar.event"].search([("recurrence_id", "!=", False)]).mapped("name")),
+            {"Daily standup"},
+        )
+        self.assertIn("Daily standup", self.remote_titles())
+        self.assertNotIn("Standup", self.remote_titles())
+
     def test_revert_of_a_pulled_update_says_and_reaches_both_calendars(self):
         event = self.shared_event()
         google_id = (
