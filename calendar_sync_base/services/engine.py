@@ -13,7 +13,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .matcher import MATCHED_BY_REMOTE_ID, LocalState, Matcher
-from .merge import ConflictPolicy, MergeResult, apply_direction, effective_policy, three_way_merge
+from .merge import (
+    ConflictPolicy,
+    MergeResult,
+    apply_direction,
+    changed_groups,
+    effective_policy,
+    three_way_merge,
+)
 from .model import SYNCED_FIELDS, UTC, Direction, SyncEvent
 from .protocol import OpKind, PushOp
 from .recurrence import expand, parse_rrule, zone_info
@@ -145,7 +152,8 @@ def plan_push(
     """Remote operations for local records: ``(state, deleted)`` pairs.
 
     Unlinked -> CREATE (unless it ends before ``rules.start``); deleted and linked -> DELETE;
-    linked and dirty -> UPDATE; anything else needs nothing.
+    linked and dirty -> UPDATE of the fields changed since the snapshot (all of them without
+    one); anything else needs nothing.
     """
     if not rules.writes_remote:
         return []
@@ -168,7 +176,8 @@ def _plan_one_push(
             return None
         return PushOp(OpKind.CREATE, state.key, state.event, send_updates)
     if state.dirty:
-        return PushOp(OpKind.UPDATE, state.key, state.event, send_updates)
+        changed = None if state.snapshot is None else changed_groups(state.snapshot, state.event)
+        return PushOp(OpKind.UPDATE, state.key, state.event, send_updates, fields=changed)
     return None
 
 

@@ -548,7 +548,8 @@ class GoogleCalendarClient:
             return BatchPart("DELETE", target, None, headers)
         if op.kind == OpKind.REPLY:
             return self._reply_part(op, target)
-        return BatchPart("PATCH", target, to_google(op.event, for_patch=True), headers)
+        body = to_google(op.event, for_patch=True, fields=op.fields)
+        return BatchPart("PATCH", target, body, headers)
 
     def _reply_part(self, op: PushOp, target: str) -> BatchPart:
         """PATCH only the attendee list, as Google has it now, with the user's answer in it.

@@ -864,6 +864,7 @@ class _Push:
             and op.event.remote_id
             and op.event.recurrence is not None
             and not op.event.is_occurrence
+            and "recurrence" in to_graph(op.event, for_patch=True, fields=op.fields)
         ]
         if not ids:
             return {}
@@ -906,7 +907,7 @@ class _Push:
             return BatchPart("DELETE", path, None, headers)
         if op.kind == OpKind.REPLY:
             return self._reply_part(op, path)
-        body = to_graph(event, for_patch=True)
+        body = to_graph(event, for_patch=True, fields=op.fields)
         if not event.is_occurrence and target in masters:
             body = _keep_series_timing(body, event, masters[target])
         return BatchPart("PATCH", path, body, headers)
