@@ -6,3 +6,4 @@ from . import test_google_history
 from . import test_google_rules
 from . import test_google_tour
 from . import test_google_push_trigger
+from . import test_google_round_trip

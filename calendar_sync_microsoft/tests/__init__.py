@@ -5,3 +5,4 @@ from . import (
     test_microsoft_settings,
     test_microsoft_sync,
 )
+from . import test_microsoft_round_trip
