@@ -62,6 +62,7 @@ from calendar_sync_base.services.recurrence import expand, parse_rrule
 
 from .graph_mapper import (
     EXPAND_ODOO_ID,
+    GRAPH_PROPERTIES,
     ODOO_ID_PROPERTY,
     MalformedEvent,
     from_graph,
@@ -95,6 +96,10 @@ INSTANCE_FIELDS = "id,type,originalStart,isCancelled,start,end,isAllDay,seriesMa
 EXPANSION_LIMIT = 50_000
 
 _QUERY_SAFE = "$(),'=:/"
+# The synced fields whose change rewrites a series master's times or pattern.
+SERIES_TIMING_FIELDS = frozenset(
+    name for name, properties in GRAPH_PROPERTIES.items() if "recurrence" in properties
+)
 
 TokenProvider = Callable[..., str]
 
@@ -864,7 +869,7 @@ class _Push:
             and op.event.remote_id
             and op.event.recurrence is not None
             and not op.event.is_occurrence
-            and "recurrence" in to_graph(op.event, for_patch=True, fields=op.fields)
+            and (op.fields is None or SERIES_TIMING_FIELDS.intersection(op.fields))
         ]
         if not ids:
             return {}
