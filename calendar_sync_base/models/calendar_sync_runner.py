@@ -314,8 +314,9 @@ class CalendarSyncRunner(models.AbstractModel):
         return events - mine.event_id
 
     def _sync_local_state(self, record, link, ical_uid="", remote_id=""):
+        snapshot = from_snapshot(link.snapshot) if link and link.snapshot else None
         neutral = self._sync_without_lone_self(
-            _without_withheld_guests(link, record._sync_to_neutral())
+            _without_withheld_guests(link, self._sync_neutral(record, snapshot))
         ).replace(
             remote_id=link.remote_id if link else remote_id,
             ical_uid=(link.ical_uid if link else ical_uid) or "",
@@ -325,10 +326,31 @@ class CalendarSyncRunner(models.AbstractModel):
         return LocalState(
             key=f"{record._name},{record.id}",
             event=neutral,
-            snapshot=from_snapshot(link.snapshot) if link and link.snapshot else None,
+            snapshot=snapshot and self._sync_without_lone_self(snapshot),
             dirty=bool(link and link.need_push),
             modified=neutral.last_modified,
         )
+
+    def _sync_neutral(self, record, remote):
+        """``record`` as the engine sees it, with what only the remote side holds taken from
+        ``remote`` (the remote event, or the agreed snapshot that kept it): the event's own
+        time zone, which Odoo keeps only for series, and the attendees' roles (optional,
+        resource), which Odoo has no field for. They never read as Odoo changes then, and
+        an attendee list Odoo sends back keeps them."""
+        neutral = record._sync_to_neutral()
+        if remote is None:
+            return neutral
+        roles = {attendee.email.casefold(): attendee for attendee in remote.attendees}
+        attendees = tuple(
+            dataclasses.replace(attendee, optional=role.optional, resource=role.resource)
+            if (role := roles.get(attendee.email.casefold()))
+            else attendee
+            for attendee in neutral.attendees
+        )
+        neutral = neutral.replace(attendees=attendees)
+        if record._name == "calendar.event" and not record.recurrence_id:
+            neutral = neutral.replace(timezone=remote.timezone or neutral.timezone)
+        return neutral
 
     def _sync_without_lone_self(self, neutral):
         """An event whose only attendee is this user has no guests, as the remote sees it.
@@ -471,7 +493,7 @@ class CalendarSyncRunner(models.AbstractModel):
         those edits keep showing as local changes until a push succeeds. A pull never clears
         a pending push; only a successful push does.
         """
-        agreed = _without_withheld_guests(link, record._sync_to_neutral()).replace(
+        agreed = _without_withheld_guests(link, self._sync_neutral(record, remote)).replace(
             **{name: getattr(remote, name) for name in push_back}
         )
         vals = {

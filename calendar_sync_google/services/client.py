@@ -556,7 +556,27 @@ class GoogleCalendarClient:
             return BatchPart("DELETE", target, None, headers)
         if op.kind == OpKind.REPLY:
             return self._reply_part(op, target)
-        return BatchPart("PATCH", target, to_google(op.event, for_patch=True), headers)
+        body = to_google(op.event, for_patch=True, fields=op.fields)
+        if "attendees" in body:
+            body["attendees"] = self._attendees_kept(op.event.remote_id, body["attendees"])
+        return BatchPart("PATCH", target, body, headers)
+
+    def _attendees_kept(self, remote_id: str, attendees: list[dict]) -> list[dict]:
+        """The guest list to send, with Google's own entry for every guest still invited.
+
+        Google replaces the whole list: the entries of those who stay carry what Odoo has no
+        field for (their comment, extra guests, role) and their answer, which is theirs.
+        """
+        try:
+            item = self._get_json(self.event_url(remote_id), None, "events.get")
+        except RemoteRejected:
+            return attendees  # gone or not ours: the PATCH itself says so
+        current = {
+            str(raw.get("email", "")).lower(): raw
+            for raw in item.get("attendees") or ()
+            if isinstance(raw, dict)
+        }
+        return [current.get(attendee["email"].lower(), attendee) for attendee in attendees]
 
     def _reply_part(self, op: PushOp, target: str) -> BatchPart:
         """PATCH only the attendee list, as Google has it now, with the user's answer in it.

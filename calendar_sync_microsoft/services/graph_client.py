@@ -65,6 +65,7 @@ from calendar_sync_base.services.recurrence import expand, parse_rrule
 
 from .graph_mapper import (
     EXPAND_ODOO_ID,
+    GRAPH_PROPERTIES,
     ODOO_ID_PROPERTY,
     MalformedEvent,
     from_graph,
@@ -99,6 +100,10 @@ INSTANCE_FIELDS = "id,type,originalStart,isCancelled,start,end,isAllDay,seriesMa
 EXPANSION_LIMIT = 50_000
 
 _QUERY_SAFE = "$(),'=:/"
+# The synced fields whose change rewrites a series master's times or pattern.
+SERIES_TIMING_FIELDS = frozenset(
+    name for name, properties in GRAPH_PROPERTIES.items() if "recurrence" in properties
+)
 
 TokenProvider = Callable[..., str]
 
@@ -885,6 +890,7 @@ class _Push:
             and op.event.remote_id
             and op.event.recurrence is not None
             and not op.event.is_occurrence
+            and (op.fields is None or SERIES_TIMING_FIELDS.intersection(op.fields))
         ]
         if not ids:
             return {}
@@ -927,7 +933,7 @@ class _Push:
             return BatchPart("DELETE", path, None, headers)
         if op.kind == OpKind.REPLY:
             return self._reply_part(op, path)
-        body = to_graph(event, for_patch=True)
+        body = to_graph(event, for_patch=True, fields=op.fields)
         if not event.is_occurrence and target in masters:
             body = _keep_series_timing(body, event, masters[target])
         return BatchPart("PATCH", path, body, headers)
