@@ -128,7 +128,8 @@ class CalendarSyncChannel(models.Model):
         run (polling goes on meanwhile)."""
         base_url = self._push_base_url()
         accounts = self.env["calendar.sync.account"].sudo().with_context(active_test=False)
-        for account in accounts.search([]):
+        domain = ["|", ("state", "in", SYNCABLE_STATES), ("push_channel_ids", "!=", False)]
+        for account in accounts.search(domain):
             if not hasattr(account, f"_push_open_{account.provider}"):
                 continue
             wanted = (
