@@ -125,28 +125,39 @@ class CalendarSyncChannel(models.Model):
     def _cron_push_channels(self):
         """Open, renew, repair and close channels so that every synced connection has one
         exactly while Odoo can be reached; a connection's failure is logged and retried next
-        run (polling goes on meanwhile)."""
+        run (polling goes on meanwhile).
+
+        Each connection is committed as soon as it is done (the cron's progress report), so
+        a new channel is known before the provider's first notification on it; a connection a
+        sync is holding (its row lock) is left for the next run.
+        """
         base_url = self._push_base_url()
         accounts = self.env["calendar.sync.account"].sudo().with_context(active_test=False)
         domain = ["|", ("state", "in", SYNCABLE_STATES), ("push_channel_ids", "!=", False)]
-        for account in accounts.search(domain):
-            if not hasattr(account, f"_push_open_{account.provider}"):
-                continue
-            wanted = (
-                base_url
-                and account.active
-                and account.state in SYNCABLE_STATES
-                and not account._sync_provider_paused()
-            )
-            try:
-                with self.env.cr.savepoint():
+        found = accounts.search(domain)
+        for done, account in enumerate(found, 1):
+            if hasattr(account, f"_push_open_{account.provider}"):
+                self._push_maintain_guarded(account, base_url)
+            accounts._sync_notify_progress(done, len(found) - done)
+
+    @api.model
+    def _push_maintain_guarded(self, account, base_url):
+        wanted = (
+            base_url
+            and account.active
+            and account.state in SYNCABLE_STATES
+            and not account._sync_provider_paused()
+        )
+        try:
+            with self.env.cr.savepoint():
+                if account._sync_try_lock():
                     self._push_maintain(account, base_url if wanted else None)
-            except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
-                _logger.warning(
-                    "Push channel of calendar connection %s could not be maintained",
-                    account.id,
-                    exc_info=True,
-                )
+        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+            _logger.warning(
+                "Push channel of calendar connection %s could not be maintained",
+                account.id,
+                exc_info=True,
+            )
 
     @api.model
     def _push_maintain(self, account, base_url):

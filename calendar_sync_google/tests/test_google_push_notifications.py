@@ -2,6 +2,7 @@ import datetime as dt
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.calendar_sync_base.tests.common import PUBLIC_HOST, PushCaseMixin
 
@@ -103,6 +104,14 @@ class TestGooglePushNotifications(PushCaseMixin, GoogleSyncCase, HttpCase):
             for path in ("/events/watch", "/channels/stop")
         )
         self.assertLess(watch[-1].time, stop[-1].time, "the new channel opens first")
+
+    def test_a_refused_watch_is_logged_and_retried_on_the_next_run(self):
+        self.google.faults.add(status=400, path_regex=r".*/events/watch$")
+        with mute_logger("odoo.addons.calendar_sync_base.models.calendar_sync_channel"):
+            self.maintain_channels()
+        self.assertFalse(self.channels())
+        self.maintain_channels()
+        self.assertEqual(len(self.channels()), 1)
 
     def test_an_expired_channel_is_replaced(self):
         self.maintain_channels()
