@@ -35,9 +35,9 @@ lint:  ## ruff, pylint-odoo, OCA's module and .po checks; runs every linter, fai
 	echo "==> pylint-odoo: $(ADDON_DIRS)"; \
 	ODOO_PATH="$(ODOO_PATH)" $(VENV)/bin/pylint --rcfile=.pylintrc $(ADDON_DIRS) || rc=1; \
 	echo "==> OCA module checks (manifest, XML, CSV)"; \
-	$(VENV)/bin/oca-checks-odoo-module --no-verbose $(ADDON_DIRS) || rc=1; \
+	$(VENV)/bin/oca-checks-odoo-module $(ADDON_DIRS) || rc=1; \
 	echo "==> OCA translation checks"; \
-	$(VENV)/bin/oca-checks-po --no-verbose $(wildcard calendar_sync_*/i18n/*.po*) || rc=1; \
+	$(VENV)/bin/oca-checks-po $(wildcard calendar_sync_*/i18n/*.po*) || rc=1; \
 	exit $$rc
 
 bench:  ## HTTP requests and SQL queries as the calendar grows

@@ -12,6 +12,7 @@
     "data": [
         "security/calendar_sync_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/calendar_event_views.xml",
         "views/calendar_sync_account_views.xml",
         "views/calendar_sync_log_views.xml",

@@ -553,6 +553,8 @@ class EmulatorServer:
         self._thread: threading.Thread | None = None
         self._frozen_now: dt.datetime | None = None
         self._clock_offset = dt.timedelta(0)
+        # Push deliveries: host name -> local base URL standing in for DNS (see webhooks.py).
+        self.webhook_hosts: dict[str, str] = {}
         self._register_control_routes()
 
     # -- lifecycle ---------------------------------------------------------------------------

@@ -65,6 +65,8 @@ RULES_GROUP = "calendar_sync_base.calendar_sync_base_group_own_rules"
 TOKEN_GROUP = "base.group_system"
 # An account is due again once this fraction of its provider's cron interval has passed.
 DUE_FRACTION = 0.8
+# While a connection's push channel is healthy, it is polled this many times less often.
+PUSH_POLL_FACTOR = 6
 # Opening Calendar pulls in the background when the last sync is older than this.
 PULL_ON_OPEN_AFTER_SECONDS = 60
 # Context key: the time.monotonic() after which the account's HTTP requests stop.
@@ -148,6 +150,7 @@ class CalendarSyncAccount(models.Model):
     refresh_token = fields.Char(groups=TOKEN_GROUP, copy=False)
     token_cache = fields.Text(groups=TOKEN_GROUP, copy=False, help="Serialized provider cache.")
     link_ids = fields.One2many("calendar.sync.link", "account_id", groups=TOKEN_GROUP)
+    push_channel_ids = fields.One2many("calendar.sync.channel", "account_id", groups=TOKEN_GROUP)
 
     # The user's own sync rules (empty: the administrator's default). Only members of
     # "Calendar Sync: Manage Own Rules" may set them.
@@ -519,8 +522,10 @@ class CalendarSyncAccount(models.Model):
         self.filtered(lambda a: a.state == "paused").sudo().state = "connected"
 
     def action_disconnect(self):
-        """Forget the grant; links stay so a reconnection re-links instead of duplicating."""
+        """Forget the grant; links stay so a reconnection re-links instead of duplicating.
+        Push channels are stopped first, while the grant still allows it."""
         self._check_own_account()
+        self.sudo().push_channel_ids._push_close()
         self.sudo().write(
             {
                 "state": "disconnected",
@@ -588,20 +593,28 @@ class CalendarSyncAccount(models.Model):
 
     @api.model
     def _sync_due_domain(self, provider):
-        """Accounts a run takes: those a local change is waiting on, and the others once most
-        of the scheduled interval has passed since their last attempt."""
+        """Accounts a run takes: those a local change or a push notification is waiting on,
+        and the others once most of the scheduled interval has passed since their last
+        attempt (``PUSH_POLL_FACTOR`` intervals for those with a healthy push channel:
+        polling is then only the safety net for notifications that never came)."""
         cron = self._sync_cron(provider)
         if not cron:
             return []
         now = fields.Datetime.now()
         interval = now - (now - relativedelta(**{cron.interval_type: cron.interval_number}))
         due_before = now - interval * DUE_FRACTION
+        healthy_push = [("expiration", ">", now), ("lifecycle_event", "=", False)]
         return [
+            "|",
             "|",
             "|",
             ("sync_requested", "=", True),
             ("last_attempt_date", "=", False),
+            ("last_attempt_date", "<=", due_before - interval * (PUSH_POLL_FACTOR - 1)),
+            "&",
             ("last_attempt_date", "<=", due_before),
+            "!",
+            ("push_channel_ids", "any", healthy_push),
         ]
 
     @api.model

@@ -448,3 +448,45 @@ class HonestStateCases:
         event.with_user(self.user).write({"name": "Replayed (again)"})
         self.set_remote_title(remote_id, "Changed remotely")
         self.assertEqual(self.sync().conflicts, 1, "a real concurrent edit still counts")
+
+
+PUBLIC_HOST = "odoo.example.com"
+
+
+class PushCaseMixin:
+    """Odoo at a public https address (push notifications on) that the provider's emulator
+    reaches on the test server, as DNS would route the real service (``webhook_hosts``).
+
+    For an ``HttpCase`` whose ``emulator`` property is the provider's emulator. Notifications
+    the emulator records are posted by the test itself (``post``), in the test's thread: an
+    emulator thread posting on its own would share the test's database connection with it.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", f"https://{PUBLIC_HOST}")
+        self.emulator.webhook_hosts = {PUBLIC_HOST: self.base_url()}
+        self.emulator.deliver_notifications = False
+        self.addCleanup(setattr, self.emulator, "webhook_hosts", {})
+
+    def maintain_channels(self):
+        """The hourly channel cron; the provider may call Odoo back meanwhile (validation)."""
+        self.env.flush_all()
+        self.env["calendar.sync.channel"]._cron_push_channels()
+        self.env.invalidate_all()
+
+    def channels(self):
+        return self.account.sudo().push_channel_ids
+
+    def post(self, path, headers=None, data=b"", params=None):
+        """POST to Odoo's test server as the provider does (no session, no CSRF token)."""
+        self.env.flush_all()
+        response = self.opener.post(
+            self.base_url() + path, data=data, headers=headers, params=params, timeout=10
+        )
+        self.env.invalidate_all()
+        return response
+
+    def cron_triggers(self, provider):
+        cron = self.env.ref(f"calendar_sync_{provider}.calendar_sync_{provider}_cron_sync")
+        return self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])

@@ -107,6 +107,7 @@ class CalendarSyncResetWizard(models.TransientModel):
         links.exists().unlink()
         if self.delete_policy in DELETE_REMOTE and self.sync_policy == "all":
             self._queue_again(account, kept)
+        account.push_channel_ids._push_close()  # while the grant still allows it
         account.write(
             {
                 "state": "disconnected",

@@ -57,3 +57,24 @@ class GoogleCalendarSyncController(http.Controller):
         if account._sync_try_lock():
             account._sync_guarded()
         return request.redirect(CALENDAR_URL)
+
+    @http.route(
+        "/calendar_sync_google/notify",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,  # a notification writes the sync request
+    )
+    def notify(self):
+        """Google's push notification: a change in the watched calendar. Only the channel's
+        own token passes (``NotFound`` / ``Forbidden`` otherwise); the answer is immediate,
+        the pull runs in the cron worker. The ``sync`` message only opens the channel."""
+        headers = request.httprequest.headers
+        channel = request.env["calendar.sync.channel"]._push_verified(
+            PROVIDER, headers.get("X-Goog-Channel-ID"), headers.get("X-Goog-Channel-Token")
+        )
+        if headers.get("X-Goog-Resource-State") != "sync":
+            channel.account_id._sync_request()
+        return request.make_response("", status=200)

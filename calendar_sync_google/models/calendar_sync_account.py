@@ -8,6 +8,7 @@ from calendar_sync_google.services.auth import GoogleTokenProvider, exchange_cod
 from calendar_sync_google.services.client import GoogleCalendarClient
 
 PARAM = "calendar_sync_google.{}".format
+NOTIFY_PATH = "/calendar_sync_google/notify"
 
 
 class CalendarSyncAccount(models.Model):
@@ -69,6 +70,20 @@ class CalendarSyncAccount(models.Model):
             batch_size=int(self._google_param("batch_request_size", 50)),
         )
 
+    # ------------------------------------------------------------------ push channel
+
+    def _push_open_google(self, base_url, secret):
+        channel = self._sync_connector().watch(f"{base_url}{NOTIFY_PATH}", secret)
+        expiration = dt.datetime.fromtimestamp(int(channel["expiration"]) / 1000, dt.timezone.utc)
+        return {
+            "remote_id": channel["id"],
+            "resource_id": channel["resourceId"],
+            "expiration": _naive(expiration),
+        }
+
+    def _push_close_google(self, channel):
+        self._sync_connector().stop_channel(channel.remote_id, channel.resource_id)
+
     # ------------------------------------------------------------------ OAuth callback
 
     @api.model
@@ -98,6 +113,7 @@ class CalendarSyncAccount(models.Model):
         if payload.get("refresh_token"):
             vals["refresh_token"] = payload["refresh_token"]
         account.write(vals)
+        self.env["calendar.sync.channel"]._push_schedule()
         return account
 
 

@@ -21,6 +21,16 @@ class ResConfigSettings(models.TransientModel):
         "Authorized redirect URI", compute="_compute_calendar_sync_google_redirect_uri"
     )
 
+    calendar_sync_google_push_status = fields.Char(
+        "Google Push Notifications", compute="_compute_calendar_sync_google_push_status"
+    )
+
+    @api.depends("company_id")
+    def _compute_calendar_sync_google_push_status(self):
+        status = self.env["calendar.sync.channel"]._push_status_message("google")
+        for settings in self:
+            settings.calendar_sync_google_push_status = status
+
     # company_id has a default: depending on it makes the settings form's first onchange
     # compute the URI (a compute without dependencies stays empty in a new record).
     @api.depends("company_id")

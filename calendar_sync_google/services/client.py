@@ -426,6 +426,28 @@ class GoogleCalendarClient:
                 return event
         return None
 
+    # ----------------------------------------------------------------- notifications
+
+    def watch(self, address: str, token: str) -> dict:
+        """Open an ``events.watch`` channel: Google POSTs to ``address`` (https) on every
+        change of the calendar, with ``token`` in ``X-Goog-Channel-Token``. Returns the
+        channel (``id``, ``resourceId``, ``expiration`` in ms since the epoch)."""
+        body = {"id": str(uuid.uuid4()), "type": "web_hook", "address": address, "token": token}
+        response = self._send("POST", f"{self.events_url}/watch", json=body)
+        payload = _json(response)
+        if response.status_code != 200 or not isinstance(payload, dict):
+            raise error_for(response.status_code, payload, response.headers, "events.watch")
+        return payload
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        """``channels.stop``; a channel Google no longer knows (404) is stopped already."""
+        body = {"id": channel_id, "resourceId": resource_id}
+        response = self._send("POST", f"{self.api_base}/channels/stop", json=body)
+        if response.status_code not in (200, 204, 404):
+            raise error_for(
+                response.status_code, _json(response), response.headers, "channels.stop"
+            )
+
     # ----------------------------------------------------------------- push
 
     def apply(self, ops: Sequence[PushOp]) -> list[PushResult]:

@@ -1,6 +1,7 @@
+import json
 import logging
 
-from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from odoo import http
 from odoo.http import request
@@ -57,3 +58,64 @@ class MicrosoftCalendarSyncController(http.Controller):
         if account._sync_try_lock():
             account._sync_guarded()
         return request.redirect(CALENDAR_URL)
+
+    @http.route(
+        ["/calendar_sync_microsoft/notify", "/calendar_sync_microsoft/lifecycle"],
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,  # a notification writes the sync request
+    )
+    def notify(self, validationToken=None, **_params):  # noqa: N803 - Graph's parameter name
+        """Graph's change and lifecycle notifications.
+
+        A ``validationToken`` (Graph checking the URL before it creates a subscription) is
+        echoed at once, unescaped, as ``text/plain``: Graph waits 10 seconds at most. A
+        notification counts only if its ``clientState`` is its subscription's secret; the
+        connection is then asked to sync (a change, or ``missed``: the delta pull reads what
+        was lost). ``reauthorizationRequired`` and ``subscriptionRemoved`` need API calls:
+        they are recorded for the channel cron, woken now (a recreated subscription is
+        followed by a sync).
+        """
+        if validationToken is not None:
+            return request.make_response(
+                validationToken,
+                headers=[
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("X-Content-Type-Options", "nosniff"),
+                ],
+            )
+        refusal = None
+        accepted = 0
+        for item in _notifications(request.httprequest.get_data()):
+            try:
+                channel = request.env["calendar.sync.channel"]._push_verified(
+                    PROVIDER, item.get("subscriptionId"), item.get("clientState")
+                )
+            except (NotFound, Forbidden) as refused:
+                refusal = refusal or refused
+                continue
+            accepted += 1
+            event = item.get("lifecycleEvent")
+            if event in LIFECYCLE_REPAIRS:
+                channel._push_lifecycle(LIFECYCLE_REPAIRS[event])
+            else:
+                channel.account_id._sync_request()
+        if not accepted:
+            raise refusal or BadRequest()
+        return request.make_response("", status=202)
+
+
+# What the channel cron does about a lifecycle notification.
+LIFECYCLE_REPAIRS = {"reauthorizationRequired": "reauthorize", "subscriptionRemoved": "recreate"}
+
+
+def _notifications(data):
+    """The ``value`` items of a Graph notification body (nothing if it is not one)."""
+    try:
+        items = json.loads(data or b"{}").get("value")
+    except (ValueError, AttributeError):
+        return []
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []

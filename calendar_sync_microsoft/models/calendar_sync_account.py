@@ -1,5 +1,7 @@
 import datetime as dt
 
+from dateutil.parser import isoparse
+
 from odoo import api, fields, models
 
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
@@ -12,6 +14,11 @@ from calendar_sync_microsoft.services.msal_auth import (
 )
 
 PARAM = "calendar_sync_microsoft.{}".format
+NOTIFY_PATH = "/calendar_sync_microsoft/notify"
+LIFECYCLE_PATH = "/calendar_sync_microsoft/lifecycle"
+# Graph keeps a subscription to Outlook events at most 10,080 minutes (under 7 days); an
+# hour less leaves room for clock skew.
+SUBSCRIPTION_LIFETIME = dt.timedelta(minutes=10080 - 60)
 
 
 class CalendarSyncAccount(models.Model):
@@ -93,6 +100,26 @@ class CalendarSyncAccount(models.Model):
         )
         return links.mapped("remote_id")
 
+    # ------------------------------------------------------------------ push (subscription)
+
+    def _push_open_microsoft(self, base_url, secret):
+        subscription = self._sync_connector().subscribe(
+            f"{base_url}{NOTIFY_PATH}", f"{base_url}{LIFECYCLE_PATH}", secret, _subscription_end()
+        )
+        return {"remote_id": subscription["id"], "expiration": _expiration(subscription)}
+
+    def _push_renew_microsoft(self, channel):
+        subscription = self._sync_connector().renew_subscription(
+            channel.remote_id, _subscription_end()
+        )
+        return _expiration(subscription)
+
+    def _push_reauthorize_microsoft(self, channel):
+        self._sync_connector().reauthorize_subscription(channel.remote_id)
+
+    def _push_close_microsoft(self, channel):
+        self._sync_connector().delete_subscription(channel.remote_id)
+
     # ------------------------------------------------------------------ OAuth (msal)
 
     @api.model
@@ -117,7 +144,18 @@ class CalendarSyncAccount(models.Model):
                 "token_cache": signed_in.token_cache,
             }
         )
+        self.env["calendar.sync.channel"]._push_schedule()
         return account
+
+
+def _subscription_end():
+    return dt.datetime.now(dt.timezone.utc) + SUBSCRIPTION_LIFETIME
+
+
+def _expiration(subscription):
+    """Graph's ``expirationDateTime`` as Odoo stores it (naive UTC)."""
+    moment = isoparse(subscription["expirationDateTime"])
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _aware(value):

@@ -48,6 +48,16 @@ class ResConfigSettings(models.TransientModel):
         help="Changes stay queued and are synchronized when the pause ends.",
     )
 
+    calendar_sync_microsoft_push_status = fields.Char(
+        "Outlook Push Notifications", compute="_compute_calendar_sync_microsoft_push_status"
+    )
+
+    @api.depends("company_id")
+    def _compute_calendar_sync_microsoft_push_status(self):
+        status = self.env["calendar.sync.channel"]._push_status_message("microsoft")
+        for settings in self:
+            settings.calendar_sync_microsoft_push_status = status
+
     # company_id has a default: depending on it makes the settings form's first onchange
     # compute the URI (a compute without dependencies stays empty in a new record).
     @api.depends("company_id")

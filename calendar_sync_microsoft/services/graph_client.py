@@ -424,6 +424,42 @@ class GraphCalendarClient:
                 return item
         return None
 
+    # ----------------------------------------------------------------- change notifications
+
+    def subscribe(
+        self, notification_url: str, lifecycle_url: str, client_state: str, expiration
+    ) -> dict:
+        """A subscription to the user's events: Graph validates both URLs (it POSTs a
+        ``validationToken`` they must echo) before answering. Returns the subscription."""
+        body = {
+            "changeType": "created,updated,deleted",
+            "notificationUrl": notification_url,
+            "lifecycleNotificationUrl": lifecycle_url,
+            "resource": "me/events",
+            "expirationDateTime": _iso(expiration),
+            "clientState": client_state,
+        }
+        return self._subscription_call("POST", "", 201, json=body)
+
+    def renew_subscription(self, subscription_id: str, expiration) -> dict:
+        """Move the expiration (this also reauthorizes the subscription)."""
+        body = {"expirationDateTime": _iso(expiration)}
+        return self._subscription_call("PATCH", f"/{subscription_id}", 200, json=body)
+
+    def reauthorize_subscription(self, subscription_id: str) -> None:
+        self._subscription_call("POST", f"/{subscription_id}/reauthorize", 204)
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        """Delete it; one Graph no longer knows (404) is gone already."""
+        self._subscription_call("DELETE", f"/{subscription_id}", 204, 404)
+
+    def _subscription_call(self, method: str, path: str, *expected: int, **kwargs) -> Any:
+        response = self._send(method, f"{self.graph_base}/subscriptions{path}", **kwargs)
+        payload = _json(response)
+        if response.status_code not in expected:
+            raise error_for(response.status_code, payload, response.headers, "subscription")
+        return payload
+
     def instances(self, master_id: str) -> list[dict]:
         """Raw occurrences and exceptions of a series in the window (cached per client)."""
         if master_id not in self._instances:

@@ -14,3 +14,4 @@ from . import (
     test_two_calendars,
 )
 from . import test_microsoft_round_trip
+from . import test_microsoft_push_notifications
