@@ -1,0 +1,51 @@
+"""Shared set-up of the EWS emulator tests: an emulator with three mailboxes and exchangelib
+accounts on it, built the way a deployment configures exchangelib (no autodiscover)."""
+
+from __future__ import annotations
+
+from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
+from exchangelib.protocol import BaseProtocol
+
+from emulators.ews import EwsEmulator
+
+PASSWORDS = {
+    "admin@example.com": "admin-pw",
+    "alice@example.com": "alice-pw",
+    "bob@example.com": "bob-pw",
+}
+
+
+def seeded_emulator() -> EwsEmulator:
+    emulator = EwsEmulator().start()
+    emulator.add_mailbox(
+        "admin@example.com", PASSWORDS["admin@example.com"], "Admin", can_impersonate=True
+    )
+    emulator.add_mailbox("alice@example.com", PASSWORDS["alice@example.com"], "Alice")
+    emulator.add_mailbox("bob@example.com", PASSWORDS["bob@example.com"], "Bob")
+    return emulator
+
+
+def account(
+    emulator: EwsEmulator,
+    login: str = "alice@example.com",
+    mailbox: str | None = None,
+    access_type: str = DELEGATE,
+    auth_type: str = BASIC,
+    password: str | None = None,
+    retry_policy=None,
+) -> Account:
+    """An exchangelib Account on the emulator (a fresh Protocol: no shared connection pool)."""
+    BaseProtocol.USERAGENT = "calendar-sync-tests"
+    config = Configuration(
+        service_endpoint=emulator.endpoint,
+        credentials=Credentials(login, password or PASSWORDS[login]),
+        auth_type=auth_type,
+        retry_policy=retry_policy,
+        max_connections=2,
+    )
+    return Account(mailbox or login, config=config, autodiscover=False, access_type=access_type)
+
+
+def operations(emulator: EwsEmulator, name: str) -> int:
+    """How many requests of one EWS operation the emulator answered."""
+    return sum(1 for request in emulator.requests if request.context.get("operation") == name)
