@@ -7,7 +7,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from ..base import EmulatorError, Response
-from .xml import SERVER_VERSION, SOAP, T
+from .xml import SOAP, T
 
 # Exchange's own message texts for the codes the emulator answers.
 MESSAGES = {
@@ -45,14 +45,13 @@ class ResponseMessageError(Exception):
 
 
 def fault_body(code: str, message: str | None = None, message_xml: str = "") -> bytes:
-    """A SOAP fault as Exchange writes it (``message_xml``: inner XML of ``t:MessageXml``)."""
+    """A SOAP fault as Exchange writes it: no SOAP header, the EWS code in ``faultcode`` and
+    ``detail`` (``message_xml``: inner XML of ``t:MessageXml``)."""
     text = escape(message or MESSAGES.get(code, code))
-    version = " ".join(f'{name}="{value}"' for name, value in SERVER_VERSION.items())
     xml_detail = f'<t:MessageXml xmlns:t="{T}">{message_xml}</t:MessageXml>' if message_xml else ""
     return (
         '<?xml version="1.0" encoding="utf-8"?>'
         f'<s:Envelope xmlns:s="{SOAP}">'
-        f'<s:Header><h:ServerVersionInfo xmlns:h="{T}" {version}/></s:Header>'
         "<s:Body><s:Fault>"
         f'<faultcode xmlns:a="{T}">a:{code}</faultcode>'
         f'<faultstring xml:lang="en-US">{text}</faultstring>'

@@ -268,7 +268,7 @@ def get_item(ctx: Context, request: ET.Element) -> ET.Element:
         items.append(render(ctx.store, item, shape, occurrence))
         return [items]
 
-    return _response("GetItem", _each(_children(request.find(m("ItemIds"))), one))
+    return _response("GetItem", _each(_children(request.find(m("ItemIds"))), one), _empty_items)
 
 
 def sync_folder_items(ctx: Context, request: ET.Element) -> ET.Element:
@@ -312,6 +312,11 @@ def sync_folder_items(ctx: Context, request: ET.Element) -> ET.Element:
     return _response("SyncFolderItems", [content])
 
 
+def _empty_items() -> list[ET.Element]:
+    """What an item operation's error message carries (ItemInfoResponseMessageType)."""
+    return [ET.Element(m("Items"))]
+
+
 def _empty_sync_page() -> list[ET.Element]:
     """What Exchange puts in a failed SyncFolderItems message (clients read both)."""
     last = ET.Element(m("IncludesLastItemInRange"))
@@ -339,7 +344,9 @@ def create_item(ctx: Context, request: ET.Element) -> ET.Element:
             else ctx.mailbox.distinguished("calendar")
         )
     except ResponseMessageError as error:
-        return _response("CreateItem", [error for _ in _children(request.find(m("Items")))])
+        return _response(
+            "CreateItem", [error for _ in _children(request.find(m("Items")))], _empty_items
+        )
     owner = ctx.store.mailbox(folder.mailbox)
 
     def one(element):
@@ -349,7 +356,7 @@ def create_item(ctx: Context, request: ET.Element) -> ET.Element:
         ctx.record_messages("invitation", item, mode)
         return [_item_id_element(item)]
 
-    return _response("CreateItem", _each(_children(request.find(m("Items"))), one))
+    return _response("CreateItem", _each(_children(request.find(m("Items"))), one), _empty_items)
 
 
 def _check_change_key(item: Item, change_key: str | None, policy: str, touched: Iterable[str]):
@@ -384,7 +391,9 @@ def update_item(ctx: Context, request: ET.Element) -> ET.Element:
         sub(conflicts, t("Count"), "0")
         return [_item_id_element(item), conflicts]
 
-    return _response("UpdateItem", _each(_children(request.find(m("ItemChanges"))), one))
+    return _response(
+        "UpdateItem", _each(_children(request.find(m("ItemChanges"))), one), _empty_items
+    )
 
 
 def _touched_names(updates: ET.Element | None) -> set[str]:
