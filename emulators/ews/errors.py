@@ -30,6 +30,15 @@ MESSAGES = {
     "ErrorItemNotFound": "The specified object was not found in the store.",
     "ErrorNonExistentMailbox": "The SMTP address has no mailbox associated with it.",
     "ErrorSchemaValidation": "The request failed schema validation.",
+    "ErrorSendMeetingCancellationsRequired": "SendMeetingCancellations attribute is required "
+    "for calendar items.",
+    "ErrorSendMeetingInvitationsOrCancellationsRequired": "SendMeetingInvitationsOrCancellations "
+    "attribute is required for calendar items.",
+    "ErrorSendMeetingInvitationsRequired": "SendMeetingInvitations attribute is required for "
+    "calendar items.",
+    "ErrorCalendarEndDateIsEarlierThanStartDate": "EndDate is earlier than StartDate",
+    "ErrorCalendarInvalidRecurrence": "The recurrence pattern is invalid.",
+    "ErrorInvalidChangeKey": "The change key is invalid.",
     "ErrorServerBusy": "The server cannot service this request right now. Try again later.",
     "ErrorInvalidPropertySet": "Set action is invalid for property.",
 }

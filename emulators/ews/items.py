@@ -202,6 +202,8 @@ def new_item(store: Store, mailbox, folder_id: str, element: ET.Element, now) ->
         sub(box, t("RoutingType"), "SMTP")
         fields["Organizer"] = organizer
     item = Item(new_id("I"), mailbox.smtp, folder_id, fields, extended)
+    if item.end < item.start:
+        raise ResponseMessageError("ErrorCalendarEndDateIsEarlierThanStartDate")
     if item.is_master:
         next(iter(item.occurrences()), None)  # an invalid pattern fails the create
     return store.save_new(item, now)

@@ -12,20 +12,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .errors import ResponseMessageError
+from .errors import ResponseMessageError, SoapFault
 from .items import ATTENDEE_FIELDS, Shape, apply_updates, new_item, render
 from .store import Folder, Item, Mailbox, Store, extended_key
 from .xml import child_text, local_name, m, parse_datetime, sub, t
 
 Operation = Callable[["Context", ET.Element], ET.Element]
-FOLDER_SHAPE = (
-    "FolderId",
-    "ParentFolderId",
-    "FolderClass",
-    "DisplayName",
-    "TotalCount",
-    "ChildFolderCount",
-)
+MAX_CHANGES_RETURNED = 512  # types.xsd MaxChangesReturnedType
 
 
 @dataclass
@@ -279,7 +272,9 @@ def sync_folder_items(ctx: Context, request: ET.Element) -> ET.Element:
         since = ctx.store.read_sync_state(folder.folder_id, child_text(request, m("SyncState")))
     except ResponseMessageError as error:
         return _response("SyncFolderItems", [error], _empty_sync_page)
-    limit = int(child_text(request, m("MaxChangesReturned"), "512"))
+    limit = int(child_text(request, m("MaxChangesReturned"), "0"))
+    if not 1 <= limit <= MAX_CHANGES_RETURNED:
+        raise SoapFault("ErrorSchemaValidation", "MaxChangesReturned must be 1 to 512.")
     changes = []
     for item in ctx.store.items.values():
         if item.folder_id != folder.folder_id or item.master_id is not None:
@@ -352,6 +347,7 @@ def create_item(ctx: Context, request: ET.Element) -> ET.Element:
     def one(element):
         if local_name(element) != "CalendarItem":
             raise ResponseMessageError("ErrorInvalidRequest", "Only calendar items are emulated.")
+        _require_mode(mode, "ErrorSendMeetingInvitationsRequired")
         item = new_item(ctx.store, owner, folder.folder_id, element, ctx.now)
         ctx.record_messages("invitation", item, mode)
         return [_item_id_element(item)]
@@ -359,41 +355,51 @@ def create_item(ctx: Context, request: ET.Element) -> ET.Element:
     return _response("CreateItem", _each(_children(request.find(m("Items"))), one), _empty_items)
 
 
-def _check_change_key(item: Item, change_key: str | None, policy: str, touched: Iterable[str]):
-    """Refuse an update made from a stale change key unless the policy overwrites."""
-    if not change_key or policy == "AlwaysOverwrite":
-        return
+def _conflicts(item: Item, change_key: str | None, policy: str, touched: Iterable[str]) -> int:
+    """How many of the fields an update sets changed since its change key. A stale change key
+    fails a NeverOverwrite update; AutoResolve and AlwaysOverwrite overwrite and count."""
+    if not change_key:
+        return 0
     known = item.version_of_change_key(change_key)
     if known is None:
-        raise ResponseMessageError("ErrorInvalidChangeKey", "The change key is invalid.")
+        raise ResponseMessageError("ErrorInvalidChangeKey")
     if known >= item.version:
-        return
-    if policy == "NeverOverwrite" or any(item.field_versions.get(n, 0) > known for n in touched):
+        return 0
+    if policy == "NeverOverwrite":
         raise ResponseMessageError("ErrorIrresolvableConflict")
+    return sum(1 for name in touched if item.field_versions.get(name, 0) > known)
 
 
 def update_item(ctx: Context, request: ET.Element) -> ET.Element:
     policy = request.get("ConflictResolution") or "AutoResolve"
     mode = request.get("SendMeetingInvitationsOrCancellations")
+    required = "ErrorSendMeetingInvitationsOrCancellationsRequired"
 
     def one(change):
         reference = change[0]
         item, occurrence = ctx.item(reference)
         updates = change.find(t("Updates"))
         touched = _touched_names(updates)
-        _check_change_key(item, reference.get("ChangeKey"), policy, touched)
+        conflict_count = _conflicts(item, reference.get("ChangeKey"), policy, touched)
+        _require_mode(mode, required)
         if occurrence is not None:
             item = ctx.store.materialize_exception(item, occurrence[0], ctx.now)
         apply_updates(item, updates)
         ctx.store.record_change(item, touched, ctx.now)
         ctx.record_messages("update", item, mode)
         conflicts = ET.Element(m("ConflictResults"))
-        sub(conflicts, t("Count"), "0")
+        sub(conflicts, t("Count"), conflict_count)
         return [_item_id_element(item), conflicts]
 
     return _response(
         "UpdateItem", _each(_children(request.find(m("ItemChanges"))), one), _empty_items
     )
+
+
+def _require_mode(mode: str | None, code: str) -> None:
+    """Calendar items need the call to say which meeting messages to send."""
+    if not mode:
+        raise ResponseMessageError(code)
 
 
 def _touched_names(updates: ET.Element | None) -> set[str]:
@@ -412,6 +418,7 @@ def delete_item(ctx: Context, request: ET.Element) -> ET.Element:
 
     def one(reference):
         item, occurrence = ctx.item(reference)
+        _require_mode(mode, "ErrorSendMeetingCancellationsRequired")
         if occurrence is not None or item.master_id is not None:
             master = ctx.store.items[item.master_id] if item.master_id else item
             index = occurrence[0] if occurrence is not None else item.instance_index

@@ -42,7 +42,7 @@ def _weekdays(text: str | None) -> set[int]:
     for name in (text or "").split():
         days |= DAY_GROUPS.get(name, {DAYS.index(name)} if name in DAYS else set())
     if not days:
-        raise ResponseMessageError("ErrorInvalidRecurrence", "DaysOfWeek is required.")
+        raise ResponseMessageError("ErrorCalendarInvalidRecurrence", "DaysOfWeek is required.")
     return days
 
 
@@ -117,7 +117,9 @@ def split(recurrence: ET.Element) -> tuple[ET.Element, ET.Element]:
     pattern = next((c for c in recurrence if local_name(c) in PATTERNS), None)
     rng = next((c for c in recurrence if local_name(c) in RANGES), None)
     if pattern is None or rng is None:
-        raise ResponseMessageError("ErrorInvalidRecurrence", "The recurrence is incomplete.")
+        raise ResponseMessageError(
+            "ErrorCalendarInvalidRecurrence", "The recurrence is incomplete."
+        )
     return pattern, rng
 
 

@@ -3,6 +3,7 @@ accounts on it, built the way a deployment configures exchangelib (no autodiscov
 
 from __future__ import annotations
 
+import requests
 from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
 from exchangelib.protocol import BaseProtocol
 
@@ -49,3 +50,22 @@ def account(
 def operations(emulator: EwsEmulator, name: str) -> int:
     """How many requests of one EWS operation the emulator answered."""
     return sum(1 for request in emulator.requests if request.context.get("operation") == name)
+
+
+def soap(emulator: EwsEmulator, body: str, header: str = "", version: str = "Exchange2016"):
+    """POST a hand-written SOAP request (Basic auth); the ``requests`` response."""
+    envelope = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+        'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">'
+        f'<s:Header><t:RequestServerVersion Version="{version}"/>{header}</s:Header>'
+        f"<s:Body>{body}</s:Body></s:Envelope>"
+    )
+    return requests.post(
+        emulator.endpoint,
+        data=envelope.encode(),
+        auth=("alice@example.com", PASSWORDS["alice@example.com"]),
+        headers={"Content-Type": "text/xml; charset=utf-8"},
+        timeout=10,
+    )

