@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 import xml.etree.ElementTree as ET
 
+from . import recurrence
 from .errors import ResponseMessageError
 from .store import Item, Store, extended_key, new_id
 from .xml import format_datetime, local_name, sub, t
@@ -331,8 +332,10 @@ def _occurrence_lists(store: Store, master: Item) -> dict[str, ET.Element]:
     kept = [(i, s) for i, s in master.occurrences() if i not in master.deleted_occurrences]
     lists: dict[str, ET.Element] = {}
     if kept:
-        first, last = kept[0], kept[-1]
-        for tag, (index, start) in (("FirstOccurrence", first), ("LastOccurrence", last)):
+        ends = [("FirstOccurrence", kept[0])]
+        if recurrence.is_bounded(master.fields["Recurrence"]):
+            ends.append(("LastOccurrence", kept[-1]))  # a series without end has none
+        for tag, (index, start) in ends:
             lists[tag] = _occurrence_info(
                 tag,
                 store.occurrence_id(master, index),

@@ -123,6 +123,10 @@ def split(recurrence: ET.Element) -> tuple[ET.Element, ET.Element]:
     return pattern, rng
 
 
+def is_bounded(recurrence: ET.Element) -> bool:
+    return local_name(split(recurrence)[1]) != "NoEndRecurrence"
+
+
 def local_dates(recurrence: ET.Element, until: dt.date | None = None) -> Iterator[dt.date]:
     """Occurrence dates (in the series' time zone) in order, ending with the range or at
     ``until`` (inclusive) for unbounded series."""

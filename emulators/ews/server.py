@@ -67,6 +67,12 @@ class EwsEmulator(EmulatorServer):
         with self.lock:
             self.store.mailbox(owner).delegates.add(delegate.lower())
 
+    def respond(self, item_id: str, attendee: str, response: str) -> None:
+        """Record an attendee's answer (Accept, Decline, Tentative...) on an organizer's item,
+        as Exchange does when the attendee's meeting response arrives."""
+        with self.lock:
+            self.store.record_response(item_id, attendee, response, self.now())
+
     def invalidate_sync_states(self, smtp: str, folder: str = "calendar") -> None:
         """Make every sync state of a folder invalid (ErrorInvalidSyncStateData), as when the
         server has lost or expired them."""

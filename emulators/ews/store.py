@@ -212,6 +212,17 @@ class Store:
         if item.master_id is not None:
             self.items[item.master_id].touch((), self.seq, now)
 
+    def record_response(self, item_id: str, attendee: str, response: str, now) -> None:
+        item = self.item(item_id)
+        for name in ("RequiredAttendees", "OptionalAttendees", "Resources"):
+            for element in item.fields.get(name, ()):
+                address = element.findtext(f"{t('Mailbox')}/{t('EmailAddress')}") or ""
+                if address.lower() == attendee.lower():
+                    element.find(t("ResponseType")).text = response
+                    self.record_change(item, (name,), now)
+                    return
+        raise ResponseMessageError("ErrorItemNotFound", f"{attendee} is not an attendee.")
+
     def delete(self, item: Item) -> None:
         item.deleted_seq = self.next_seq()
         for exception_id in item.exceptions.values():

@@ -297,6 +297,46 @@ def test_modified_and_deleted_occurrences(emulator):
     assert [(kind, item.type) for kind, item in changes] == [("create", "RecurringMaster")]
 
 
+def test_wall_time_of_a_series_follows_its_windows_time_zone(emulator):
+    new_york = EWSTimeZone("America/New_York")
+    acc = account(emulator)
+    start = EWSDateTime(2024, 3, 7, 9, tzinfo=new_york)
+    item = CalendarItem(
+        account=acc,
+        folder=acc.calendar,
+        subject="stand-up",
+        start=start,
+        end=start.replace(hour=10),
+        recurrence=Recurrence(pattern=DailyPattern(interval=1), start=start.date(), number=6),
+    )
+    item.save()
+    stored = emulator.store.item(item.id).fields["StartTimeZone"]
+    assert stored.get("Id") == "Eastern Standard Time"  # the Windows id exchangelib sends
+    seen = acc.calendar.view(start=start, end=start.replace(day=20))
+    assert [o.start.astimezone(new_york).hour for o in seen] == [9] * 6
+    assert {o.start.hour for o in seen} == {14, 13}  # UTC moves at the DST change of 10 March
+    master = acc.calendar.get(id=item.id)
+    assert master.first_occurrence.start == start
+    assert master.last_occurrence.start == start.replace(day=12)
+
+
+def test_attendee_responses_reach_the_organizer(emulator):
+    acc = account(emulator)
+    item = event(
+        acc,
+        required_attendees=[Attendee(mailbox=Mailbox(email_address="bob@example.com"))],
+        optional_attendees=[Attendee(mailbox=Mailbox(email_address="carol@example.com"))],
+    )
+    item.save()
+    state = list(acc.calendar.sync_items()) and acc.calendar.item_sync_state
+    emulator.respond(item.id, "bob@example.com", "Accept")
+    emulator.respond(item.id, "carol@example.com", "Decline")
+    [(kind, changed)] = list(acc.calendar.sync_items(sync_state=state))
+    assert kind == "update"
+    assert [a.response_type for a in changed.required_attendees] == ["Accept"]
+    assert [a.response_type for a in changed.optional_attendees] == ["Decline"]
+
+
 # -- extended properties, impersonation ------------------------------------------------------
 
 
@@ -323,6 +363,16 @@ def test_impersonation_addresses_the_impersonated_mailbox(emulator):
     assert account(emulator).calendar.get(id=item.id).subject == "for alice"
     with pytest.raises(ErrorAccessDenied):
         account(emulator, "bob@example.com").calendar.get(id=item.id)
+
+
+def test_delegate_access_needs_a_grant(emulator):
+    bob_on_alice = account(emulator, "bob@example.com", "alice@example.com")
+    with pytest.raises(ErrorAccessDenied):
+        bob_on_alice.calendar  # noqa: B018
+    emulator.grant_delegate("alice@example.com", "bob@example.com")
+    delegated = account(emulator, "bob@example.com", "alice@example.com")
+    event(delegated, "by bob").save()
+    assert [i.subject for i in account(emulator).calendar.all()] == ["by bob"]
 
 
 def test_impersonation_is_refused_without_the_right(emulator):
