@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .errors import ResponseMessageError, SoapFault
 from .items import ATTENDEE_FIELDS, Shape, apply_updates, new_item, render
+from .restriction import matches
 from .store import Folder, Item, Mailbox, Store, extended_key
 from .xml import child_text, local_name, m, parse_datetime, sub, t
 
@@ -221,9 +222,14 @@ def find_item(ctx: Context, request: ET.Element) -> ET.Element:
     shape = Shape(request.find(m("ItemShape")))
     view = request.find(m("CalendarView"))
     paging = request.find(m("IndexedPageItemView"))
+    restriction = request.find(m("Restriction"))
 
     def one(reference):
         folder = ctx.folder(reference)
+        if view is not None and restriction is not None:
+            raise ResponseMessageError(
+                "ErrorInvalidRestriction", "Restrictions are not supported with a CalendarView."
+            )
         if view is not None:
             entries = _calendar_view(
                 ctx,
@@ -234,7 +240,11 @@ def find_item(ctx: Context, request: ET.Element) -> ET.Element:
             limit = int(view.get("MaxEntriesReturned") or 0)
             offset, page = 0, entries[:limit] if limit else entries
         else:
-            entries = [(item, None) for item in ctx.store.live_items(folder.folder_id)]
+            entries = [
+                (item, None)
+                for item in ctx.store.live_items(folder.folder_id)
+                if restriction is None or all(matches(item, rule) for rule in restriction)
+            ]
             entries.sort(key=lambda entry: entry[0].created_seq)
             offset = int(paging.get("Offset") or 0) if paging is not None else 0
             limit = int(paging.get("MaxEntriesReturned") or 0) if paging is not None else 0

@@ -146,6 +146,15 @@ def test_calendar_view_returns_events_of_the_window(emulator):
     assert [item.subject for item in seen] == ["day 1", "day 2"]
 
 
+def test_find_item_restrictions(emulator):
+    acc = account(emulator)
+    acc.bulk_create(acc.calendar, [event(acc, f"day {day}", day=day) for day in (1, 2, 9)])
+    assert acc.calendar.filter(start__gte=paris(2024, 5, 2)).count() == 2
+    assert acc.calendar.filter(subject__icontains="DAY 9").count() == 1
+    assert acc.calendar.filter(subject__startswith="day").exclude(subject="day 2").count() == 2
+    assert acc.calendar.filter(location__exists=True).count() == 0
+
+
 def test_bulk_create_of_100_items_is_one_request_answered_in_order(emulator):
     acc = account(emulator)
     acc.calendar  # noqa: B018 - folder lookup outside the measured call
@@ -350,7 +359,9 @@ def test_extended_property_round_trip(emulator):
         item.odoo_id = "calendar.event,43"
         item.save(update_fields=["odoo_id"])
         assert acc.calendar.get(id=item.id).odoo_id == "calendar.event,43"
-        assert acc.calendar.filter(odoo_id="calendar.event,43").count() in (0, 1)
+        event(acc, "other", odoo_id="calendar.event,44").save()
+        found = list(acc.calendar.filter(odoo_id="calendar.event,43"))
+        assert [i.id for i in found] == [item.id]  # how a lost create is found again
     finally:
         CalendarItem.deregister("odoo_id")
 
