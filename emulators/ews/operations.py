@@ -25,14 +25,15 @@ MAX_CHANGES_RETURNED = 512  # types.xsd MaxChangesReturnedType
 @dataclass
 class Context:
     store: Store
-    user: Mailbox  # the authenticated account
-    mailbox: Mailbox  # the mailbox addressed by default: the impersonated one, else the user's
+    mailbox: Mailbox  # who acts: the impersonated user, else the authenticated one
     now: dt.datetime
     messages_sent: list[dict] = field(default_factory=list)
 
     def accessible(self, smtp: str) -> Mailbox:
+        """Mailbox ``smtp`` if the acting identity (the impersonated user, else the
+        authenticated one) owns it or is its delegate."""
         target = self.store.mailbox(smtp)
-        if target.smtp not in (self.mailbox.smtp,) and self.user.smtp not in target.delegates:
+        if target.smtp != self.mailbox.smtp and self.mailbox.smtp not in target.delegates:
             raise ResponseMessageError("ErrorAccessDenied")
         return target
 
@@ -218,43 +219,50 @@ def _calendar_view(ctx: Context, folder: Folder, start: dt.datetime, end: dt.dat
     return [(item, occurrence) for _start, item, occurrence in found]
 
 
+def _calendar_view_page(ctx: Context, folder: Folder, view: ET.Element):
+    """(page, entries in view) of a CalendarView: at most MaxEntriesReturned, first ones."""
+    start, end = parse_datetime(view.get("StartDate")), parse_datetime(view.get("EndDate"))
+    if end < start:
+        raise ResponseMessageError("ErrorCalendarEndDateIsEarlierThanStartDate")
+    entries = _calendar_view(ctx, folder, start, end)
+    limit = int(view.get("MaxEntriesReturned") or 0)
+    return (entries[:limit] if limit else entries), len(entries)
+
+
+def _indexed_page(ctx: Context, folder, paging: ET.Element | None, restriction):
+    """(page, offset, entries in view) of singles and masters matching ``restriction``, in
+    creation order, from IndexedPageItemView's Offset."""
+    entries = [
+        (item, None)
+        for item in sorted(ctx.store.live_items(folder.folder_id), key=lambda i: i.created_seq)
+        if restriction is None or all(matches(item, rule) for rule in restriction)
+    ]
+    offset = int(paging.get("Offset") or 0) if paging is not None else 0
+    limit = int(paging.get("MaxEntriesReturned") or 0) if paging is not None else 0
+    page = entries[offset : offset + limit] if limit else entries[offset:]
+    return page, offset, len(entries)
+
+
 def find_item(ctx: Context, request: ET.Element) -> ET.Element:
     shape = Shape(request.find(m("ItemShape")))
     view = request.find(m("CalendarView"))
-    paging = request.find(m("IndexedPageItemView"))
     restriction = request.find(m("Restriction"))
 
     def one(reference):
         folder = ctx.folder(reference)
-        if view is not None and restriction is not None:
+        root = ET.Element(m("RootFolder"))
+        if view is None:
+            paging = request.find(m("IndexedPageItemView"))
+            page, offset, total = _indexed_page(ctx, folder, paging, restriction)
+            root.set("IndexedPagingOffset", str(offset + len(page)))
+        elif restriction is not None:
             raise ResponseMessageError(
                 "ErrorInvalidRestriction", "Restrictions are not supported with a CalendarView."
             )
-        if view is not None:
-            entries = _calendar_view(
-                ctx,
-                folder,
-                parse_datetime(view.get("StartDate")),
-                parse_datetime(view.get("EndDate")),
-            )
-            limit = int(view.get("MaxEntriesReturned") or 0)
-            offset, page = 0, entries[:limit] if limit else entries
         else:
-            entries = [
-                (item, None)
-                for item in ctx.store.live_items(folder.folder_id)
-                if restriction is None or all(matches(item, rule) for rule in restriction)
-            ]
-            entries.sort(key=lambda entry: entry[0].created_seq)
-            offset = int(paging.get("Offset") or 0) if paging is not None else 0
-            limit = int(paging.get("MaxEntriesReturned") or 0) if paging is not None else 0
-            page = entries[offset : offset + limit] if limit else entries[offset:]
-        last = offset + len(page) >= len(entries)
-        root = ET.Element(m("RootFolder"))
-        if view is None:
-            root.set("IndexedPagingOffset", str(offset + len(page)))
-        root.set("TotalItemsInView", str(len(entries)))
-        root.set("IncludesLastItemInRange", "true" if last else "false")
+            (page, total), offset = _calendar_view_page(ctx, folder, view), 0
+        root.set("TotalItemsInView", str(total))
+        root.set("IncludesLastItemInRange", "true" if offset + len(page) >= total else "false")
         items = sub(root, t("Items"))
         items.extend(render(ctx.store, item, shape, occurrence) for item, occurrence in page)
         return [root]
@@ -274,47 +282,47 @@ def get_item(ctx: Context, request: ET.Element) -> ET.Element:
     return _response("GetItem", _each(_children(request.find(m("ItemIds"))), one), _empty_items)
 
 
-def sync_folder_items(ctx: Context, request: ET.Element) -> ET.Element:
-    shape = Shape(request.find(m("ItemShape")))
-    try:
-        reference = request.find(m("SyncFolderId"))[0]
-        folder = ctx.folder(reference)
-        since = ctx.store.read_sync_state(folder.folder_id, child_text(request, m("SyncState")))
-    except ResponseMessageError as error:
-        return _response("SyncFolderItems", [error], _empty_sync_page)
-    limit = int(child_text(request, m("MaxChangesReturned"), "0"))
-    if not 1 <= limit <= MAX_CHANGES_RETURNED:
-        raise SoapFault("ErrorSchemaValidation", "MaxChangesReturned must be 1 to 512.")
+def _changes_since(store: Store, folder: Folder, since: int) -> list[tuple[int, str, Item]]:
+    """(sequence, Create / Update / Delete, item) of the singles and masters changed after
+    ``since``, one per item, in change order; items created and deleted since are left out."""
     changes = []
-    for item in ctx.store.items.values():
+    for item in store.items.values():
         if item.folder_id != folder.folder_id or item.master_id is not None:
             continue
         if item.deleted_seq is not None:
             if item.deleted_seq > since and item.created_seq <= since:
                 changes.append((item.deleted_seq, "Delete", item))
         elif item.changed_seq > since:
-            changes.append(
-                (item.changed_seq, "Create" if item.created_seq > since else "Update", item)
-            )
-    changes.sort(key=lambda change: change[0])
+            kind = "Create" if item.created_seq > since else "Update"
+            changes.append((item.changed_seq, kind, item))
+    return sorted(changes, key=lambda change: change[0])
+
+
+def sync_folder_items(ctx: Context, request: ET.Element) -> ET.Element:
+    shape = Shape(request.find(m("ItemShape")))
+    limit = int(child_text(request, m("MaxChangesReturned"), "0"))
+    if not 1 <= limit <= MAX_CHANGES_RETURNED:
+        raise SoapFault("ErrorSchemaValidation", "MaxChangesReturned must be 1 to 512.")
+    try:
+        folder = ctx.folder(request.find(m("SyncFolderId"))[0])
+        since = ctx.store.read_sync_state(folder.folder_id, child_text(request, m("SyncState")))
+    except ResponseMessageError as error:
+        return _response("SyncFolderItems", [error], _empty_sync_page)
+    changes = _changes_since(ctx.store, folder, since)
     page = changes[:limit]
     complete = len(page) == len(changes)
-    until = ctx.store.seq if complete else page[-1][0]
-    state = ctx.store.sync_state(folder.folder_id, until)
-    content = [
-        ET.Element(m("SyncState")),
-        ET.Element(m("IncludesLastItemInRange")),
-        ET.Element(m("Changes")),
-    ]
-    content[0].text = state
-    content[1].text = "true" if complete else "false"
+    state = ET.Element(m("SyncState"))
+    state.text = ctx.store.sync_state(folder.folder_id, ctx.store.seq if complete else page[-1][0])
+    last = ET.Element(m("IncludesLastItemInRange"))
+    last.text = "true" if complete else "false"
+    listing = ET.Element(m("Changes"))
     for _seq, kind, item in page:
-        change = sub(content[2], t(kind))
+        change = sub(listing, t(kind))
         if kind == "Delete":
             sub(change, t("ItemId"), Id=item.item_id, ChangeKey=item.change_key)
         else:
             change.append(render(ctx.store, item, shape, None))
-    return _response("SyncFolderItems", [content])
+    return _response("SyncFolderItems", [[state, last, listing]])
 
 
 def _empty_items() -> list[ET.Element]:

@@ -15,6 +15,8 @@ from .xml import ACCEPTED_VERSIONS, SOAP, child_text, envelope, local_name, t
 
 EWS_PATH = "/EWS/Exchange.asmx"
 DEFAULT_DOMAIN = "EXAMPLE"
+# ConnectingSID children naming the impersonated account (SID is not emulated).
+IMPERSONATION_ADDRESSES = ("PrimarySmtpAddress", "SmtpAddress", "PrincipalName")
 
 
 class EwsFaults(Faults):
@@ -172,24 +174,12 @@ class EwsEmulator(EmulatorServer):
 
     def _soap(self, request: RecordedRequest) -> Response:
         user = self._authenticate(request)
-        try:
-            root = ET.fromstring(request.body)
-        except ET.ParseError as error:
-            message = f"The request failed schema validation: {error}"
-            raise SoapFault("ErrorSchemaValidation", message) from None
-        header = root.find(f"{{{SOAP}}}Header")
-        body = root.find(f"{{{SOAP}}}Body")
-        if local_name(root) != "Envelope" or body is None or not len(body):
-            raise SoapFault("ErrorInvalidRequest")
-        version = header.find(t("RequestServerVersion")) if header is not None else None
-        if version is not None and version.get("Version") not in ACCEPTED_VERSIONS:
-            raise SoapFault("ErrorInvalidServerVersion")
+        header, operation = _parse_envelope(request.body)
         mailbox = self._impersonated(user, header)
-        operation = body[0]
         handler = OPERATIONS.get(local_name(operation))
         if handler is None:
             raise SoapFault("ErrorInvalidRequest", f"{local_name(operation)} is not emulated.")
-        context = Context(self.store, user, mailbox, self.now())
+        context = Context(self.store, mailbox, self.now())
         request.context["mailbox"] = mailbox.smtp
         request.context["operation"] = local_name(operation)
         answer = handler(context, operation)
@@ -197,25 +187,34 @@ class EwsEmulator(EmulatorServer):
         request.context["response_body"] = envelope(answer)  # kept for schema checks
         return Response(200, {"Content-Type": XML_CONTENT_TYPE}, request.context["response_body"])
 
-    def _impersonated(self, user: Mailbox, header: ET.Element | None) -> Mailbox:
-        sid = (
-            header.find(f"{t('ExchangeImpersonation')}/{t('ConnectingSID')}")
-            if header is not None
-            else None
-        )
+    def _impersonated(self, user: Mailbox, header: ET.Element) -> Mailbox:
+        """The mailbox an ExchangeImpersonation header names (``user`` without one)."""
+        sid = header.find(f"{t('ExchangeImpersonation')}/{t('ConnectingSID')}")
         if sid is None:
             return user
-        address = next(
-            (
-                child_text(sid, t(tag))
-                for tag in ("PrimarySmtpAddress", "SmtpAddress", "PrincipalName")
-                if sid.find(t(tag)) is not None
-            ),
-            None,
-        )
         if not user.can_impersonate:
             raise SoapFault("ErrorImpersonateUserDenied")
-        target = self.store.mailboxes.get((address or "").lower())
+        addresses = (child_text(sid, t(tag)) for tag in IMPERSONATION_ADDRESSES)
+        address = next((found for found in addresses if found), "")
+        target = self.store.mailboxes.get(address.lower())
         if target is None:
             raise SoapFault("ErrorNonExistentMailbox")
         return target
+
+
+def _parse_envelope(body: bytes) -> tuple[ET.Element, ET.Element]:
+    """(SOAP header, operation element) of a request whose server version is accepted."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as error:
+        message = f"The request failed schema validation: {error}"
+        raise SoapFault("ErrorSchemaValidation", message) from None
+    header = root.find(f"{{{SOAP}}}Header")
+    header = header if header is not None else ET.Element(f"{{{SOAP}}}Header")
+    body_element = root.find(f"{{{SOAP}}}Body")
+    if local_name(root) != "Envelope" or body_element is None or not len(body_element):
+        raise SoapFault("ErrorInvalidRequest")
+    version = header.find(t("RequestServerVersion"))
+    if version is not None and version.get("Version") not in ACCEPTED_VERSIONS:
+        raise SoapFault("ErrorInvalidServerVersion")
+    return header, body_element[0]

@@ -23,6 +23,7 @@ from exchangelib.errors import (
     ErrorInvalidSyncStateData,
     ErrorIrresolvableConflict,
     ErrorItemNotFound,
+    ErrorNonExistentMailbox,
     ErrorServerBusy,
     UnauthorizedError,
 )
@@ -91,6 +92,17 @@ def test_anonymous_request_is_challenged_for_ntlm_and_basic(emulator):
     answer = requests.post(emulator.endpoint, data=b"<x/>", timeout=5)
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"] == 'Negotiate, NTLM, Basic realm="127.0.0.1"'
+
+
+def test_ntlm_accepts_a_domain_login(emulator):
+    login, password = "EXAMPLE\\alice", "alice-pw"
+    acc = account(emulator, login, "alice@example.com", auth_type=NTLM, password=password)
+    assert acc.calendar.name == "Calendar"
+    assert emulator.requests.last.context["mailbox"] == "alice@example.com"
+    login = "OTHER\\alice"  # right password, unknown domain
+    foreign = account(emulator, login, "alice@example.com", auth_type=NTLM, password=password)
+    with pytest.raises(UnauthorizedError):
+        foreign.calendar  # noqa: B018
 
 
 def test_ntlm_challenge_carries_a_server_token(emulator):
@@ -374,6 +386,12 @@ def test_impersonation_addresses_the_impersonated_mailbox(emulator):
     assert account(emulator).calendar.get(id=item.id).subject == "for alice"
     with pytest.raises(ErrorAccessDenied):
         account(emulator, "bob@example.com").calendar.get(id=item.id)
+
+
+def test_impersonating_an_unknown_mailbox_is_refused(emulator):
+    nobody = account(emulator, "admin@example.com", "nobody@example.com", IMPERSONATION)
+    with pytest.raises(ErrorNonExistentMailbox):
+        nobody.calendar  # noqa: B018
 
 
 def test_delegate_access_needs_a_grant(emulator):
