@@ -11,7 +11,7 @@ from . import ntlm
 from .errors import XML_CONTENT_TYPE, SoapFault, fault_response, server_busy_body
 from .operations import OPERATIONS, Context
 from .store import Mailbox, Store
-from .xml import ACCEPTED_VERSIONS, SOAP, child_text, envelope, local_name, t
+from .xml import SERVER_VERSIONS, SOAP, ServerVersion, child_text, envelope, local_name, t
 
 EWS_PATH = "/EWS/Exchange.asmx"
 DEFAULT_DOMAIN = "EXAMPLE"
@@ -36,10 +36,17 @@ class EwsEmulator(EmulatorServer):
 
     name = "ews"
 
-    def __init__(self, auth_methods=("NTLM", "Basic"), domain: str = DEFAULT_DOMAIN, **kwargs):
+    def __init__(
+        self,
+        auth_methods=("NTLM", "Basic"),
+        domain: str = DEFAULT_DOMAIN,
+        server_version: str = "Exchange2019",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.auth_methods = tuple(auth_methods)
         self.domain = domain
+        self.server_version = SERVER_VERSIONS[server_version]
         self.reset_state()
         self.route("POST", r"(?i)/ews/exchange\.asmx", self._soap)
 
@@ -174,7 +181,7 @@ class EwsEmulator(EmulatorServer):
 
     def _soap(self, request: RecordedRequest) -> Response:
         user = self._authenticate(request)
-        header, operation = _parse_envelope(request.body)
+        header, operation = _parse_envelope(request.body, self.server_version)
         mailbox = self._impersonated(user, header)
         handler = OPERATIONS.get(local_name(operation))
         if handler is None:
@@ -184,7 +191,7 @@ class EwsEmulator(EmulatorServer):
         request.context["operation"] = local_name(operation)
         answer = handler(context, operation)
         self.messages_sent.extend(context.messages_sent)
-        request.context["response_body"] = envelope(answer)  # kept for schema checks
+        request.context["response_body"] = envelope(answer, self.server_version)  # for checks
         return Response(200, {"Content-Type": XML_CONTENT_TYPE}, request.context["response_body"])
 
     def _impersonated(self, user: Mailbox, header: ET.Element) -> Mailbox:
@@ -202,7 +209,7 @@ class EwsEmulator(EmulatorServer):
         return target
 
 
-def _parse_envelope(body: bytes) -> tuple[ET.Element, ET.Element]:
+def _parse_envelope(body: bytes, server: ServerVersion) -> tuple[ET.Element, ET.Element]:
     """(SOAP header, operation element) of a request whose server version is accepted."""
     try:
         root = ET.fromstring(body)
@@ -215,6 +222,6 @@ def _parse_envelope(body: bytes) -> tuple[ET.Element, ET.Element]:
     if local_name(root) != "Envelope" or body_element is None or not len(body_element):
         raise SoapFault("ErrorInvalidRequest")
     version = header.find(t("RequestServerVersion"))
-    if version is not None and version.get("Version") not in ACCEPTED_VERSIONS:
+    if version is not None and not server.accepts(version.get("Version")):
         raise SoapFault("ErrorInvalidServerVersion")
     return header, body_element[0]

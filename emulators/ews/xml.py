@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
@@ -18,17 +19,8 @@ E = "http://schemas.microsoft.com/exchange/services/2006/errors"
 for _prefix, _uri in (("s", SOAP), ("m", M), ("t", T), ("e", E)):
     ET.register_namespace(_prefix, _uri)
 
-# What an Exchange Server 2019 CU12 answers in every SOAP header: the build, and a Version
-# string that is not a valid RequestServerVersion (clients keep the version they asked for).
-SERVER_VERSION = {
-    "MajorVersion": "15",
-    "MinorVersion": "2",
-    "MajorBuildNumber": "1118",
-    "MinorBuildNumber": "7",
-    "Version": "V2017_07_11",
-}
-# RequestServerVersion values an Exchange 2019 server accepts (ExchangeVersionType).
-ACCEPTED_VERSIONS = (
+# RequestServerVersion values (ExchangeVersionType), oldest first.
+EXCHANGE_VERSIONS = (
     "Exchange2007",
     "Exchange2007_SP1",
     "Exchange2010",
@@ -39,6 +31,33 @@ ACCEPTED_VERSIONS = (
     "Exchange2015",
     "Exchange2016",
 )
+
+
+@dataclass(frozen=True)
+class ServerVersion:
+    """What a server release answers in every SOAP header, and the newest request version it
+    accepts. Exchange 2013 and later send a ``Version`` that is not a request version."""
+
+    build: tuple[int, int, int, int]
+    version: str
+    newest_request_version: str
+
+    def attributes(self) -> dict[str, str]:
+        names = ("MajorVersion", "MinorVersion", "MajorBuildNumber", "MinorBuildNumber")
+        return {**dict(zip(names, map(str, self.build), strict=True)), "Version": self.version}
+
+    def accepts(self, request_version: str | None) -> bool:
+        newest = EXCHANGE_VERSIONS.index(self.newest_request_version)
+        return request_version in EXCHANGE_VERSIONS[: newest + 1]
+
+
+SERVER_VERSIONS = {
+    "Exchange2019": ServerVersion((15, 2, 1118, 7), "V2017_07_11", "Exchange2016"),
+    "Exchange2016": ServerVersion((15, 1, 2507, 6), "V2017_07_11", "Exchange2016"),
+    "Exchange2013": ServerVersion((15, 0, 1497, 2), "V2_23", "Exchange2013_SP1"),
+    "Exchange2010_SP2": ServerVersion((14, 2, 247, 5), "Exchange2010_SP2", "Exchange2010_SP2"),
+    "Exchange2007_SP1": ServerVersion((8, 3, 83, 6), "Exchange2007_SP1", "Exchange2007_SP1"),
+}
 
 
 def m(local: str) -> str:
@@ -92,11 +111,11 @@ def child_text(element: ET.Element | None, tag: str, default: str | None = None)
     return default if found is None or found.text is None else found.text.strip()
 
 
-def envelope(body_child: ET.Element) -> bytes:
+def envelope(body_child: ET.Element, server: ServerVersion) -> bytes:
     """A response envelope: ServerVersionInfo in the header, ``body_child`` in the body."""
     root = ET.Element(f"{{{SOAP}}}Envelope")
     header = sub(root, f"{{{SOAP}}}Header")
-    sub(header, t("ServerVersionInfo"), **SERVER_VERSION)
+    sub(header, t("ServerVersionInfo"), **server.attributes())
     sub(root, f"{{{SOAP}}}Body").append(body_child)
     return tostring(root)
 

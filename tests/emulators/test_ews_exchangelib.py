@@ -38,7 +38,9 @@ from exchangelib.recurrence import (
     WeeklyPattern,
 )
 
-from .ews_support import account, operations, seeded_emulator, soap
+from emulators.ews import EwsEmulator
+
+from .ews_support import PASSWORDS, account, operations, seeded_emulator, soap
 
 PARIS = EWSTimeZone("Europe/Paris")
 
@@ -78,6 +80,44 @@ def test_version_is_negotiated_from_server_version_info(emulator):
     assert str(acc.version.build) == "15.2.1118.7"
     assert acc.version.api_version == "Exchange2016"
     assert operations(emulator, "ConvertId") == 1  # exchangelib's version probe
+
+
+@pytest.mark.parametrize(
+    ("release", "api_version", "zone_elements"),
+    [
+        ("Exchange2016", "Exchange2016", ["StartTimeZone", "EndTimeZone"]),
+        ("Exchange2013", "Exchange2013_SP1", ["StartTimeZone", "EndTimeZone"]),
+        ("Exchange2010_SP2", "Exchange2010_SP2", ["StartTimeZone", "EndTimeZone"]),
+        ("Exchange2007_SP1", "Exchange2007_SP1", ["MeetingTimeZone"]),
+    ],
+)
+def test_older_releases_make_exchangelib_step_down(release, api_version, zone_elements):
+    """ErrorInvalidServerVersion for newer request versions: exchangelib tries older ones and
+    writes time zones the way that version knows (MeetingTimeZone before Exchange 2010)."""
+    emulator = EwsEmulator(server_version=release).start()
+    try:
+        emulator.add_mailbox("alice@example.com", PASSWORDS["alice@example.com"])
+        acc = account(emulator)
+        assert acc.version.api_version == api_version
+        new_york = EWSTimeZone("America/New_York")
+        start = EWSDateTime(2024, 3, 7, 9, tzinfo=new_york)
+        weekly = Recurrence(
+            pattern=WeeklyPattern(interval=1, weekdays=[4]), start=start.date(), number=3
+        )
+        item = CalendarItem(
+            account=acc,
+            folder=acc.calendar,
+            subject="x",
+            start=start,
+            end=start.replace(hour=10),
+            recurrence=weekly,
+        )
+        item.save()
+        assert [f for f in emulator.store.item(item.id).fields if "TimeZone" in f] == zone_elements
+        seen = acc.calendar.view(start=start, end=start.replace(month=4))
+        assert [o.start.astimezone(new_york).hour for o in seen] == [9, 9, 9]  # across DST
+    finally:
+        emulator.stop()
 
 
 @pytest.mark.parametrize("auth_type", [NTLM, "basic"])
