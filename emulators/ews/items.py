@@ -192,8 +192,6 @@ def new_item(store: Store, mailbox, folder_id: str, element: ET.Element, now) ->
             raise ResponseMessageError("ErrorInvalidPropertySet", f"{name} is read-only.")
         else:
             fields[name] = _attendees_with_response(child) if name in ATTENDEE_FIELDS else child
-    if "Start" not in fields or "End" not in fields:
-        raise ResponseMessageError("ErrorInvalidRequest", "Start and End are required.")
     fields.setdefault("UID", _text(t("UID"), str(uuid.uuid4()).upper()))
     if "Organizer" not in fields:
         organizer = ET.Element(t("Organizer"))
@@ -203,11 +201,18 @@ def new_item(store: Store, mailbox, folder_id: str, element: ET.Element, now) ->
         sub(box, t("RoutingType"), "SMTP")
         fields["Organizer"] = organizer
     item = Item(new_id("I"), mailbox.smtp, folder_id, fields, extended)
+    validate(item)
+    return store.save_new(item, now)
+
+
+def validate(item: Item) -> None:
+    """Refuse an item Exchange would not save: ends before it starts, or a bad recurrence."""
+    if "Start" not in item.fields or "End" not in item.fields:
+        raise ResponseMessageError("ErrorInvalidRequest", "Start and End are required.")
     if item.end < item.start:
         raise ResponseMessageError("ErrorCalendarEndDateIsEarlierThanStartDate")
     if item.is_master:
-        next(iter(item.occurrences()), None)  # an invalid pattern fails the create
-    return store.save_new(item, now)
+        next(iter(item.occurrences()), None)
 
 
 def _text(tag: str, value: str) -> ET.Element:
@@ -216,39 +221,44 @@ def _text(tag: str, value: str) -> ET.Element:
     return element
 
 
-def apply_updates(item: Item, updates: ET.Element) -> set[str]:
-    """Apply an ItemChange's ``t:Updates``; the names of the fields changed."""
-    changed: set[str] = set()
-    for update in updates:
-        action = local_name(update)
-        uri = update[0]
-        if local_name(uri) == "ExtendedFieldURI":
-            key = extended_key(uri)
-            changed.add(f"ext:{key}")
-            if action == "DeleteItemField":
-                item.extended.pop(key, None)
-            else:
-                value = update.find(f"{t('CalendarItem')}/{t('ExtendedProperty')}")
-                item.extended[key] = value
-            continue
-        name = uri.get("FieldURI", "").partition(":")[2]
-        if name in READ_ONLY:
-            raise ResponseMessageError("ErrorInvalidPropertySet", f"{name} is read-only.")
-        changed.add(name)
+def apply_updates(item: Item, updates: ET.Element) -> None:
+    """Apply an ItemChange's ``t:Updates``, all or nothing."""
+    saved = copy.deepcopy((item.fields, item.extended))
+    try:
+        for update in updates:
+            _apply_update(item, update)
+        validate(item)
+    except ResponseMessageError:
+        item.fields, item.extended = saved
+        raise
+
+
+def _apply_update(item: Item, update: ET.Element) -> None:
+    action = local_name(update)
+    uri = update[0]
+    if local_name(uri) == "ExtendedFieldURI":
+        key = extended_key(uri)
         if action == "DeleteItemField":
-            item.fields.pop(name, None)
-            continue
-        container = update.find(t("CalendarItem"))
-        value = container[0] if container is not None and len(container) else None
-        if value is None:
-            raise ResponseMessageError("ErrorInvalidRequest", "SetItemField without a value.")
-        if action == "AppendToItemField" and name in item.fields:
-            item.fields[name].extend(list(value))
-            value = item.fields[name]
-        item.fields[local_name(value)] = (
-            _attendees_with_response(value) if name in ATTENDEE_FIELDS else value
-        )
-    return changed
+            item.extended.pop(key, None)
+        else:
+            item.extended[key] = update.find(f"{t('CalendarItem')}/{t('ExtendedProperty')}")
+        return
+    name = uri.get("FieldURI", "").partition(":")[2]
+    if name in READ_ONLY:
+        raise ResponseMessageError("ErrorInvalidPropertySet", f"{name} is read-only.")
+    if action == "DeleteItemField":
+        item.fields.pop(name, None)
+        return
+    container = update.find(t("CalendarItem"))
+    value = container[0] if container is not None and len(container) else None
+    if value is None:
+        raise ResponseMessageError("ErrorInvalidRequest", "SetItemField without a value.")
+    if action == "AppendToItemField" and name in item.fields:
+        value = ET.Element(value.tag, item.fields[name].attrib)
+        value.extend([*item.fields[name], *container[0]])
+    item.fields[local_name(value)] = (
+        _attendees_with_response(value) if name in ATTENDEE_FIELDS else value
+    )
 
 
 def render(store: Store, item: Item, shape: Shape, occurrence: tuple[int, dt.datetime] | None):

@@ -403,6 +403,8 @@ def update_item(ctx: Context, request: ET.Element) -> ET.Element:
         if occurrence is not None:
             item = ctx.store.materialize_exception(item, occurrence[0], ctx.now)
         apply_updates(item, updates)
+        if "Recurrence" in touched and item.is_master:
+            ctx.store.reset_series(item)
         ctx.store.record_change(item, touched, ctx.now)
         ctx.record_messages("update", item, mode)
         conflicts = ET.Element(m("ConflictResults"))

@@ -230,6 +230,13 @@ class Store:
 
     # -- occurrences -------------------------------------------------------------------------
 
+    def reset_series(self, master: Item) -> None:
+        """A new recurrence pattern drops the series' exceptions and deleted occurrences."""
+        for exception_id in master.exceptions.values():
+            self.items[exception_id].deleted_seq = self.next_seq()
+        master.exceptions.clear()
+        master.deleted_occurrences.clear()
+
     def occurrence_id(self, master: Item, index: int) -> str:
         return base64.b64encode(f"OCC|{master.item_id}|{index}".encode()).decode()
 

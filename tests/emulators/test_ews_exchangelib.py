@@ -19,6 +19,7 @@ from exchangelib import (
 )
 from exchangelib.errors import (
     ErrorAccessDenied,
+    ErrorCalendarEndDateIsEarlierThanStartDate,
     ErrorImpersonateUserDenied,
     ErrorInvalidSyncStateData,
     ErrorIrresolvableConflict,
@@ -356,6 +357,38 @@ def test_modified_and_deleted_occurrences(emulator):
     ]
     changes = list(acc.calendar.sync_items())
     assert [(kind, item.type) for kind, item in changes] == [("create", "RecurringMaster")]
+
+
+def test_a_new_pattern_drops_the_exceptions_of_the_series(emulator):
+    acc = account(emulator)
+    weekly = Recurrence(
+        pattern=WeeklyPattern(interval=1, weekdays=[3]), start=paris(2024, 5, 1).date(), number=4
+    )
+    master = event(acc, "weekly", recurrence=weekly)
+    master.save()
+    acc.bulk_delete(ids=[acc.calendar.get(id=master.id).occurrence(2)])
+    master = acc.calendar.get(id=master.id)
+    assert len(master.deleted_occurrences) == 1
+    master.recurrence = Recurrence(
+        pattern=DailyPattern(interval=1), start=paris(2024, 5, 1).date(), number=3
+    )
+    master.save(update_fields=["recurrence"])
+    master = acc.calendar.get(id=master.id)
+    assert master.deleted_occurrences is None
+    assert len(list(acc.calendar.view(start=paris(2024, 5, 1), end=paris(2024, 6, 1)))) == 3
+
+
+def test_an_update_that_breaks_the_item_changes_nothing(emulator):
+    acc = account(emulator)
+    item = event(acc)
+    item.save()
+    broken = acc.calendar.get(id=item.id)
+    broken.subject = "half applied?"
+    broken.end = paris(2024, 5, 1, 9)  # before the start
+    with pytest.raises(ErrorCalendarEndDateIsEarlierThanStartDate):
+        broken.save(update_fields=["subject", "end"])
+    kept = acc.calendar.get(id=item.id)
+    assert (kept.subject, kept.changekey) == ("Planning", item.changekey)
 
 
 def test_wall_time_of_a_series_follows_its_windows_time_zone(emulator):
