@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import requests
 from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
-from exchangelib.protocol import BaseProtocol
 
 from emulators.ews import EwsEmulator
 
@@ -35,8 +34,8 @@ def account(
     password: str | None = None,
     retry_policy=None,
 ) -> Account:
-    """An exchangelib Account on the emulator (a fresh Protocol: no shared connection pool)."""
-    BaseProtocol.USERAGENT = "calendar-sync-tests"
+    """An exchangelib Account on the emulator (exchangelib shares one Protocol, its session
+    pool and negotiated version, per endpoint and credentials)."""
     config = Configuration(
         service_endpoint=emulator.endpoint,
         credentials=Credentials(login, password or PASSWORDS[login]),
