@@ -287,24 +287,24 @@ def render(store: Store, item: Item, shape: Shape, occurrence: tuple[int, dt.dat
     return element
 
 
+def _kind(item: Item, occurrence) -> str:
+    """CalendarItemType of an item or of a master's virtual occurrence."""
+    if item.master_id is not None:
+        return "Exception"
+    if occurrence is not None:
+        return "Occurrence"
+    return "RecurringMaster" if item.is_master else "Single"
+
+
 def _computed(store: Store, item: Item, occurrence) -> dict[str, ET.Element]:
+    """The properties the server sets; an occurrence shows its master's change key."""
     folder = store.folders[item.folder_id]
-    item_id = ET.Element(t("ItemId"))
-    if occurrence is None:
-        item_id.set("Id", item.item_id)
-        item_id.set("ChangeKey", item.change_key)
-    else:
-        item_id.set("Id", store.occurrence_id(item, occurrence[0]))
-        item_id.set("ChangeKey", item.change_key)
+    shown_id = item.item_id if occurrence is None else store.occurrence_id(item, occurrence[0])
+    item_id = ET.Element(t("ItemId"), {"Id": shown_id, "ChangeKey": item.change_key})
     parent = ET.Element(
         t("ParentFolderId"), {"Id": folder.folder_id, "ChangeKey": folder.change_key}
     )
-    if item.master_id is not None:
-        kind = "Exception"
-    elif occurrence is not None:
-        kind = "Occurrence"
-    else:
-        kind = "RecurringMaster" if item.is_master else "Single"
+    kind = _kind(item, occurrence)
     attendees = any(len(item.fields.get(name, ())) for name in ATTENDEE_FIELDS)
     computed = {
         "ItemId": item_id,

@@ -40,11 +40,8 @@ class Folder:
     name: str
     folder_class: str | None
     parent_id: str | None
-    version: int = 1
-
-    @property
-    def change_key(self) -> str:
-        return base64.b64encode(f"F{self.version}".encode()).decode()
+    # Folders are never renamed or moved here: their change key stays the same.
+    change_key: str = "AQAAABYAAAAO"
 
 
 @dataclass
@@ -84,7 +81,6 @@ class Item:
     original_start: dt.datetime | None = None
     deleted_occurrences: set[int] = field(default_factory=set)  # instance indexes
     exceptions: dict[int, str] = field(default_factory=dict)  # instance index -> item id
-    sent: list[dict] = field(default_factory=list)
 
     @property
     def change_key(self) -> str:
