@@ -305,7 +305,7 @@ class CalendarSyncLog(models.Model):
                     "operation": "import",
                     "message": self.env._(
                         "The events already in the calendar when it was connected, imported "
-                        "or linked to the same events in Odoo: open this entry for the list."
+                        "into Odoo or linked to the same events there (listed below)."
                     ),
                 }
             )
