@@ -40,8 +40,8 @@ ACCOUNT_STATES = [
 ]
 # States the scheduled action works on; an error is retried, a revoked grant is not.
 SYNCABLE_STATES = ("connected", "error")
-# Failures the next run may well not meet: the connection stays connected, with the message.
-TRANSIENT_ERRORS = (SyncError, TimeBudgetExceeded, requests.RequestException)
+# Failures that come from the remote service or the settings, not from a bug.
+EXPECTED_FAILURES = (SyncError, TimeBudgetExceeded, requests.RequestException)
 DIRECTIONS = [
     ("both", "Both ways"),
     ("to_remote", "Odoo -> remote only"),
@@ -321,7 +321,8 @@ class CalendarSyncAccount(models.Model):
                 continue
             account = mine.get(provider)
             state = account.state if account else "disconnected"
-            paused_by_admin = state == "paused" and account.paused_by_id != self.env.user
+            # Paused by someone other than its user: an administrator.
+            paused_by_admin = state == "paused" and bool(account.paused_by_id - self.env.user)
             if state in SYNCABLE_STATES and self._sync_param(f"calendar_sync_{provider}.paused"):
                 state, paused_by_admin = "paused", True
             panel.append(
@@ -731,14 +732,12 @@ class CalendarSyncAccount(models.Model):
         if isinstance(error, AuthExpired):
             return "needs_reconnect"
         if isinstance(error, ConfigurationError | RemoteRejected):
-            return "error"
-        if isinstance(error, TRANSIENT_ERRORS):
-            return "connected"
-        return "error"
+            return "error"  # someone must act
+        return "connected" if isinstance(error, EXPECTED_FAILURES) else "error"
 
     def _sync_log_failure(self, error):
         """One WARNING line per failed sync; a traceback only for an unexpected error."""
-        if isinstance(error, TRANSIENT_ERRORS):
+        if isinstance(error, EXPECTED_FAILURES):
             _logger.warning(
                 "Calendar sync of %s (account %s) failed: %s", self.name, self.id, _technical(error)
             )

@@ -126,9 +126,11 @@ class TestGoogleTour(HttpCase):
                     "stop": f"2030-01-0{day} 10:00:00",
                 }
             )
+        # The first sync takes long enough to be seen running.
+        self.google.faults.add(latency=2, method="GET", path_regex="/events$")
         self.start_tour("/odoo/calendar", "calendar_sync_backlog_tour", login="backlog_user")
         self.assertEqual(len(self.google.events("backlog_user@example.com")), 3)
-        self.assertEqual(account.queued_count, 0)
+        self.assertEqual((account.queued_count, account.state), (0, "connected"))
 
     def test_revoked_grant_is_explained_and_fixed_by_reconnecting(self):
         self.google.reset()  # the consent page signs in as the only Google account
