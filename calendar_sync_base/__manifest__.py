@@ -20,6 +20,7 @@
         "views/res_config_settings_views.xml",
         "views/calendar_sync_reset_wizard_views.xml",
         "views/calendar_sync_menus.xml",
+        "views/calendar_sync_templates.xml",
     ],
     "assets": {
         "web.assets_backend": [
