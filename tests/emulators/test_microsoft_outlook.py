@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+import requests
 
 pytest.importorskip("msgraph", reason="msgraph-sdk (requirements-dev.txt) validates the schema")
 
@@ -266,3 +267,10 @@ def test_each_call_needs_its_permission(ms, scopes, path, body):
     error = graph.post(path, body, expect=403)
     assert error["error"]["code"] == "ErrorAccessDenied"
     graph.get(path, expect=200 if scopes[-1].endswith(".Read") else 403)
+
+
+def test_lost_answer_fault_applies_the_request(graph, ms):
+    ms.faults.add(lose_answer=True, method="POST", path_regex=r"/messages$")
+    with pytest.raises(requests.ConnectionError):
+        graph.post("/me/mailFolders/sentitems/messages", message_body())
+    assert len(graph.get("/me/mailFolders/sentitems/messages")["value"]) == 1
