@@ -277,6 +277,17 @@ class OutlookApi:
     def outlook_store(self: MicrosoftEmulator, email: str) -> OutlookStore:
         return self.outlook.setdefault(email, OutlookStore())
 
+    def mail_messages(self: MicrosoftEmulator, email: str, folder: str = "sentitems") -> list:
+        """Python API: the messages of a mail folder as Graph renders them, with their
+        extended properties and attachments (``attachments``)."""
+        with self.lock:
+            wanted = self._mail_folder(email, folder)
+            return [
+                {**self._render_message(m, []), "attachments": copy.deepcopy(m.attachments)}
+                for m in self.outlook_store(email).messages.values()
+                if m.folder_id == wanted
+            ]
+
     # -- contact folders ---------------------------------------------------------------------
 
     def _contact_folder(self: MicrosoftEmulator, email: str, wanted: str | None) -> str:
@@ -362,7 +373,7 @@ class OutlookApi:
             raise errors.not_found()
         return item
 
-    def _render_contact(self: MicrosoftEmulator, item: OutlookItem, request: RecordedRequest):
+    def _render_contact(self: MicrosoftEmulator, item: OutlookItem, expand: list[str] | None):
         props = item.props
         data: dict[str, Any] = {
             "@odata.etag": f'W/"{item.change_key}"',
@@ -383,7 +394,7 @@ class OutlookApi:
         data["displayName"] = props.get("displayName") or " ".join(
             filter(None, (props.get("givenName"), props.get("middleName"), props.get("surname")))
         )
-        _expand_extended(data, item, request)
+        _expand_extended(data, item, expand)
         return data
 
     def _list_contacts(self: MicrosoftEmulator, request: RecordedRequest) -> Response:
@@ -409,13 +420,14 @@ class OutlookApi:
         item = OutlookItem(encode_id(new_raw_id()), folder, body, now, now)
         _apply_extended(item, extended)
         self.outlook_store(mailbox.email).contacts[item.id] = item
-        data = self._render_contact(item, request)
+        data = self._render_contact(item, _expand(request))
         context = self._context(mailbox, "contacts") + "/$entity"
         return graph_json({"@odata.context": context, **data}, 201, {"ETag": data["@odata.etag"]})
 
     def _get_contact(self: MicrosoftEmulator, request: RecordedRequest) -> Response:
         mailbox = self.graph_mailbox(request, CONTACT_READ)
-        return graph_json(self._render_contact(self._contact(request, mailbox.email), request))
+        item = self._contact(request, mailbox.email)
+        return graph_json(self._render_contact(item, _expand(request)))
 
     def _patch_contact(self: MicrosoftEmulator, request: RecordedRequest) -> Response:
         mailbox = self.graph_mailbox(request, CONTACT_WRITE)
@@ -425,7 +437,7 @@ class OutlookApi:
         _apply_extended(item, changes.pop("singleValueExtendedProperties", None))
         item.props.update(changes)
         item.modified, item.change_key = self.now(), new_change_key()
-        return graph_json(self._render_contact(item, request))
+        return graph_json(self._render_contact(item, _expand(request)))
 
     def _delete_contact(self: MicrosoftEmulator, request: RecordedRequest) -> Response:
         mailbox = self.graph_mailbox(request, CONTACT_WRITE)
@@ -472,7 +484,7 @@ class OutlookApi:
             raise errors.not_found()
         return item
 
-    def _render_message(self: MicrosoftEmulator, item: OutlookItem, request: RecordedRequest):
+    def _render_message(self: MicrosoftEmulator, item: OutlookItem, expand: list[str] | None):
         props, flags = item.props, message_flags(item)
         sent = item.extended.get(SUBMIT_TIME_ID, {}).get("value")
         received = item.extended.get(DELIVERY_TIME_ID, {}).get("value")
@@ -513,7 +525,7 @@ class OutlookApi:
             "bccRecipients": copy.deepcopy(props.get("bccRecipients") or []),
             "replyTo": copy.deepcopy(props.get("replyTo") or []),
         }
-        _expand_extended(data, item, request)
+        _expand_extended(data, item, expand)
         return data
 
     def _list_messages(self: MicrosoftEmulator, request: RecordedRequest) -> Response:
@@ -548,13 +560,14 @@ class OutlookApi:
         item.attachments = attachments
         _apply_extended(item, extended)
         self.outlook_store(mailbox.email).messages[item.id] = item
-        data = self._render_message(item, request)
+        data = self._render_message(item, _expand(request))
         context = self._context(mailbox, "messages") + "/$entity"
         return graph_json({"@odata.context": context, **data}, 201, {"ETag": data["@odata.etag"]})
 
     def _get_message(self: MicrosoftEmulator, request: RecordedRequest) -> Response:
         mailbox = self.graph_mailbox(request, MAIL_READ)
-        return graph_json(self._render_message(self._message(request, mailbox.email), request))
+        item = self._message(request, mailbox.email)
+        return graph_json(self._render_message(item, _expand(request)))
 
     def _delete_message(self: MicrosoftEmulator, request: RecordedRequest) -> Response:
         mailbox = self.graph_mailbox(request, MAIL_WRITE)
@@ -576,7 +589,8 @@ class OutlookApi:
     def _outlook_listing(self, request, mailbox, items, render_item, what: str, strings):
         """$filter (the given string members, extended properties), $top / $skip paging."""
         predicate = odata.parse_filter(request.arg("$filter"), strings)
-        rows = [(item, render_item(item, request)) for item in items]
+        expand = _expand(request)
+        rows = [(item, render_item(item, expand)) for item in items]
         if predicate is not None:
             rows = [row for row in rows if predicate(*row)]
         top = odata.int_option(request, "$top", 10, odata.MAX_TOP)
@@ -590,8 +604,12 @@ class OutlookApi:
         return graph_json(body)
 
 
-def _expand_extended(data: dict[str, Any], item: OutlookItem, request: RecordedRequest) -> None:
-    wanted = odata.parse_expand(request.arg("$expand"))
+def _expand(request: RecordedRequest) -> list[str] | None:
+    return odata.parse_expand(request.arg("$expand"))
+
+
+def _expand_extended(data: dict[str, Any], item: OutlookItem, wanted: list[str] | None) -> None:
+    """Extended properties, as ``$expand`` asked (``wanted``: ids, [] all, None none)."""
     if wanted is None:
         return
     keys = [i.lower() for i in wanted] if wanted else list(item.extended)
