@@ -103,6 +103,26 @@ class TestMicrosoftSentMail(MicrosoftSyncCase):
         self.assertEqual(len(self.sent_items()), 1)
         self.assertEqual(self.posts_to_sent_items(), 1)
 
+    def test_composer_e_mail_is_copied(self):
+        composer = (
+            self.env["mail.compose.message"]
+            .with_user(self.user)
+            .with_context(default_model="res.partner", default_res_ids=self.customer.ids)
+            .create(
+                {
+                    "subject": "Composed",
+                    "body": "<p>From the composer</p>",
+                    "partner_ids": self.customer.ids,
+                }
+            )
+        )
+        composer._action_send_mail()
+        self.copy_sent()
+        [copy] = self.sent_items()
+        self.assertEqual(copy["subject"], "Composed")
+        self.assertFalse(copy["isDraft"])
+        self.assertIn("From the composer", copy["body"]["content"])
+
     def test_lost_answer_is_looked_up_not_copied_again(self):
         message = self.post(self.user)
         self.microsoft.faults.add(lose_answer=True, method="POST", path_regex=SENT_ITEMS)
