@@ -5,7 +5,9 @@ from dateutil.parser import isoparse
 from odoo import api, fields, models
 
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
+from calendar_sync_microsoft.services.graph_sent_items import GraphSentItemsClient
 from calendar_sync_microsoft.services.msal_auth import (
+    GRAPH_SCOPES,
     MsalTokenProvider,
     build_app,
     finish_flow,
@@ -19,6 +21,8 @@ LIFECYCLE_PATH = "/calendar_sync_microsoft/lifecycle"
 # Graph keeps a subscription to Outlook events at most 10,080 minutes (under 7 days); an
 # hour less leaves room for clock skew.
 SUBSCRIPTION_LIFETIME = dt.timedelta(minutes=10080 - 60)
+# Saving copies in Sent Items (POST /me/mailFolders/sentitems/messages) needs Mail.ReadWrite.
+MAIL_SCOPES = ("Mail.ReadWrite",)
 
 
 class CalendarSyncAccount(models.Model):
@@ -58,18 +62,31 @@ class CalendarSyncAccount(models.Model):
 
     # ------------------------------------------------------------------ connector
 
-    def _sync_connector_microsoft(self):
+    def _microsoft_tokens(self, scopes=GRAPH_SCOPES):
         credentials, save = self._sync_credentials()
         app = self._microsoft_app(load_cache(credentials["token_cache"] or None))
-        tokens = MsalTokenProvider(
+        return MsalTokenProvider(
             app,
             self.microsoft_home_account_id or "",
+            scopes=scopes,
             on_cache_change=lambda cache: save({"token_cache": cache}),
         )
+
+    def _microsoft_graph_base(self):
+        return f"{self._microsoft_param('graph_endpoint').rstrip('/')}/v1.0"
+
+    def _microsoft_sent_items_client(self):
+        return GraphSentItemsClient(
+            self._sync_http_session(),
+            self._microsoft_tokens(MAIL_SCOPES),
+            graph_base=self._microsoft_graph_base(),
+        )
+
+    def _sync_connector_microsoft(self):
         return GraphCalendarClient(
             self._sync_http_session(),
-            tokens,
-            graph_base=f"{self._microsoft_param('graph_endpoint').rstrip('/')}/v1.0",
+            self._microsoft_tokens(),
+            graph_base=self._microsoft_graph_base(),
             window_start=_aware(self._sync_window_start()),
             timezone_hint=self.user_id.tz or "",
             series_ids=self._microsoft_series_ids,
@@ -125,7 +142,17 @@ class CalendarSyncAccount(models.Model):
     @api.model
     def _microsoft_start_flow(self):
         """The consent URL and the msal flow (state, PKCE verifier, nonce) to keep."""
-        return start_flow(self._microsoft_app(), self._microsoft_redirect_uri())
+        return start_flow(
+            self._microsoft_app(), self._microsoft_redirect_uri(), self._microsoft_scopes()
+        )
+
+    @api.model
+    def _microsoft_scopes(self):
+        """What users consent to: the calendar, plus Mail.ReadWrite while copying sent
+        e-mails is on (users who connected before it was turned on must connect again)."""
+        if self.env["calendar.sync.sent.mail"]._sent_mail_enabled():
+            return GRAPH_SCOPES + MAIL_SCOPES
+        return GRAPH_SCOPES
 
     @api.model
     def _microsoft_connect(self, flow, query_params):

@@ -15,6 +15,7 @@ from .auth_endpoints import IdentityEndpoints
 from .batch import BatchEndpoint
 from .delta import DeltaTracker
 from .graph import GraphApi
+from .outlook import OutlookApi, OutlookStore
 from .render import RenderOptions, render
 from .store import Mailbox
 from .subscriptions import Subscription, SubscriptionsApi
@@ -105,7 +106,13 @@ class MicrosoftFaults(Faults):
 
 
 class MicrosoftEmulator(
-    TokenShortcut, IdentityEndpoints, GraphApi, SubscriptionsApi, BatchEndpoint, EmulatorServer
+    TokenShortcut,
+    IdentityEndpoints,
+    GraphApi,
+    OutlookApi,
+    SubscriptionsApi,
+    BatchEndpoint,
+    EmulatorServer,
 ):
     """Microsoft identity platform v2.0 + Graph v1.0 calendar (see README.md)."""
 
@@ -169,6 +176,7 @@ class MicrosoftEmulator(
         self._register_identity_routes()
         self._register_batch_routes()
         self._register_graph_routes()
+        self._register_outlook_routes()
         self._register_subscription_routes()
         self._register_microsoft_control_routes()
 
@@ -224,6 +232,7 @@ class MicrosoftEmulator(
         self.identity = identity.IdentityState()
         self.delta = DeltaTracker()
         self.subscriptions: dict[str, Subscription] = {}
+        self.outlook: dict[str, OutlookStore] = {}  # email -> contacts and mail
         self.notifications: list[dict[str, Any]] = []  # every change / lifecycle notification
         self._seq = 0
         self.add_client(self.client_id, self.client_secret, self.redirect_uris)
