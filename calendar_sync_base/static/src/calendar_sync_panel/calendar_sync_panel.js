@@ -38,8 +38,9 @@ export class CalendarSyncPanel extends Component {
         );
         onWillStart(async () => {
             await this.load();
-            // Not awaited: the pull runs in a cron worker and never delays the view.
-            this.orm.silent.call("calendar.sync.account", "action_sync_on_open", []);
+            // Not awaited: the pull runs in a cron worker and never delays the view. Through
+            // the unprotected service: leaving Calendar before it answers is not an error.
+            this.env.services.orm.silent.call("calendar.sync.account", "action_sync_on_open", []);
         });
     }
 
