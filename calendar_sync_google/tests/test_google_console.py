@@ -1,0 +1,37 @@
+from odoo.tests import tagged
+
+from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL, ConsoleCases
+
+from .common import GoogleSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleConsole(ConsoleCases, GoogleSyncCase):
+    provider = "google"
+    allow_inherited_tests_method = True  # the shared scenarios live in ConsoleCases
+
+    def connect_other_user(self):
+        self.google.add_account(OTHER_EMAIL)
+        access_token, refresh_token = self.google.issue_tokens(OTHER_EMAIL)
+        account = self.connect(self.other_user(), refresh_token, access_token)
+        return account, lambda: self.google.revoke(refresh_token)
+
+    def test_test_connection_with_an_unknown_client_says_why(self):
+        self.env["ir.config_parameter"].set_param(
+            "calendar_sync_google.client_id", "unknown.apps.googleusercontent.com"
+        )
+        kind, message = self.notified(self.console().action_test_connection())
+        self.assertEqual(kind, "danger")
+        self.assertIn("invalid_client: The OAuth client was not found.", message)
+
+    def test_reset_all_leaves_a_copy_without_the_odoo_stamp(self):
+        event = self.odoo_event("Stamp removed")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        self.google.patch_event(self.email, remote_id, {"extendedProperties": None})
+        wizard = self.env["calendar.sync.console.reset.wizard"].create(
+            {"provider": "google", "confirmation": "DELETE"}
+        )
+        report = wizard.action_reset_all()["params"]["message"]
+        self.assertIn("0 deleted", report)
+        self.assertEqual(self.remote_titles(), ["Stamp removed"])
