@@ -10,6 +10,15 @@ from odoo.tests import new_test_user
 from odoo.addons.calendar_sync_base.wizards.calendar_sync_console import WOKEN_PROVIDERS_KEY
 
 OTHER_EMAIL = "bob@example.com"
+# Every button of the console: administrators only.
+CONSOLE_ACTIONS = (
+    "action_test_connection",
+    "action_validate_users",
+    "action_sync_now",
+    "action_open_reset_all",
+    "action_open_error_log",
+    "action_clear_error_log",
+)
 
 
 class ConsoleCases:
@@ -175,14 +184,7 @@ class ConsoleCases:
         as_user = self.env["calendar.sync.console"].with_user(self.user)
         with self.assertRaises(AccessError):
             as_user.action_open()
-        for method in (
-            "action_test_connection",
-            "action_validate_users",
-            "action_sync_now",
-            "action_open_reset_all",
-            "action_open_error_log",
-            "action_clear_error_log",
-        ):
+        for method in CONSOLE_ACTIONS:
             with self.subTest(method=method), self.assertRaises(AccessError):
                 getattr(console.with_user(self.user), method)()
         with self.assertRaises(AccessError):
