@@ -40,6 +40,8 @@ ACCOUNT_STATES = [
 ]
 # States the scheduled action works on; an error is retried, a revoked grant is not.
 SYNCABLE_STATES = ("connected", "error")
+# Failures that come from the remote service or the settings, not from a bug.
+EXPECTED_FAILURES = (SyncError, TimeBudgetExceeded, requests.RequestException)
 DIRECTIONS = [
     ("both", "Both ways"),
     ("to_remote", "Odoo -> remote only"),
@@ -104,6 +106,7 @@ class CalendarSyncAccount(models.Model):
     queued_count = fields.Integer(
         "Waiting to Push", readonly=True, help="Changes left for the next run (batch size)."
     )
+    paused_by_id = fields.Many2one("res.users", readonly=True, help="Who paused this connection.")
     send_updates = fields.Selection(
         [("all", "All guests"), ("external", "External guests only"), ("none", "Nobody")],
         string="Send Invitations",
@@ -360,20 +363,38 @@ class CalendarSyncAccount(models.Model):
                 continue
             account = mine.get(provider)
             state = account.state if account else "disconnected"
+            # Paused by someone other than its user: an administrator.
+            paused_by_admin = state == "paused" and bool(account.paused_by_id - self.env.user)
             if state in SYNCABLE_STATES and self._sync_param(f"calendar_sync_{provider}.paused"):
-                state = "paused"
+                state, paused_by_admin = "paused", True
             panel.append(
                 {
                     "provider": provider,
                     "label": label,
                     "state": state,
-                    "summary": account.last_sync_summary if account else "",
+                    "summary": account._sync_report() if account else "",
                     "account_id": account.id if account else False,
                     "problem_count": account.problem_count if account else 0,
+                    "queued_count": account.queued_count if account else 0,
                     "error": account.last_error if account else "",
+                    # Connected with an error: a transient failure the next run retries.
+                    "transient": state == "connected" and bool(account.last_error),
+                    "paused_by_admin": paused_by_admin,
+                    "remote_email": account.remote_email if account else "",
                 }
             )
         return panel
+
+    def _sync_report(self):
+        """The last sync's summary, with the changes still waiting to be pushed."""
+        self.ensure_one()
+        if not self.queued_count:
+            return self.last_sync_summary or ""
+        return self.env._(
+            "%(summary)s, %(count)s waiting",
+            summary=self.last_sync_summary or "",
+            count=self.queued_count,
+        )
 
     @api.model
     def _sync_provider_pushes_silently(self, provider):  # pylint: disable=unused-argument
@@ -455,9 +476,12 @@ class CalendarSyncAccount(models.Model):
 
     @api.model
     def action_sync_stop(self, provider):
-        """The user stops their own sync; the button resumes it."""
+        """The user pauses their own sync; the button resumes it. Returns what to tell them."""
         self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)]).action_pause()
-        return True
+        return self.env._(
+            "%(provider)s synchronization paused. Click %(provider)s to resume it.",
+            provider=self._sync_provider_label(provider),
+        )
 
     # ------------------------------------------------------------------ OAuth state
 
@@ -514,7 +538,7 @@ class CalendarSyncAccount(models.Model):
             return self._notification(
                 account.last_error or self.env._("Synchronization failed."), "danger"
             )
-        return self._notification(counts.summary(), "success")
+        return self._notification(account._sync_report(), "success")
 
     def write(self, vals):
         if not self.env.su and not self.env.is_system():
@@ -556,11 +580,15 @@ class CalendarSyncAccount(models.Model):
 
     def action_pause(self):
         self._check_own_account()
-        self.filtered(lambda a: a.state in SYNCABLE_STATES).sudo().state = "paused"
+        self.filtered(lambda a: a.state in SYNCABLE_STATES).sudo().write(
+            {"state": "paused", "paused_by_id": self.env.uid}
+        )
 
     def action_resume(self):
         self._check_own_account()
-        self.filtered(lambda a: a.state == "paused").sudo().state = "connected"
+        self.filtered(lambda a: a.state == "paused").sudo().write(
+            {"state": "connected", "paused_by_id": False}
+        )
 
     def action_disconnect(self):
         """Forget the grant; links stay so a reconnection re-links instead of duplicating.
@@ -742,22 +770,33 @@ class CalendarSyncAccount(models.Model):
         try:
             with self.env.cr.savepoint():
                 counts = self._sync_run(self._sync_connector())
-        except AuthExpired as error:
-            self._sync_record_failure("needs_reconnect", error)
-            self._notify_reconnect()
-            return None
-        except SyncError as error:
-            self._sync_record_failure("error", error)
-            return None
-        except TimeBudgetExceeded as error:
-            self._sync_record_failure("error", error)
-            return None
-        # One user's unexpected failure (a bug, bad data) must not stop the other users.
+        # One user's failure, even a bug or bad data, must not stop the other users.
         except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
-            _logger.exception("Calendar sync of account %s failed", self.id)
-            self._sync_record_failure("error", error)
+            self._sync_log_failure(error)
+            self._sync_record_failure(self._sync_failure_state(error), error)
+            if isinstance(error, AuthExpired):
+                self._notify_reconnect()
             return None
         return counts
+
+    @api.model
+    def _sync_failure_state(self, error):
+        """The state a failed sync leaves: a transient failure (the provider down, slow or
+        throttling) keeps the connection connected, with the message, for the next run."""
+        if isinstance(error, AuthExpired):
+            return "needs_reconnect"
+        if isinstance(error, ConfigurationError | RemoteRejected):
+            return "error"  # someone must act
+        return "connected" if isinstance(error, EXPECTED_FAILURES) else "error"
+
+    def _sync_log_failure(self, error):
+        """One WARNING line per failed sync; a traceback only for an unexpected error."""
+        if isinstance(error, EXPECTED_FAILURES):
+            _logger.warning(
+                "Calendar sync of %s (account %s) failed: %s", self.name, self.id, _technical(error)
+            )
+        else:
+            _logger.exception("Calendar sync of %s (account %s) failed", self.name, self.id)
 
     def _sync_run(self, connector):
         counts = SyncCounts()
@@ -849,7 +888,12 @@ class CalendarSyncAccount(models.Model):
             (TimeBudgetExceeded, self._sync_too_slow_message()),
             (
                 AuthExpired,
-                self.env._("The remote calendar no longer accepts the authorization: reconnect."),
+                self.env._(
+                    "%(provider)s no longer accepts Odoo's access to your calendar (it expired "
+                    "or was revoked). Click %(provider)s in Calendar to reconnect; your changes "
+                    "are kept and synchronized then.",
+                    provider=self._sync_provider_label(self.provider),
+                ),
             ),
             (
                 Throttled,

@@ -12,7 +12,12 @@ from odoo.addons.calendar.models.calendar_recurrence import MAX_RECURRENT_EVENT
 
 from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_push
 from calendar_sync_base.services.errors import CursorExpired, SyncError
-from calendar_sync_base.services.matcher import LocalState, Matcher
+from calendar_sync_base.services.matcher import (
+    MATCHED_BY_ICAL_UID,
+    MATCHED_BY_KEY,
+    LocalState,
+    Matcher,
+)
 from calendar_sync_base.services.model import Direction, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 from calendar_sync_base.services.snapshot import from_snapshot, synced_values, to_snapshot
@@ -400,13 +405,23 @@ class CalendarSyncRunner(models.AbstractModel):
             counts.linked += 1
             self.env["calendar.sync.log"]._log_change(
                 self, "pull", "link", record, remote_id=action.remote.remote_id,
-                message=f"Linked by {action.matched_by or 'odoo id'}",
+                message=self._sync_link_reason(action.matched_by),
             )  # fmt: skip
         elif action.values:
             counts.pulled_updated += 1
         if action.conflicts:
             counts.conflicts += 1
             self.env["calendar.sync.log"]._log_conflict(self, record, action)
+
+    def _sync_link_reason(self, matched_by):
+        """Why a remote event was linked to an existing Odoo event, in plain words."""
+        if matched_by == MATCHED_BY_ICAL_UID:
+            return self.env._("The same meeting was already in Odoo: linked, not copied.")
+        if matched_by == MATCHED_BY_KEY:
+            return self.env._(
+                "An Odoo event with the same title and time was already there: linked, not copied."
+            )
+        return self.env._("An event sent from Odoo, found in the remote calendar: linked.")
 
     def _sync_create_local(self, remote):
         model = self.env["calendar.event"].with_context(
@@ -706,11 +721,13 @@ class CalendarSyncRunner(models.AbstractModel):
 
     def _sync_push_succeeded(self, op, result, record, link, counts):
         if op.kind == OpKind.DELETE:
+            # The Odoo record may be gone: its name is in the last synced state.
+            title = from_snapshot(link.snapshot or {}).title if link else ""
             if link:
                 link.unlink()
             counts.pushed_deleted += 1
             self.env["calendar.sync.log"]._log_change(
-                self, "push", "delete", record, remote_id=op.event.remote_id
+                self, "push", "delete", record, remote_id=op.event.remote_id, record_name=title
             )
             return
         remote = result.event or op.event

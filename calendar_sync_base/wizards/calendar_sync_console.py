@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError
 
 from calendar_sync_base.services.errors import SyncError
 
-from ..models.calendar_sync_account import SYNCABLE_STATES
+from ..models.calendar_sync_account import EXPECTED_FAILURES, SYNCABLE_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class CalendarSyncConsole(models.TransientModel):
                 account._sync_provider_method("_console_probe")(account._sync_connector())
         # One user's failure, whatever it is, is that user's result, never the others'.
         except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
-            if not isinstance(error, SyncError):
+            if not isinstance(error, EXPECTED_FAILURES):
                 _logger.exception("Validating calendar connection %s failed", account.id)
             account.write(
                 {

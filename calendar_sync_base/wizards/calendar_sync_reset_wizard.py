@@ -135,7 +135,9 @@ class CalendarSyncResetWizard(models.TransientModel):
                 ],
             ),
         )  # fmt: skip
-        return {"type": "ir.actions.act_window_close"}
+        # The calendar (or form) behind the dialog reloads: no deleted event or stale
+        # "Synchronized" left on screen.
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def _delete_remote(self, account, links):
         """Delete the remote copies in batches; a series goes as one master.

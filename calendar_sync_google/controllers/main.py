@@ -7,6 +7,7 @@ from odoo.exceptions import AccessDenied
 from odoo.http import request
 
 from odoo.addons.calendar_sync_base.controllers.access import check_user_may_connect
+from odoo.addons.calendar_sync_base.controllers.failure_page import connection_failed_page
 
 from calendar_sync_base.services.errors import SyncError
 from calendar_sync_google.services.auth import build_authorization_url, new_pkce_pair
@@ -53,7 +54,7 @@ class GoogleCalendarSyncController(http.Controller):
         try:
             account = accounts._google_connect(code, verifier)
         except SyncError as failure:
-            raise BadRequest(f"Google refused the connection: {failure}") from None
+            return connection_failed_page(PROVIDER, failure)
         if account._sync_try_lock():
             account._sync_guarded()
         return request.redirect(CALENDAR_URL)

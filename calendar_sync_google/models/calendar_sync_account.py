@@ -2,7 +2,7 @@ import datetime as dt
 
 from odoo import api, fields, models
 
-from calendar_sync_base.services.errors import ConfigurationError
+from calendar_sync_base.services.errors import ConfigurationError, SyncError
 from calendar_sync_base.services.http import ResilientSession
 from calendar_sync_google.services.auth import GoogleTokenProvider, check_client, exchange_code
 from calendar_sync_google.services.client import GoogleCalendarClient
@@ -128,8 +128,17 @@ class CalendarSyncAccount(models.Model):
         if payload.get("refresh_token"):
             vals["refresh_token"] = payload["refresh_token"]
         account.write(vals)
+        account._google_record_owner()
         self.env["calendar.sync.channel"]._push_schedule()
         return account
+
+    def _google_record_owner(self):
+        """Remember which Google account the user signed in with (shown on the connection).
+        Informative only: if Google cannot say now, the first sync reports the problem."""
+        try:
+            self.remote_email = self._sync_connector().owner_email()
+        except SyncError:
+            self.remote_email = False
 
 
 def _aware(value):

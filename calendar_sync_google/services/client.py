@@ -346,6 +346,11 @@ class GoogleCalendarClient:
             )
         return self._defaults
 
+    def owner_email(self) -> str:
+        """The e-mail address of the account signed in: the id of its primary calendar."""
+        entry = self._get_json(f"{self.api_base}/users/me/calendarList/primary", what="owner")
+        return entry.get("id", "") if entry.get("primary") else ""
+
     def _defaults_for(self, item: Any) -> tuple[str, tuple[Reminder, ...]]:
         """Calendar defaults, asked for only when ``item`` depends on them."""
         if self._defaults is not None or not _needs_calendar_defaults(item):

@@ -12,4 +12,6 @@ from . import test_google_problems
 from . import test_google_honest
 from . import test_google_round_trip
 from . import test_google_push_notifications
+from . import test_google_panel
+from . import test_google_readable_history
 from . import test_google_console

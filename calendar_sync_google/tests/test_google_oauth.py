@@ -68,6 +68,7 @@ class TestGoogleOAuth(ConnectAccessCaseMixin, HttpCase):
         account = self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
         self.assertEqual(account.state, "connected")
         self.assertTrue(account.refresh_token)
+        self.assertEqual(account.remote_email, "alice@example.com", "the account signed in")
         self.assertTrue(account.first_sync_done)
         self.assertTrue(self.env["calendar.event"].search([("name", "=", "Already in Google")]))
         token_call = self.google.requests.filter(method="POST", path_regex="^/token$")[-1]
@@ -96,6 +97,24 @@ class TestGoogleOAuth(ConnectAccessCaseMixin, HttpCase):
             response = self.url_open(callback, allow_redirects=False)
         self.assertEqual(response.status_code, 403)
         self.assertFalse(self.env["calendar.sync.account"].search([]))
+
+    def test_refused_connection_shows_a_page_back_to_calendar(self):
+        callback = self.consent(self.start_consent("alice_oauth"))
+        self.google.faults.add(
+            status=400,
+            body={"error": "invalid_grant", "error_description": "Bad Request"},
+            method="POST",
+            path_regex="^/token$",
+        )
+        response = self.url_open(callback, allow_redirects=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Google: the connection did not succeed", response.text)
+        self.assertIn("Google no longer accepts Odoo&#39;s access to your calendar", response.text)
+        self.assertIn('href="/odoo/calendar"', response.text)
+        self.assertNotIn("invalid_grant", response.text, "no provider jargon")
+        self.assertFalse(
+            self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
+        )
 
     def test_side_panel_sends_an_unconnected_user_to_consent(self):
         self.env["ir.config_parameter"].set_param("calendar_sync_google.enabled", "True")

@@ -7,6 +7,7 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.calendar_sync_base.controllers.access import check_user_may_connect
+from odoo.addons.calendar_sync_base.controllers.failure_page import connection_failed_page
 
 from calendar_sync_base.services.errors import AuthExpired, SyncError
 
@@ -32,7 +33,7 @@ class MicrosoftCalendarSyncController(http.Controller):
         try:
             flow = accounts._microsoft_start_flow()
         except SyncError as failure:
-            raise BadRequest(f"Microsoft sign-in is not available: {failure}") from None
+            return connection_failed_page(PROVIDER, failure)
         request.session[FLOW_KEY] = {"uid": request.env.uid, "flow": flow}
         return request.redirect(flow["auth_uri"], local=False)
 
@@ -54,7 +55,7 @@ class MicrosoftCalendarSyncController(http.Controller):
         except AuthExpired as refused:
             raise Forbidden(str(refused)) from None
         except SyncError as failure:
-            raise BadRequest(f"Microsoft refused the connection: {failure}") from None
+            return connection_failed_page(PROVIDER, failure)
         if account._sync_try_lock():
             account._sync_guarded()
         return request.redirect(CALENDAR_URL)

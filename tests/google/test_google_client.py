@@ -448,3 +448,7 @@ def test_instance_ids_follow_googles_format(client):
     start = dt.datetime(2027, 3, 29, 9, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert client.instance_id("abc123", start, False) == "abc123_20270329T070000Z"
     assert client.instance_id("abc123", dt.date(2027, 3, 29), True) == "abc123_20270329"
+
+
+def test_owner_email_is_the_primary_calendar_id(client):
+    assert client.owner_email() == EMAIL
