@@ -1,8 +1,8 @@
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL, ConsoleCases
 
-from .common import GoogleSyncCase
+from .common import GoogleSyncCase, point_odoo_at, start_emulator
 
 
 @tagged("post_install", "-at_install")
@@ -35,3 +35,39 @@ class TestGoogleConsole(ConsoleCases, GoogleSyncCase):
         report = wizard.action_reset_all()["params"]["message"]
         self.assertIn("0 deleted", report)
         self.assertEqual(self.remote_titles(), ["Stamp removed"])
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleConsoleTour(HttpCase):
+    def test_console_in_the_browser(self):
+        google = start_emulator(self.__class__)
+        point_odoo_at(self.env, google)
+        email = "console@example.com"
+        google.add_account(email)
+        access, refresh = google.issue_tokens(email)
+        user = new_test_user(self.env, login="console_user", name="tour admin user", email=email)
+        account = self.env["calendar.sync.account"].create(
+            {
+                "user_id": user.id,
+                "provider": "google",
+                "state": "connected",
+                "refresh_token": refresh,
+                "access_token": access,
+                "queue_existing": False,
+            }
+        )
+        google.insert_event(
+            email,
+            {
+                "summary": "Made by hand",
+                "start": {"dateTime": "2030-01-07T09:00:00Z"},
+                "end": {"dateTime": "2030-01-07T10:00:00Z"},
+            },
+        )
+        self.env["calendar.event"].with_user(user).create(
+            {"name": "Made in Odoo", "start": "2030-01-08 09:00:00", "stop": "2030-01-08 10:00:00"}
+        )
+        self.assertTrue(account._sync_try_lock())
+        self.assertIsNotNone(account._sync_guarded())
+        self.start_tour("/odoo/calendar", "calendar_sync_console_tour", login="admin")
+        self.assertEqual([item["summary"] for item in google.events(email)], ["Made by hand"])
