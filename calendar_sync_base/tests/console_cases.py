@@ -139,13 +139,15 @@ class ConsoleCases:
 
     def test_details_and_error_log_clear(self):
         self.odoo_event("Pushed")
+        self.new_remote("Pulled")
         self.sync()
         logs = self.env["calendar.sync.log"]
         logs._log_change(self.account, "pull", "error", message="Remote refused")
         kept = logs._log_change(self.account, "push", "create", message="Not an error")
         console = self.console()
         self.assertEqual(console.user_count, 1)
-        self.assertEqual(console.pushed_count, 1)
+        self.assertEqual((console.pushed_count, console.pulled_count), (1, 1))
+        self.assertEqual(console.last_sync_date, self.account.last_sync_date)
         self.assertTrue(console.last_sync_date)
         self.assertEqual(console.error_log_count, 1)
         self.assertEqual(console.error_log_ids.message, "Remote refused")

@@ -3,7 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from calendar_sync_base.services.errors import SyncError
+from calendar_sync_base.services.errors import ConfigurationError, SyncError
 
 from ..models.calendar_sync_account import EXPECTED_FAILURES, SYNCABLE_STATES
 
@@ -78,7 +78,6 @@ class CalendarSyncConsole(models.TransientModel):
         logs = self.env["calendar.sync.log"].sudo()
         for console in self:
             accounts = console._connections()
-            last_counts = [account.last_counts or {} for account in accounts]
             console.configured = accounts_model._sync_provider_configured(console.provider)
             console.paused = bool(
                 accounts_model._sync_param(f"calendar_sync_{console.provider}.paused")
@@ -98,21 +97,23 @@ class CalendarSyncConsole(models.TransientModel):
                 .sudo()
                 .search_count([("account_id", "in", accounts.ids), ("need_push", "=", True)])
             )
-            console.pushed_count = sum(
-                counts.get("pushed_created", 0)
-                + counts.get("pushed_updated", 0)
-                + counts.get("pushed_deleted", 0)
-                for counts in last_counts
+            console.pushed_count = self._last_run_total(accounts, "pushed")
+            console.pulled_count = self._last_run_total(accounts, "pulled")
+            console.last_sync_date = max(
+                filter(None, accounts.mapped("last_sync_date")), default=False
             )
-            console.pulled_count = sum(
-                counts.get("pulled_created", 0)
-                + counts.get("pulled_updated", 0)
-                + counts.get("pulled_deleted", 0)
-                for counts in last_counts
-            )
-            console.last_sync_date = max(accounts.mapped("last_sync_date") or [False], key=bool)
             console.error_log_ids = logs.search(console._error_log_domain(), limit=RECENT_ERRORS)
             console.error_log_count = logs.search_count(console._error_log_domain())
+
+    @api.model
+    def _last_run_total(self, accounts, direction):
+        """Events created, updated and deleted ``direction`` ("pushed" / "pulled") in each
+        connection's last run (``last_counts``), added up."""
+        return sum(
+            (account.last_counts or {}).get(f"{direction}_{change}", 0)
+            for account in accounts
+            for change in ("created", "updated", "deleted")
+        )
 
     # ------------------------------------------------------------------ opening
 
@@ -194,7 +195,7 @@ class CalendarSyncConsole(models.TransientModel):
                 {
                     "validated": False,
                     "validation_date": fields.Datetime.now(),
-                    "validation_error": account._sync_error_message(error),
+                    "validation_error": self._validation_error(account, error),
                 }
             )
             return False
@@ -206,6 +207,17 @@ class CalendarSyncConsole(models.TransientModel):
             }
         )
         return True
+
+    def _validation_error(self, account, error):
+        """The sync's plain words, except for a refused configuration: the administrator
+        reading it is the one to fix it, so the provider's reason is given."""
+        if isinstance(error, ConfigurationError):
+            return self.env._(
+                "%(provider)s refused the configuration: %(reason)s",
+                provider=account._sync_provider_label(account.provider),
+                reason=str(error),
+            )
+        return account._sync_error_message(error)
 
     # ------------------------------------------------------------------ Sync Calendar Now
 

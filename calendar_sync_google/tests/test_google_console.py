@@ -24,6 +24,14 @@ class TestGoogleConsole(ConsoleCases, GoogleSyncCase):
         self.assertEqual(kind, "danger")
         self.assertIn("invalid_client: The OAuth client was not found.", message)
 
+    def test_validate_users_gives_google_reason_for_a_refused_client(self):
+        self.account.access_token = False  # the check must refresh with the client
+        self.env["ir.config_parameter"].set_param("calendar_sync_google.client_secret", "wrong")
+        self.console().action_validate_users()
+        self.assertFalse(self.account.validated)
+        self.assertIn("Google refused the configuration", self.account.validation_error)
+        self.assertIn("invalid_client", self.account.validation_error)
+
     def test_reset_all_leaves_a_copy_without_the_odoo_stamp(self):
         event = self.odoo_event("Stamp removed")
         self.sync()
