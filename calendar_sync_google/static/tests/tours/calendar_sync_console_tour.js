@@ -10,6 +10,11 @@ registry.category("web_tour.tours").add("calendar_sync_console_tour", {
     url: "/odoo/calendar",
     steps: () => [
         {
+            // Leaving Calendar while it still loads destroys its view mid-start.
+            trigger: ".o_calendar_sync_google",
+            content: "Calendar loaded",
+        },
+        {
             trigger: ".o_main_navbar [data-menu-xmlid='calendar.calendar_menu_config']",
             content: "Calendar > Configuration",
             run: "click",
