@@ -19,6 +19,8 @@
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/calendar_sync_reset_wizard_views.xml",
+        "views/calendar_sync_console_reset_wizard_views.xml",
+        "views/calendar_sync_console_views.xml",
         "views/calendar_sync_menus.xml",
         "views/calendar_sync_templates.xml",
     ],

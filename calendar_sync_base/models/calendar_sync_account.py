@@ -143,6 +143,14 @@ class CalendarSyncAccount(models.Model):
         help="On the next sync, queue the user's existing Odoo events for push (first sync, "
         "or a reset that synchronizes all existing events).",
     )
+    # Written by the administrator's console (Validate Users).
+    validated = fields.Boolean(
+        readonly=True,
+        help="The last check from the Sync Console reached this calendar with the stored "
+        "authorization.",
+    )
+    validation_date = fields.Datetime("Last Validation", readonly=True)
+    validation_error = fields.Text(readonly=True, help="Why the last check failed.")
     # Secrets: only administrators may read them, and no view ever shows them.
     sync_cursor = fields.Char(groups=TOKEN_GROUP, copy=False)
     cursor_started = fields.Datetime(
@@ -311,6 +319,37 @@ class CalendarSyncAccount(models.Model):
         )
 
     @api.model
+    def _sync_user_limit(self, provider):
+        """The administrator's maximum of users synchronized with ``provider`` (0: none)."""
+        return int(self._sync_param(f"calendar_sync_{provider}.max_users", 0) or 0)
+
+    @api.model
+    def _sync_user_limit_reached(self, provider):
+        """Whether the current user may not connect ``provider`` because the maximum of
+        users is reached. Their own connection (to reconnect) does not count against them:
+        only a new user is stopped, before any request to the provider."""
+        limit = self._sync_user_limit(provider)
+        if not limit:
+            return False
+        others = self.sudo().search_count(
+            [
+                ("provider", "=", provider),
+                ("state", "!=", "disconnected"),
+                ("user_id", "!=", self.env.uid),
+            ]
+        )
+        return others >= limit
+
+    @api.model
+    def _sync_user_limit_message(self, provider):
+        return self.env._(
+            "%(provider)s already synchronizes the maximum number of users (%(limit)s). "
+            "Ask your administrator if you need to connect.",
+            provider=self._sync_provider_label(provider),
+            limit=self._sync_user_limit(provider),
+        )
+
+    @api.model
     def get_sync_panel_state(self):
         """What the Calendar side panel shows: one entry per provider the admin enabled
         (nothing for a user who may not connect a calendar)."""
@@ -382,6 +421,8 @@ class CalendarSyncAccount(models.Model):
             return {"status": "need_config", "message": message}
         account = self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)])
         if not account or account.state in ("disconnected", "needs_reconnect"):
+            if self._sync_user_limit_reached(provider):
+                return {"status": "not_allowed", "message": self._sync_user_limit_message(provider)}
             if existing_guests_policy:
                 self._sync_choose_existing_guests(provider, account, existing_guests_policy)
             elif not account and not self._sync_provider_pushes_silently(provider):

@@ -68,6 +68,24 @@ class ConnectAccessCaseMixin:
         panel = accounts.get_sync_panel_state()
         self.assertEqual([entry["provider"] for entry in panel], [self.provider])
 
+    def assert_user_limit_refuses_newcomers(self, emulator):
+        """With the provider's maximum of users reached, ``bob`` is refused on both routes
+        with a plain page, before any request reaches the provider (``emulator``)."""
+        insert_account(self.env, self.alice, self.provider)
+        self.env["ir.config_parameter"].set_param(f"calendar_sync_{self.provider}.max_users", 1)
+        emulator.requests.clear()
+        self.authenticate(self.bob.login, self.bob.login)
+        for route in (
+            f"/calendar_sync_{self.provider}/authorize",
+            f"/calendar_sync_{self.provider}/authentication?state=forged&code=forged",
+        ):
+            with self.subTest(route=route):
+                response = self.url_open(route, allow_redirects=False)
+                self.assertEqual(response.status_code, 403)
+                self.assertIn("maximum number of users (1)", response.text)
+        self.assertEqual(len(emulator.requests), 0)
+        self.assertFalse(self.env["calendar.sync.account"].search([("user_id", "=", self.bob.id)]))
+
     def assert_cannot_connect(self, routes):
         """This session is refused on each route: a plain page saying why for a logged-in
         user, the login page for an anonymous visitor."""

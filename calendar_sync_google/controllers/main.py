@@ -23,7 +23,7 @@ class GoogleCalendarSyncController(http.Controller):
     @http.route("/calendar_sync_google/authorize", type="http", auth="user", methods=["GET"])
     def authorize(self):
         """Send the user to Google's consent page (PKCE S256, state bound to user + session)."""
-        check_user_may_connect()
+        check_user_may_connect(PROVIDER)
         accounts = request.env["calendar.sync.account"]
         if not accounts._sync_provider_configured(PROVIDER):
             raise BadRequest("Google Calendar is not configured by the administrator yet.")
@@ -41,7 +41,7 @@ class GoogleCalendarSyncController(http.Controller):
     @http.route("/calendar_sync_google/authentication", type="http", auth="user", methods=["GET"])
     def authentication(self, state=None, code=None, error=None, **_params):
         """Google's redirect back: check the state, store the grant, run the first sync."""
-        check_user_may_connect()
+        check_user_may_connect(PROVIDER)
         accounts = request.env["calendar.sync.account"]
         try:
             accounts._oauth_check_state(PROVIDER, state, request.session)

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 
 from calendar_sync_base.services.errors import ConfigurationError, SyncError
 from calendar_sync_base.services.http import ResilientSession
-from calendar_sync_google.services.auth import GoogleTokenProvider, exchange_code
+from calendar_sync_google.services.auth import GoogleTokenProvider, check_client, exchange_code
 from calendar_sync_google.services.client import GoogleCalendarClient
 
 PARAM = "calendar_sync_google.{}".format
@@ -69,6 +69,21 @@ class CalendarSyncAccount(models.Model):
             window_start=_aware(self._sync_window_start()),
             batch_size=int(self._google_param("batch_request_size", 50)),
         )
+
+    # ------------------------------------------------------------------ sync console
+
+    @api.model
+    def _console_check_connection_google(self):
+        """Test Connection: Google accepts the configured OAuth client (``check_client``)."""
+        client_id, client_secret = self._google_client_credentials()
+        check_client(
+            ResilientSession(), self._google_param("token_endpoint"), client_id, client_secret
+        )
+        return self.env._("Google accepted the OAuth client %(client_id)s.", client_id=client_id)
+
+    def _console_probe_google(self, connector):
+        """Validate Users: one light read of the user's calendar (its settings)."""
+        connector.calendar_defaults()
 
     # ------------------------------------------------------------------ push channel
 

@@ -17,6 +17,11 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="calendar_sync_google.paused",
         help="Changes stay queued and are synchronized when the pause ends.",
     )
+    calendar_sync_google_max_users = fields.Integer(
+        "Maximum Google Users",
+        config_parameter="calendar_sync_google.max_users",
+        help="Users beyond this number cannot connect Google (0: no limit).",
+    )
     calendar_sync_google_redirect_uri = fields.Char(
         "Authorized redirect URI", compute="_compute_calendar_sync_google_redirect_uri"
     )

@@ -14,3 +14,4 @@ from . import test_google_round_trip
 from . import test_google_push_notifications
 from . import test_google_panel
 from . import test_google_readable_history
+from . import test_google_console

@@ -26,7 +26,7 @@ class MicrosoftCalendarSyncController(http.Controller):
         The flow is kept in this user's session together with their id, so the redirect
         back is only accepted from the same session and user.
         """
-        check_user_may_connect()
+        check_user_may_connect(PROVIDER)
         accounts = request.env["calendar.sync.account"]
         if not accounts._sync_provider_configured(PROVIDER):
             raise BadRequest("Outlook Calendar is not configured by the administrator yet.")
@@ -42,7 +42,7 @@ class MicrosoftCalendarSyncController(http.Controller):
     )
     def authentication(self, **params):
         """Microsoft's redirect back: msal checks state and PKCE, then the first sync runs."""
-        check_user_may_connect()
+        check_user_may_connect(PROVIDER)
         pending = request.session.pop(FLOW_KEY, None)
         if not pending or pending.get("uid") != request.env.uid:
             raise Forbidden("This authorization was not started by you in this session.")

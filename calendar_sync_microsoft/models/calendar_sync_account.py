@@ -10,6 +10,8 @@ from calendar_sync_microsoft.services.msal_auth import (
     GRAPH_SCOPES,
     MsalTokenProvider,
     build_app,
+    check_app,
+    check_tenant,
     finish_flow,
     load_cache,
     start_flow,
@@ -116,6 +118,24 @@ class CalendarSyncAccount(models.Model):
             ]
         )
         return links.mapped("remote_id")
+
+    # ------------------------------------------------------------------ sync console
+
+    @api.model
+    def _console_check_connection_microsoft(self):
+        """Test Connection: the tenant exists (``check_tenant``) and accepts the configured
+        application (``check_app``)."""
+        check_tenant(self._microsoft_param("authority_host"), self._microsoft_param("tenant"))
+        check_app(self._microsoft_app())
+        return self.env._(
+            "Microsoft accepted the application %(app)s in the tenant %(tenant)s.",
+            app=self._microsoft_param("client_id"),
+            tenant=self._microsoft_param("tenant") or "common",
+        )
+
+    def _console_probe_microsoft(self, connector):
+        """Validate Users: one light read of the user's calendar (an event id at most)."""
+        connector.check_access()
 
     # ------------------------------------------------------------------ push (subscription)
 

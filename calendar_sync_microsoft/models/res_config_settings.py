@@ -49,6 +49,11 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="calendar_sync_microsoft.paused",
         help="Changes stay queued and are synchronized when the pause ends.",
     )
+    calendar_sync_microsoft_max_users = fields.Integer(
+        "Maximum Outlook Users",
+        config_parameter="calendar_sync_microsoft.max_users",
+        help="Users beyond this number cannot connect Outlook (0: no limit).",
+    )
 
     calendar_sync_microsoft_sent_mail = fields.Boolean(
         "Copy Sent E-mails to Outlook",

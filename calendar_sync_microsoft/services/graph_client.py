@@ -389,6 +389,13 @@ class GraphCalendarClient:
             unknown_timezones=self.unknown_timezones,
         )
 
+    def check_access(self) -> None:
+        """One light read of the user's calendar (an event id at most): raises the engine's
+        error when the stored grant or the mailbox does not allow it."""
+        self._get_json(
+            f"{self.graph_base}/me/events", {"$top": "1", "$select": "id"}, "events list"
+        )
+
     def fetch(self, remote_id: str) -> SyncEvent | None:
         """The live event (a master with its exdates), or None when gone or cancelled."""
         url = f"{self.graph_base}/me/events/{_quote_id(remote_id)}"

@@ -16,3 +16,4 @@ from . import (
 )
 from . import test_microsoft_round_trip
 from . import test_microsoft_push_notifications
+from . import test_microsoft_console
