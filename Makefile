@@ -4,7 +4,7 @@ export ODOO_PATH ?= /opt/odoo
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup test test-pure test-odoo run demo lint bench readme pot
+.PHONY: setup test test-pure test-odoo run demo lint bench bench-compare readme pot
 
 setup:  ## venv, requirements, Odoo's requirements, PostgreSQL, dev database
 	@scripts/setup.sh
@@ -42,6 +42,9 @@ lint:  ## ruff, pylint-odoo, OCA's module and .po checks; runs every linter, fai
 
 bench:  ## HTTP requests and SQL queries as the calendar grows
 	@scripts/bench.sh
+
+bench-compare:  ## ours and Odoo's own google_calendar / microsoft_calendar, side by side
+	@scripts/bench.sh --compare
 
 readme:  ## regenerate each addon's README.rst from its readme/ fragments
 	$(PY) scripts/gen_readme.py $(ADDON_DIRS)

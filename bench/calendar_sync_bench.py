@@ -734,7 +734,7 @@ def report(sections, previous=""):
     kept = split_sections(previous)
     ordered = [provider.title for provider in PROVIDERS.values()]
     titles = [title for title in ordered if title in sections or title in kept]
-    titles += [title for title in sections if title not in titles]
+    titles += [title for title in [*sections, *kept] if title not in titles]
     body = [sections.get(title) or kept[title] for title in titles]
     return "\n".join(
         [
