@@ -10,6 +10,11 @@ registry.category("web_tour.tours").add("calendar_sync_my_history_tour", {
     url: "/odoo/calendar",
     steps: () => [
         {
+            // Leaving Calendar before it has loaded makes Odoo's own calendar view fail.
+            trigger: ".o_calendar_sync_panel .o_calendar_sync_button",
+            content: "Calendar has loaded",
+        },
+        {
             trigger: ".o_main_navbar .o_menu_sections [data-menu-xmlid='calendar_sync_base.calendar_sync_log_menu_mine']",
             content: "My Sync History, in the Calendar menu",
             run: "click",
