@@ -119,16 +119,21 @@ def exchange_code(
         "client_secret": client_secret,
         "code_verifier": code_verifier,
     }
+    response, payload = _token_request(session, token_endpoint, data)
+    if response.status_code != 200 or not payload.get("access_token"):
+        raise _token_error(response.status_code, payload)
+    return {**payload, "expiry": _expiry(payload.get("expires_in"))}
+
+
+def _token_request(session: Any, token_endpoint: str, data: dict) -> tuple[Any, dict]:
+    """POST to Google's token endpoint: ``(response, payload)``; unreachable: ``SyncError``."""
     try:
         response = session.request(
             "POST", token_endpoint, data=data, headers={"Accept": "application/json"}
         )
     except requests.RequestException as exc:
         raise SyncError(f"Google token endpoint unreachable: {exc}") from exc
-    payload = _payload(response)
-    if response.status_code != 200 or not payload.get("access_token"):
-        raise _token_error(response.status_code, payload)
-    return {**payload, "expiry": _expiry(payload.get("expires_in"))}
+    return response, _payload(response)
 
 
 # A refresh token no grant has: Google answers ``invalid_grant`` once it accepted the client.
@@ -148,13 +153,7 @@ def check_client(session: Any, token_endpoint: str, client_id: str, client_secre
         "client_id": client_id,
         "client_secret": client_secret,
     }
-    try:
-        response = session.request(
-            "POST", token_endpoint, data=data, headers={"Accept": "application/json"}
-        )
-    except requests.RequestException as exc:
-        raise SyncError(f"Google token endpoint unreachable: {exc}") from exc
-    payload = _payload(response)
+    response, payload = _token_request(session, token_endpoint, data)
     if payload.get("error") != "invalid_grant":
         raise _token_error(response.status_code, payload)
 

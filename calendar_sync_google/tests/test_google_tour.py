@@ -43,20 +43,9 @@ class TestGoogleTour(HttpCase):
         self.assertEqual(pushed, ["Pushed by the tour"])
 
     def test_history_deleted_entry_revert_and_conflict_in_the_browser(self):
-        email = "history@example.com"
-        self.google.add_account(email)
-        access, refresh = self.google.issue_tokens(email)
-        user = new_test_user(self.env, login="history_user", email=email, groups="base.group_user")
-        account = self.env["calendar.sync.account"].create(
-            {
-                "user_id": user.id,
-                "provider": "google",
-                "state": "connected",
-                "refresh_token": refresh,
-                "access_token": access,
-                "first_sync_done": True,  # one entry per event, not a first sync's summary
-            }
-        )
+        # first_sync_done: one history entry per event, not a first sync's summary.
+        user, account = self.connected_user("history_user")
+        email = user.email
         doomed, budget, contested = (
             self.google.insert_event(
                 email,
