@@ -356,6 +356,18 @@ class GoogleCalendarClient:
 
     def list_changes(self, cursor: str) -> ChangeSet:
         """Changes since ``cursor``; ``""`` lists the whole window (``full_resync=True``)."""
+        changes = self.list_page(cursor)
+        seen = set()
+        while changes.next_page:
+            if changes.next_page in seen:
+                raise SyncError("Google events.list: page token repeated, stopping")
+            seen.add(changes.next_page)
+            changes.extend(self.list_page(cursor, changes.next_page))
+        return changes
+
+    def list_page(self, cursor: str, page_token: str = "") -> ChangeSet:
+        """One page of ``list_changes``: Google wants the same query again with the
+        ``pageToken``, so ``cursor`` is the listing's, whichever page is asked for."""
         self.skipped = []
         self.unknown_timezones = {}
         params: dict[str, Any] = {"maxResults": self.page_size, "showDeleted": "true"}
@@ -363,13 +375,13 @@ class GoogleCalendarClient:
             params["syncToken"] = cursor  # no timeMin: Google forbids it with syncToken
         elif self.window_start is not None:
             params["timeMin"] = _rfc3339(self.window_start)
-        events: list[SyncEvent] = []
-        page: dict = {}
-        for page in self._pages(self.events_url, params, "events.list"):
-            events.extend(self._map_page(page))
+        if page_token:
+            params["pageToken"] = page_token
+        page = self._get_json(self.events_url, params, "events.list")
         return ChangeSet(
-            events=events,
+            events=self._map_page(page),
             next_cursor=page.get("nextSyncToken") or "",
+            next_page=page.get("nextPageToken") or "",
             full_resync=not cursor,
             unreadable=[str(problem) for problem in self.skipped],
             unknown_timezones=self.unknown_timezones,
