@@ -20,6 +20,9 @@ from calendar_sync_base.services.snapshot import from_snapshot, synced_values, t
 from .calendar_recurrence import odoo_rule
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
+# Context key: pull one page per transaction (the scheduled action commits between pages).
+PAGE_COMMIT_KEY = "calendar_sync_commit_pages"
+
 _logger = logging.getLogger(__name__)
 
 NEUTRAL_TO_ODOO_FIELDS = {
@@ -51,19 +54,61 @@ class CalendarSyncRunner(models.AbstractModel):
     # ------------------------------------------------------------------ pull
 
     def _sync_pull(self, connector, rules, counts):
+        """Pull page by page; returns whether the listing is finished.
+
+        Each page is applied as it comes, so memory is bounded by the page size. The
+        provider's page token is stored after each page: under the scheduled action
+        (``PAGE_COMMIT_KEY``) the run stops after a page and commits it, and the next run, or
+        the one after a crash, goes on from the last committed page.
+        """
         if rules.direction in (Direction.TO_REMOTE, Direction.OFF):
-            return
+            return True
         first_sync = match_keys = not self.first_sync_done
-        cursor = "" if self._sync_cursor_is_stale() else self.sync_cursor or ""
-        try:
-            changes = connector.list_changes(cursor)
-        except CursorExpired:
-            # A full listing re-links by remote id (and key); it neither duplicates nor deletes.
-            _logger.info("Sync cursor of account %s expired: full resync", self.id)
-            changes = connector.list_changes("")
-            match_keys = True
-        if changes.full_resync or not cursor:
-            self.cursor_started = fields.Datetime.now()
+        page_token = self.sync_page_token or ""
+        # A listing under way goes on with the cursor it started from.
+        stale = not page_token and self._sync_cursor_is_stale()
+        cursor = "" if stale else self.sync_cursor or ""
+        while True:
+            try:
+                changes = connector.list_page(cursor, page_token)
+            except CursorExpired:
+                # A full listing re-links by remote id (and key); it neither duplicates nor
+                # deletes.
+                _logger.info("Sync cursor of account %s expired: full resync", self.id)
+                cursor = page_token = ""
+                changes = connector.list_page("")
+                match_keys = True
+            if not cursor and not page_token:
+                # A full listing starts: its pages resume from no cursor.
+                self.write({"cursor_started": fields.Datetime.now(), "sync_cursor": False})
+            self._sync_pull_page(connector, changes, rules, (first_sync, match_keys), counts)
+            if not changes.complete:
+                _logger.info("Account %s: changes left to read again, sync cursor kept", self.id)
+                return not changes.next_page  # an unfinished page is read again next run
+            self._sync_pulled_page(changes)
+            if not changes.next_page:
+                return True
+            if self.env.context.get(PAGE_COMMIT_KEY):
+                return False
+            page_token = changes.next_page
+
+    def _sync_pulled_page(self, changes):
+        """Remember where the listing goes on (or its final cursor) and how far it got."""
+        if not changes.next_page:
+            self.write({"sync_page_token": False, "sync_cursor": changes.next_cursor})
+            return
+        done = (self.sync_progress_done if self.sync_page_token else 0) + len(changes.events)
+        self.write(
+            {
+                "sync_page_token": changes.next_page,
+                "sync_progress_done": done,
+                "sync_progress_total": 0,  # a listing does not say how long it is
+            }
+        )
+        self._sync_notify_progress_to_user()
+
+    def _sync_pull_page(self, connector, changes, rules, modes, counts):
+        first_sync, match_keys = modes
         for problem in changes.unreadable:
             counts.errors += 1
             self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=problem)
@@ -86,10 +131,6 @@ class CalendarSyncRunner(models.AbstractModel):
         if exceptions:
             modes = (first_sync, False)
             self._sync_pull_batch(connector, exceptions, (links, skipped), rules, modes, counts)
-        if changes.complete:
-            self.sync_cursor = changes.next_cursor
-        else:
-            _logger.info("Account %s: changes left to read again, sync cursor kept", self.id)
 
     def _sync_warn_unknown_timezones(self, changes, counts):
         events = {event.remote_id: event for event in changes.events}

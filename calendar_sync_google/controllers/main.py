@@ -39,7 +39,7 @@ class GoogleCalendarSyncController(http.Controller):
 
     @http.route("/calendar_sync_google/authentication", type="http", auth="user", methods=["GET"])
     def authentication(self, state=None, code=None, error=None, **_params):
-        """Google's redirect back: check the state, store the grant, run the first sync."""
+        """Google's redirect back: check the state, store the grant, schedule the first sync."""
         check_user_may_connect()
         accounts = request.env["calendar.sync.account"]
         try:
@@ -54,6 +54,7 @@ class GoogleCalendarSyncController(http.Controller):
             account = accounts._google_connect(code, verifier)
         except SyncError as failure:
             raise BadRequest(f"Google refused the connection: {failure}") from None
-        if account._sync_try_lock():
-            account._sync_guarded()
+        # The first sync runs in a cron worker, never in this redirect: Calendar opens at
+        # once and its side panel shows the progress.
+        account._sync_request()
         return request.redirect(CALENDAR_URL)

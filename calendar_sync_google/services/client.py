@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import requests
 
@@ -366,8 +366,10 @@ class GoogleCalendarClient:
         return changes
 
     def list_page(self, cursor: str, page_token: str = "") -> ChangeSet:
-        """One page of ``list_changes``: Google wants the same query again with the
-        ``pageToken``, so ``cursor`` is the listing's, whichever page is asked for."""
+        """One page of ``list_changes``. Google wants the first page's query again with its
+        ``pageToken``, so ``cursor`` is the listing's, whichever page is asked for, and
+        ``next_page`` holds the window the listing started with (a process resuming later
+        would compute another one)."""
         self.skipped = []
         self.unknown_timezones = {}
         params: dict[str, Any] = {"maxResults": self.page_size, "showDeleted": "true"}
@@ -376,12 +378,16 @@ class GoogleCalendarClient:
         elif self.window_start is not None:
             params["timeMin"] = _rfc3339(self.window_start)
         if page_token:
-            params["pageToken"] = page_token
+            params.update(parse_qsl(page_token))
         page = self._get_json(self.events_url, params, "events.list")
+        next_page = ""
+        if page.get("nextPageToken"):
+            resume = {"timeMin": params.get("timeMin"), "pageToken": page["nextPageToken"]}
+            next_page = urlencode({name: value for name, value in resume.items() if value})
         return ChangeSet(
             events=self._map_page(page),
             next_cursor=page.get("nextSyncToken") or "",
-            next_page=page.get("nextPageToken") or "",
+            next_page=next_page,
             full_resync=not cursor,
             unreadable=[str(problem) for problem in self.skipped],
             unknown_timezones=self.unknown_timezones,

@@ -10,3 +10,4 @@ from . import test_google_cron_budget
 from . import test_google_resilience
 from . import test_google_problems
 from . import test_google_honest
+from . import test_google_paged_pull

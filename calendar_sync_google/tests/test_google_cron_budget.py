@@ -6,16 +6,12 @@ import time
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.common import make_user
+from odoo.addons.calendar_sync_base.tests.common import WorkerKilled, make_user
 
 from .common import GoogleSyncCase, google_time
 
 # Seconds the slow account's provider takes to answer: longer than any budget below.
 LATENCY = 4.0
-
-
-class WorkerKilled(BaseException):
-    """Stands for Odoo killing the cron worker: nothing in the sync may catch it."""
 
 
 @tagged("post_install", "-at_install")

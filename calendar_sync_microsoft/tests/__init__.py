@@ -13,3 +13,4 @@ from . import (
     test_microsoft_sync,
     test_two_calendars,
 )
+from . import test_microsoft_paged_pull
