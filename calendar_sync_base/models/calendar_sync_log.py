@@ -231,6 +231,27 @@ class CalendarSyncLog(models.Model):
         ``changes`` maps an Odoo field name to ``(old readable, new readable, old raw)``;
         the raw old value is what Revert writes back.
         """
+        log = self.sudo().create(
+            self._log_vals(account, direction, operation, record, changes, extra)
+        )
+        if record and record._name == "calendar.event" and direction == "pull":
+            log._post_on_chatter(record)
+        return log
+
+    @api.model
+    def _log_changes(self, account, direction, operation, entries):
+        """Record many changes of one kind at once: ``entries`` are ``(record, changes,
+        extra)`` as ``_log_change`` takes them. Nothing is posted on the records' chatter:
+        for a whole page of a pull, the history is the record."""
+        return self.sudo().create(
+            [
+                self._log_vals(account, direction, operation, record, changes, extra)
+                for record, changes, extra in entries
+            ]
+        )
+
+    @api.model
+    def _log_vals(self, account, direction, operation, record, changes, extra):
         vals = {
             "account_id": account.id,
             "user_id": account.user_id.id,
@@ -246,10 +267,7 @@ class CalendarSyncLog(models.Model):
         }
         if record:
             vals.update(res_model=record._name, res_id=record.id, record_name=record.display_name)
-        log = self.sudo().create(vals)
-        if record and record._name == "calendar.event" and direction == "pull":
-            log._post_on_chatter(record)
-        return log
+        return vals
 
     @api.model
     def _log_conflict(self, account, record, action):

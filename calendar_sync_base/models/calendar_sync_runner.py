@@ -185,8 +185,32 @@ class CalendarSyncRunner(models.AbstractModel):
             # An exception of a series Odoo does not have would become a stray single event.
             events = [event for event in events if event.remote_id in known]
         matcher = Matcher(_normalized(connector, candidates), match_keys=match_keys)
+        new_events = []
         for action in plan_pull(events, matcher, rules, first_sync=first_sync):
-            self._sync_apply_pull_isolated(action, links, skipped, counts)
+            if action.kind == PullActionKind.CREATE_LOCAL and not action.remote.recurrence:
+                new_events.append(action)  # created together below, none depends on another
+            else:
+                self._sync_apply_pull_isolated(action, links, skipped, counts)
+        if new_events:
+            self._sync_create_locals_isolated(new_events, links, skipped, counts)
+
+    def _sync_create_locals_isolated(self, actions, links, skipped, counts):
+        """Create the new single events of a batch in one go; when Odoo refuses one of them,
+        the batch is created again one event at a time, each in its own savepoint, so only
+        that one is skipped."""
+        try:
+            with self.env.cr.savepoint():
+                self._sync_create_events([action.remote for action in actions])
+        except (psycopg2.OperationalError, SyncError):
+            raise
+        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+            for action in actions:
+                self._sync_apply_pull_isolated(action, links, skipped, counts)
+            return
+        counts.pulled_created += len(actions)
+        for action in actions:
+            if action.remote.remote_id in skipped:
+                skipped.pop(action.remote.remote_id).unlink()  # it changed and now applies
 
     def _sync_apply_pull_isolated(self, action, links, skipped, counts):
         """Apply one remote item in its own savepoint: one that Odoo cannot store is reported
@@ -427,23 +451,59 @@ class CalendarSyncRunner(models.AbstractModel):
             counts.conflicts += 1
             self.env["calendar.sync.log"]._log_conflict(self, record, action)
 
+    def _sync_create_events(self, remotes):
+        """Single events new to Odoo, created in a few queries for all of them: one
+        ``create``, their partners and alarms found once, their links and history entries
+        written together. No chatter message nor follower per event: the sync history and
+        the sync's summary say what was pulled."""
+        model = self.env["calendar.event"].with_context(
+            **{PULL_CONTEXT_KEY: self.id},
+            no_mail_to_attendees=True,
+            dont_notify=True,
+            tracking_disable=True,  # no creation message, no follower row
+        )
+        lookups = model._sync_page_lookups(remotes)
+        vals_list = [
+            model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self, lookups)
+            for remote in remotes
+        ]
+        events = model.create(vals_list)
+        for event, remote in zip(events, remotes, strict=True):
+            event._sync_apply_attendee_states(remote)
+        self.env["calendar.sync.link"].create(
+            [
+                self._sync_new_link_vals(event, remote)
+                for event, remote in zip(events, remotes, strict=True)
+            ]
+        )
+        self.env["calendar.sync.log"]._log_changes(
+            self,
+            "pull",
+            "create",
+            [
+                (event, _created_changes(event, vals), {"remote_id": remote.remote_id})
+                for event, vals, remote in zip(events, vals_list, remotes, strict=True)
+            ],
+        )
+        return events
+
     def _sync_create_local(self, remote):
+        """A remote item new to Odoo: a single event, or a series with its occurrences."""
+        if not remote.recurrence:
+            return self._sync_create_events([remote])
         model = self.env["calendar.event"].with_context(
             **{PULL_CONTEXT_KEY: self.id}, no_mail_to_attendees=True, dont_notify=True
         )
         vals = model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self)
-        if remote.recurrence:
-            vals.update(
-                recurrency=True, rrule=odoo_rule(remote.recurrence.rrule), event_tz=remote.timezone
-            )
+        vals.update(
+            recurrency=True, rrule=odoo_rule(remote.recurrence.rrule), event_tz=remote.timezone
+        )
         event = model.create(vals)
         event._sync_apply_attendee_states(remote)
-        changes = {name: ("", _readable_field(event, name), False) for name in vals}
-        record = event
-        if remote.recurrence:
-            record = event.recurrence_id
-            record.calendar_event_ids._sync_apply_attendee_states(remote)
-            record._sync_remove_exdates(remote.recurrence.exdates)
+        changes = _created_changes(event, vals)
+        record = event.recurrence_id
+        record.calendar_event_ids._sync_apply_attendee_states(remote)
+        record._sync_remove_exdates(remote.recurrence.exdates)
         self._sync_store_link(None, record, remote)
         self.env["calendar.sync.log"]._log_change(
             self, "pull", "create", record, changes=changes, remote_id=remote.remote_id
@@ -536,6 +596,19 @@ class CalendarSyncRunner(models.AbstractModel):
             **{self.env["calendar.sync.link"]._link_field_for(record._name): record.id},
         )
         return self.env["calendar.sync.link"].create(vals)
+
+    def _sync_new_link_vals(self, event, remote):
+        """The link of an event a pull just created (as ``_sync_store_link`` writes it)."""
+        return {
+            "account_id": self.id,
+            "event_id": event.id,
+            "origin": "pull",
+            "remote_id": remote.remote_id,
+            "ical_uid": remote.ical_uid or False,
+            "etag": remote.etag or False,
+            "snapshot": to_snapshot(event._sync_to_neutral()),
+            "need_push": False,
+        }
 
     def _sync_pending_link(self, record):
         """This account's link of ``record`` still waiting for its first push, if any."""
@@ -880,6 +953,11 @@ def _deleted_state(link):
         dirty=True,
         modified=None,
     )
+
+
+def _created_changes(record, vals):
+    """History lines of a record a pull created: every field written, from nothing."""
+    return {name: ("", _readable_field(record, name), False) for name in vals}
 
 
 def _readable_field(record, name):

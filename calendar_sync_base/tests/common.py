@@ -542,6 +542,25 @@ class PagedPullCases:
         self.assertEqual(types.count("simple_notification"), 1)
         self.assertEqual(self.panel_progress(), "")
 
+    def test_a_first_sync_backlog_shows_n_of_m_then_what_it_did(self):
+        self.env["ir.config_parameter"].sudo().set_param("calendar_sync.batch_size", "2")
+        for number in range(1, 4):
+            self.odoo_event(f"Odoo {number}", hours_from_now=100 + number)
+        self.sync()
+        self.assertEqual(self.panel_progress(), "First sync: 2 of 3")
+        self.assertIn("calendar_sync/progress", self.bus_types())
+        self.assertNotIn("simple_notification", self.bus_types())
+        self.sync()
+        self.assertEqual(self.panel_progress(), "")
+        [done] = [
+            json.loads(message.message)["payload"]["message"]
+            for message in self.env["bus.bus"].search([])
+            if json.loads(message.message)["type"] == "simple_notification"
+        ]
+        self.assertTrue(done.endswith(" connected: 5 events imported, 3 sent"), done)
+        self.sync()
+        self.assertEqual(self.bus_types().count("simple_notification"), 1, "said once")
+
     def test_a_crash_between_pages_resumes_from_the_last_committed_page(self):
         Account = type(self.env["calendar.sync.account"])
         pull_page = Account._sync_pull_page
