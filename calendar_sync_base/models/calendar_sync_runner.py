@@ -83,8 +83,11 @@ class CalendarSyncRunner(models.AbstractModel):
                 self.write({"cursor_started": fields.Datetime.now(), "sync_cursor": False})
             self._sync_pull_page(connector, changes, rules, (first_sync, match_keys), counts)
             if not changes.complete:
+                # What was read is applied; the listing starts over from the stored cursor
+                # next run, so the changes left unread are read again.
                 _logger.info("Account %s: changes left to read again, sync cursor kept", self.id)
-                return not changes.next_page  # an unfinished page is read again next run
+                self.sync_page_token = False
+                return not changes.next_page
             self._sync_pulled_page(changes)
             if not changes.next_page:
                 return True
