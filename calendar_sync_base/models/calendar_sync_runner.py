@@ -457,13 +457,14 @@ class CalendarSyncRunner(models.AbstractModel):
     def _sync_create_events(self, remotes):
         """Single events new to Odoo, created in a few queries for all of them: one
         ``create``, their partners and alarms found once, their links and history entries
-        written together. No chatter message nor follower per event: the sync history and
-        the sync's summary say what was pulled."""
+        written together. No creation message nor creator follower per event (the attendees
+        still follow it, as Calendar has it): the sync history and the sync's summary say what
+        was pulled."""
         model = self.env["calendar.event"].with_context(
             **{PULL_CONTEXT_KEY: self.id},
             no_mail_to_attendees=True,
             dont_notify=True,
-            tracking_disable=True,  # no creation message, no follower row
+            tracking_disable=True,  # no creation message, no creator follower
         )
         lookups = model._sync_page_lookups(remotes)
         vals_list = [
