@@ -4,7 +4,7 @@ export ODOO_PATH ?= /opt/odoo
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup test test-pure test-odoo run demo lint bench readme pot
+.PHONY: setup test test-pure test-odoo run demo lint bench bench-compare readme pot
 
 setup:  ## venv, requirements, Odoo's requirements, PostgreSQL, dev database
 	@scripts/setup.sh
@@ -28,16 +28,23 @@ demo:  ## Google emulator (demo account) + Odoo configured to use it; try the sy
 # ruff lints every Python file anyway).
 ADDON_DIRS = $(patsubst %/__manifest__.py,%,$(sort $(wildcard calendar_sync_*/__manifest__.py)))
 
-lint:  ## ruff + pylint-odoo; runs every linter, fails if any of them reports something
+lint:  ## ruff, pylint-odoo, OCA's module and .po checks; runs every linter, fails if any of them reports something
 	@rc=0; \
 	echo "==> ruff check"; $(VENV)/bin/ruff check . || rc=1; \
 	echo "==> ruff format --check"; $(VENV)/bin/ruff format --check . || rc=1; \
 	echo "==> pylint-odoo: $(ADDON_DIRS)"; \
 	ODOO_PATH="$(ODOO_PATH)" $(VENV)/bin/pylint --rcfile=.pylintrc $(ADDON_DIRS) || rc=1; \
+	echo "==> OCA module checks (manifest, XML, CSV)"; \
+	$(VENV)/bin/oca-checks-odoo-module $(ADDON_DIRS) || rc=1; \
+	echo "==> OCA translation checks"; \
+	$(VENV)/bin/oca-checks-po $(wildcard calendar_sync_*/i18n/*.po*) || rc=1; \
 	exit $$rc
 
 bench:  ## HTTP requests and SQL queries as the calendar grows
 	@scripts/bench.sh
+
+bench-compare:  ## ours and Odoo's own google_calendar / microsoft_calendar, side by side
+	@scripts/bench.sh --compare
 
 readme:  ## regenerate each addon's README.rst from its readme/ fragments
 	$(PY) scripts/gen_readme.py $(ADDON_DIRS)

@@ -12,13 +12,17 @@
     "data": [
         "security/calendar_sync_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/calendar_event_views.xml",
         "views/calendar_sync_account_views.xml",
         "views/calendar_sync_log_views.xml",
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/calendar_sync_reset_wizard_views.xml",
+        "views/calendar_sync_console_reset_wizard_views.xml",
+        "views/calendar_sync_console_views.xml",
         "views/calendar_sync_menus.xml",
+        "views/calendar_sync_templates.xml",
     ],
     "assets": {
         "web.assets_backend": [

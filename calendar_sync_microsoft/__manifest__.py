@@ -10,10 +10,12 @@
     "depends": ["calendar_sync_base"],
     "external_dependencies": {"python": ["msal", "exchangelib", "requests"]},
     "data": [
+        "security/ir.model.access.csv",
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
         "views/calendar_event_views.xml",
         "views/calendar_sync_account_views.xml",
+        "views/calendar_sync_sent_mail_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "assets": {

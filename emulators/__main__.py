@@ -17,6 +17,7 @@ import sys
 REGISTRY: dict[str, str] = {
     "google": "emulators.google:GoogleEmulator",
     "microsoft": "emulators.microsoft:MicrosoftEmulator",
+    "ews": "emulators.ews:EwsEmulator",
 }
 
 

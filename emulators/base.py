@@ -299,6 +299,7 @@ class Fault:
     retry_after: float | str | None = None
     latency: float = 0.0
     drop_connection: bool = False
+    lose_answer: bool = False
     times: int | None = 1
     nth: int | None = None
     method: str | None = None
@@ -308,7 +309,8 @@ class Fault:
     fired: int = 0  # times this fault was applied
 
     def matches(self, request: RecordedRequest) -> bool:
-        if request.in_batch and self.status is None and not self.drop_connection:
+        dropping = self.drop_connection or self.lose_answer
+        if request.in_batch and self.status is None and not dropping:
             return False  # a network delay belongs to an HTTP request, not to a batch's parts
         if self.method and request.method != self.method.upper():
             return False
@@ -357,6 +359,7 @@ class Faults:
         method: str | None = None,
         path_regex: str | None = None,
         request_headers: Mapping[str, str] | None = None,
+        lose_answer: bool = False,
     ) -> Fault:
         """Arm a fault.
 
@@ -366,6 +369,8 @@ class Faults:
         - ``latency``: seconds to wait before answering (alone: then handle normally). It is
           network time: applied once to a batch's HTTP request, never to its parts.
         - ``drop_connection``: close the connection without any answer.
+        - ``lose_answer``: handle the request, then close the connection without its answer
+          (the change is applied but the client cannot know it).
         - ``times``: how many requests it applies to (None: forever); ``nth``: the first
           request it applies to is the Nth matching one (1-based).
         - ``method`` / ``path_regex`` (searched in the path) / ``request_headers`` (exact
@@ -378,6 +383,7 @@ class Faults:
             retry_after=retry_after,
             latency=float(latency or 0),
             drop_connection=drop_connection,
+            lose_answer=lose_answer,
             times=times,
             nth=nth,
             method=method,
@@ -553,6 +559,8 @@ class EmulatorServer:
         self._thread: threading.Thread | None = None
         self._frozen_now: dt.datetime | None = None
         self._clock_offset = dt.timedelta(0)
+        # Push deliveries: host name -> local base URL standing in for DNS (see webhooks.py).
+        self.webhook_hosts: dict[str, str] = {}
         self._register_control_routes()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -679,6 +687,9 @@ class EmulatorServer:
     def process(self, request: RecordedRequest) -> Response:
         """Faults, then the route. Batch endpoints call this for each part."""
         fault = self.faults.match(request)
+        if fault is not None and fault.lose_answer:
+            self._dispatch(request, self._routes)
+            raise DropConnection()
         if fault is not None:
             response = self._apply_fault(fault, request)
             if response is not None:

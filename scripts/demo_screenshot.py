@@ -9,7 +9,9 @@ It drives a headless Chromium through the real flow, over the DevTools protocol 
 ``websocket-client``, no Playwright): log in as admin, open Calendar, click "Google"; if not
 connected yet, screenshot the emulator's consent page and click "Allow"; back in Calendar
 (month view), create an event in Odoo, click "Google" again to push it, and screenshot the
-calendar with the sync notification. Nothing leaves 127.0.0.1.
+calendar with the sync notification. Then the rest of what the README shows: the settings
+(redirect URI to copy), the side panel paused (and resumed), a history entry and the reset
+wizard (cancelled, nothing is reset). Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -253,8 +255,69 @@ def run(args):
         browser.evaluate("document.activeElement && document.activeElement.blur()")
         time.sleep(0.5)  # let the notification finish its entrance animation
         browser.screenshot(out_dir / "demo-calendar.png")
+        screenshot_pause(browser, out_dir)
+        screenshot_settings(browser, args, out_dir)
+        screenshot_history(browser, args, out_dir)
+        screenshot_reset_wizard(browser, out_dir)
     finally:
         browser.close()
+
+
+def wait_for_text(browser, selector, text, what):
+    browser.wait(
+        f"[...document.querySelectorAll({json.dumps(selector)})]"
+        f".some(e => e.textContent.includes({json.dumps(text)}))",
+        what,
+    )
+
+
+def screenshot_pause(browser, out_dir):
+    """The side panel paused by the user (Pause, confirmed), then resumed by the button."""
+    browser.click(".o_calendar_sync_google ~ .o_calendar_sync_pause")
+    browser.click(".modal .modal-footer .btn-primary")
+    wait_for_text(browser, ".o_calendar_sync_state_label", "Paused by you", "the paused state")
+    time.sleep(0.5)
+    browser.screenshot(out_dir / "demo-panel-paused.png")
+    browser.click(f"{BUTTON}:not([disabled])")
+    wait_for_text(browser, ".o_calendar_sync_state_label", "Synchronized", "the resumed state")
+
+
+def screenshot_settings(browser, args, out_dir):
+    browser.goto(f"{args.odoo_url}/odoo/action-calendar.calendar_settings_action")
+    field = "[name=calendar_sync_google_redirect_uri]"
+    wait_for_text(browser, field, "/calendar_sync_google/authentication", "the redirect URI")
+    browser.evaluate(f"document.querySelector('{field}').scrollIntoView({{block: 'center'}})")
+    time.sleep(0.5)
+    browser.screenshot(out_dir / "demo-settings.png")
+
+
+def screenshot_history(browser, args, out_dir):
+    """The user's own history, and the first synchronization's one entry with its events."""
+    browser.goto(f"{args.odoo_url}/odoo/action-calendar_sync_base.calendar_sync_log_action_mine")
+    row = ".o_list_view .o_data_row td[name=operation]"
+    wait_for_text(browser, row, "First Synchronization", "the history entry")
+    browser.evaluate(
+        f"[...document.querySelectorAll({json.dumps(row)})]"
+        ".find(e => e.textContent.includes('First Synchronization')).click()"
+    )
+    browser.wait("document.querySelector('.o_form_view .o_field_widget[name=detail_ids]')", "it")
+    time.sleep(0.5)
+    browser.screenshot(out_dir / "demo-history.png")
+
+
+def screenshot_reset_wizard(browser, out_dir):
+    """Reset Account as opened from My Preferences; cancelled, nothing is reset."""
+    account_id = browser.evaluate(
+        rpc("calendar.sync.account", "search", [["provider", "=", "google"]], limit=1)
+    )[0]
+    browser.evaluate(
+        rpc("calendar.sync.account", "action_open_reset_wizard", [account_id])
+        + ".then(action => odoo.__WOWL_DEBUG__.root.env.services.action.doAction(action))"
+    )
+    browser.wait("document.querySelector('.modal .o_calendar_sync_reset_pull_back')", "the wizard")
+    time.sleep(0.5)
+    browser.screenshot(out_dir / "demo-reset.png")
+    browser.click(".modal .modal-footer .btn-secondary")
 
 
 def main(argv=None):

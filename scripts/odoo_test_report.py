@@ -18,7 +18,7 @@ SKIPPED = re.compile(r" skipped (\S+) : (.*)")
 TOLERATED = (re.compile(r"Running as user 'root' is a security risk"),)
 
 
-def main(log_path, odoo_rc):
+def main(log_path, odoo_rc, label="Odoo layer"):
     text = pathlib.Path(log_path).read_text(encoding="utf-8", errors="replace")
     problems = []
     result = RESULT.findall(text)
@@ -41,9 +41,9 @@ def main(log_path, odoo_rc):
     for problem in problems:
         print(f"  - {problem}")
     passed = max(run - failed - errors, 0)
-    print(f"Odoo layer: {passed} passed, {failed + errors} failed")
+    print(f"{label}: {passed} passed, {failed + errors} failed")
     return 1 if problems or failed or errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2])))
+    sys.exit(main(sys.argv[1], int(sys.argv[2]), *sys.argv[3:]))

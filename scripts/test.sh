@@ -3,8 +3,14 @@
 # database with --test-enable for the three addons, whenever Odoo 18 is at $ODOO_PATH.
 # Exits non-zero on any failure, error, unexpected ERROR log line, or skipped browser tour.
 #
+# (3) Odoo's own google_calendar / microsoft_calendar, unchanged, against the emulators: the
+# test-only addon test_addons/calendar_sync_builtin_check on a database of its own (the built-in
+# modules change calendar.event for everyone, so they stay out of the main test database).
+#
 # Iterating: `--odoo-only` skips the pure layer and the install matrix; ODOO_TEST_DB=name keeps
-# that database between runs (created on the first run, updated with -u afterwards).
+# that database between runs (created on the first run, updated with -u afterwards; the
+# built-in check uses name_builtin). ODOO_TEST_TAGS picks the runs: tags naming
+# calendar_sync_builtin_check run the check, the others the main run.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,21 +39,45 @@ fi
 
 ensure_postgres
 write_odoo_conf
-TEST_DB="${ODOO_TEST_DB:-calendar_sync_test_$$}"
-INSTALL_FLAG=-i
-if [ -n "${ODOO_TEST_DB:-}" ] && db_exists "$TEST_DB"; then INSTALL_FLAG=-u; fi
 LOG_DIR="$ROOT/.test-logs"
 mkdir -p "$LOG_DIR"
+BUILTIN_ADDON=calendar_sync_builtin_check
+MAIN_TAGS="/calendar_sync_base,/calendar_sync_google,/calendar_sync_microsoft"
+BUILTIN_TAGS="/$BUILTIN_ADDON"
+if [ -n "${ODOO_TEST_TAGS:-}" ]; then
+  MAIN_TAGS="$(tr ',' '\n' <<<"$ODOO_TEST_TAGS" | grep -v "$BUILTIN_ADDON" | paste -sd, -)"
+  BUILTIN_TAGS="$(tr ',' '\n' <<<"$ODOO_TEST_TAGS" | grep "$BUILTIN_ADDON" | paste -sd, -)"
+fi
+
+# run_tests DB MODULES TAGS LOG [ADDONS_PATH]: install (or update) MODULES on DB, run TAGS.
+run_tests() {
+  local db="$1" modules="$2" tags="$3" log="$4" flag=-i
+  if [ -n "${ODOO_TEST_DB:-}" ] && db_exists "$db"; then flag=-u; fi
+  say "Odoo layer ($modules) on database $db (log: $log)"
+  run_odoo -d "$db" "$flag" "$modules" --test-enable --stop-after-init --without-demo=all \
+    --http-port="${TEST_HTTP_PORT:-8169}" --log-level=test --test-tags "$tags" \
+    ${5:+--addons-path="$5"} >"$log" 2>&1
+  local rc=$?
+  if [ -z "${ODOO_TEST_DB:-}" ]; then
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    rm -rf "$ROOT/.odoo-data/filestore/$db"
+  fi
+  return $rc
+}
+
+TEST_DB="${ODOO_TEST_DB:-calendar_sync_test_$$}"
 LOG="$LOG_DIR/odoo-test.log"
-say "Odoo layer on database $TEST_DB (log: $LOG)"
-run_odoo -d "$TEST_DB" "$INSTALL_FLAG" "$ADDONS" --test-enable --stop-after-init --without-demo=all \
-  --http-port="${TEST_HTTP_PORT:-8169}" --log-level=test \
-  --test-tags "${ODOO_TEST_TAGS:-/calendar_sync_base,/calendar_sync_google,/calendar_sync_microsoft}" \
-  >"$LOG" 2>&1
-odoo_rc=$?
-if [ -z "${ODOO_TEST_DB:-}" ]; then
-  dropdb --if-exists "$TEST_DB" >/dev/null 2>&1 || true
-  rm -rf "$ROOT/.odoo-data/filestore/$TEST_DB"
+odoo_rc=skipped
+if [ -n "$MAIN_TAGS" ]; then
+  run_tests "$TEST_DB" "$ADDONS" "$MAIN_TAGS" "$LOG"
+  odoo_rc=$?
+fi
+BUILTIN_LOG="$LOG_DIR/odoo-test-builtin.log"
+builtin_rc=skipped
+if [ -n "$BUILTIN_TAGS" ]; then
+  run_tests "${TEST_DB}_builtin" "$BUILTIN_ADDON" "$BUILTIN_TAGS" "$BUILTIN_LOG" \
+    "$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT,$ROOT/test_addons"
+  builtin_rc=$?
 fi
 
 install_rc=0
@@ -57,6 +87,12 @@ if [ "$ODOO_ONLY" = 0 ]; then
   install_rc=$?
 fi
 
-"$VENV/bin/python" "$ROOT/scripts/odoo_test_report.py" "$LOG" "$odoo_rc"
-report_rc=$?
+report_rc=0
+if [ "$odoo_rc" != skipped ]; then
+  "$VENV/bin/python" "$ROOT/scripts/odoo_test_report.py" "$LOG" "$odoo_rc" || report_rc=1
+fi
+if [ "$builtin_rc" != skipped ]; then
+  "$VENV/bin/python" "$ROOT/scripts/odoo_test_report.py" "$BUILTIN_LOG" "$builtin_rc" \
+    "Odoo layer, Odoo's own sync modules against the emulators" || report_rc=1
+fi
 [ "$pure_rc" -eq 0 ] && [ "$report_rc" -eq 0 ] && [ "$install_rc" -eq 0 ]

@@ -2,6 +2,7 @@ from . import (
     calendar_sync_mixin,
     calendar_sync_runner,
     calendar_sync_account,
+    calendar_sync_channel,
     calendar_sync_credential,
     calendar_sync_link,
     calendar_sync_log,

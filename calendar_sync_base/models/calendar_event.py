@@ -26,6 +26,8 @@ RESPONSE_TO_ODOO_STATE = {response: state for state, response in ODOO_STATE_TO_R
 # Odoo draws all-day events between these hours; only the dates carry meaning.
 ALLDAY_START_HOUR, ALLDAY_STOP_HOUR = 8, 18
 UNTITLED = "(No title)"
+# Context key set while Odoo applies an edit of a whole series (or of its following events).
+SERIES_EDIT_KEY = "calendar_sync_series_edit"
 
 
 class CalendarEvent(models.Model):
@@ -78,12 +80,17 @@ class CalendarEvent(models.Model):
             for name, value in vals.items()
             if name.startswith(TOGGLE_PREFIX)
         }
-        series_edit = vals.get("recurrence_update") in ("all_events", "future_events")
+        # Odoo applies a series edit by writing every occurrence "self only": those writes are
+        # part of the series edit (one push of its master), not occurrences edited alone.
+        series_edit = vals.get("recurrence_update") in ("all_events", "future_events") or (
+            self.env.context.get(SERIES_EDIT_KEY)
+        )
         occurrences = self.filtered("recurrence_id")
         series_links = occurrences.sudo().recurrence_id.sync_link_ids
         if not series_edit:
             occurrences._sync_remember_slot()
-        result = super().write(vals)
+        records = self.with_context(**{SERIES_EDIT_KEY: True}) if series_edit else self
+        result = super(CalendarEvent, records).write(vals)
         if series_edit:
             series_links.exists().need_push = True
         elif self._sync_tracked_fields().intersection(vals):

@@ -24,6 +24,24 @@ class CalendarRecurrence(models.Model):
     sync_link_ids = fields.One2many(
         "calendar.sync.link", "recurrence_id", string="Sync Links", groups="base.group_system"
     )
+    day_else_last = fields.Boolean(
+        string="Else on the Last Day",
+        help="Monthly on day 29, 30 or 31: in a month without that day, the occurrence falls "
+        "on its last day (as Outlook repeats such series) instead of being skipped.",
+    )
+
+    @api.model
+    def _rrule_parse(self, rule_str, date_start):
+        values = super()._rrule_parse(rule_str, date_start)
+        values["day_else_last"] = _is_day_else_last(rule_str)
+        return values
+
+    def _get_rrule(self, dtstart=None):
+        rule = super()._get_rrule(dtstart)
+        if self.day_else_last and self.rrule_type == "monthly" and self.month_by == "date":
+            # "That day, else the month's last": RFC 5545's BYMONTHDAY=31 alone skips months.
+            return rule.replace(bymonthday=(self.day, -1), bysetpos=1)
+        return rule
 
     @api.model
     def _sync_tracked_fields(self):
@@ -57,10 +75,7 @@ class CalendarRecurrence(models.Model):
     def _sync_rrule(self, neutral):
         """Odoo's rule as a bare RRULE line; a floating UNTIL becomes UTC (as iCalendar wants
         for timed series) or a date (all-day series)."""
-        line = next(
-            (part for part in (self.rrule or "").splitlines() if "FREQ=" in part), self.rrule or ""
-        )
-        spec = parse_rrule(line.removeprefix("RRULE:"))
+        spec = parse_rrule(_rule_line(self.rrule or ""))
         until = spec.until
         if isinstance(until, dt.datetime) and until.tzinfo is None:
             if neutral.all_day:
@@ -124,6 +139,28 @@ class CalendarRecurrence(models.Model):
             if _naive_utc(event._sync_slot()) == wanted:
                 return event
         return self.env["calendar.event"]
+
+
+def _rule_line(rule):
+    """The RRULE line of Odoo's rule text (which may start with a DTSTART line)."""
+    line = next((part for part in rule.splitlines() if "FREQ=" in part), rule)
+    return line.removeprefix("RRULE:")
+
+
+def _is_day_else_last(rule):
+    """Whether ``rule`` repeats monthly on a day 29..31, else the month's last day."""
+    try:
+        spec = parse_rrule(_rule_line(rule))
+    except ValueError:
+        return False
+    days = set(spec.bymonthday)
+    return (
+        spec.freq == "MONTHLY"
+        and spec.bysetpos == (1,)
+        and len(days) == 2
+        and -1 in days
+        and max(days) >= 29
+    )
 
 
 def odoo_rule(rule):

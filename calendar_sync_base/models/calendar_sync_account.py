@@ -41,6 +41,8 @@ ACCOUNT_STATES = [
 ]
 # States the scheduled action works on; an error is retried, a revoked grant is not.
 SYNCABLE_STATES = ("connected", "error")
+# Failures that come from the remote service or the settings, not from a bug.
+EXPECTED_FAILURES = (SyncError, TimeBudgetExceeded, requests.RequestException)
 DIRECTIONS = [
     ("both", "Both ways"),
     ("to_remote", "Odoo -> remote only"),
@@ -66,6 +68,8 @@ RULES_GROUP = "calendar_sync_base.calendar_sync_base_group_own_rules"
 TOKEN_GROUP = "base.group_system"
 # An account is due again once this fraction of its provider's cron interval has passed.
 DUE_FRACTION = 0.8
+# While a connection's push channel is healthy, it is polled this many times less often.
+PUSH_POLL_FACTOR = 6
 # Opening Calendar pulls in the background when the last sync is older than this.
 PULL_ON_OPEN_AFTER_SECONDS = 60
 # Context key: the time.monotonic() after which the account's HTTP requests stop.
@@ -103,6 +107,7 @@ class CalendarSyncAccount(models.Model):
     queued_count = fields.Integer(
         "Waiting to Push", readonly=True, help="Changes left for the next run (batch size)."
     )
+    paused_by_id = fields.Many2one("res.users", readonly=True, help="Who paused this connection.")
     send_updates = fields.Selection(
         [("all", "All guests"), ("external", "External guests only"), ("none", "Nobody")],
         string="Send Invitations",
@@ -145,6 +150,14 @@ class CalendarSyncAccount(models.Model):
     sync_progress_total = fields.Integer(readonly=True)
     # What a first sync did so far, for the notification that it finished.
     first_sync_counts = fields.Json(readonly=True)
+    # Written by the administrator's console (Validate Users).
+    validated = fields.Boolean(
+        readonly=True,
+        help="The last check from the Sync Console reached this calendar with the stored "
+        "authorization.",
+    )
+    validation_date = fields.Datetime("Last Validation", readonly=True)
+    validation_error = fields.Text(readonly=True, help="Why the last check failed.")
     # Secrets: only administrators may read them, and no view ever shows them.
     sync_cursor = fields.Char(groups=TOKEN_GROUP, copy=False)
     sync_page_token = fields.Char(
@@ -160,6 +173,7 @@ class CalendarSyncAccount(models.Model):
     refresh_token = fields.Char(groups=TOKEN_GROUP, copy=False)
     token_cache = fields.Text(groups=TOKEN_GROUP, copy=False, help="Serialized provider cache.")
     link_ids = fields.One2many("calendar.sync.link", "account_id", groups=TOKEN_GROUP)
+    push_channel_ids = fields.One2many("calendar.sync.channel", "account_id", groups=TOKEN_GROUP)
 
     # The user's own sync rules (empty: the administrator's default). Only members of
     # "Calendar Sync: Manage Own Rules" may set them.
@@ -323,6 +337,37 @@ class CalendarSyncAccount(models.Model):
         )
 
     @api.model
+    def _sync_user_limit(self, provider):
+        """The administrator's maximum of users synchronized with ``provider`` (0: none)."""
+        return int(self._sync_param(f"calendar_sync_{provider}.max_users", 0) or 0)
+
+    @api.model
+    def _sync_user_limit_reached(self, provider):
+        """Whether the current user may not connect ``provider`` because the maximum of
+        users is reached. Their own connection (to reconnect) does not count against them:
+        only a new user is stopped, before any request to the provider."""
+        limit = self._sync_user_limit(provider)
+        if not limit:
+            return False
+        others = self.sudo().search_count(
+            [
+                ("provider", "=", provider),
+                ("state", "!=", "disconnected"),
+                ("user_id", "!=", self.env.uid),
+            ]
+        )
+        return others >= limit
+
+    @api.model
+    def _sync_user_limit_message(self, provider):
+        return self.env._(
+            "%(provider)s already synchronizes the maximum number of users (%(limit)s). "
+            "Ask your administrator if you need to connect.",
+            provider=self._sync_provider_label(provider),
+            limit=self._sync_user_limit(provider),
+        )
+
+    @api.model
     def get_sync_panel_state(self):
         """What the Calendar side panel shows: one entry per provider the admin enabled
         (nothing for a user who may not connect a calendar)."""
@@ -336,21 +381,39 @@ class CalendarSyncAccount(models.Model):
                 continue
             account = mine.get(provider)
             state = account.state if account else "disconnected"
+            # Paused by someone other than its user: an administrator.
+            paused_by_admin = state == "paused" and bool(account.paused_by_id - self.env.user)
             if state in SYNCABLE_STATES and self._sync_param(f"calendar_sync_{provider}.paused"):
-                state = "paused"
+                state, paused_by_admin = "paused", True
             panel.append(
                 {
                     "provider": provider,
                     "label": label,
                     "state": state,
-                    "summary": account.last_sync_summary if account else "",
+                    "summary": account._sync_report() if account else "",
                     "account_id": account.id if account else False,
                     "problem_count": account.problem_count if account else 0,
+                    "queued_count": account.queued_count if account else 0,
                     "error": account.last_error if account else "",
                     "progress": account._sync_progress_label() if account else "",
+                    # Connected with an error: a transient failure the next run retries.
+                    "transient": state == "connected" and bool(account.last_error),
+                    "paused_by_admin": paused_by_admin,
+                    "remote_email": account.remote_email if account else "",
                 }
             )
         return panel
+
+    def _sync_report(self):
+        """The last sync's summary, with the changes still waiting to be pushed."""
+        self.ensure_one()
+        if not self.queued_count:
+            return self.last_sync_summary or ""
+        return self.env._(
+            "%(summary)s, %(count)s waiting",
+            summary=self.last_sync_summary or "",
+            count=self.queued_count,
+        )
 
     @api.model
     def _sync_provider_pushes_silently(self, provider):  # pylint: disable=unused-argument
@@ -377,6 +440,8 @@ class CalendarSyncAccount(models.Model):
             return {"status": "need_config", "message": message}
         account = self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)])
         if not account or account.state in ("disconnected", "needs_reconnect"):
+            if self._sync_user_limit_reached(provider):
+                return {"status": "not_allowed", "message": self._sync_user_limit_message(provider)}
             if existing_guests_policy:
                 self._sync_choose_existing_guests(provider, account, existing_guests_policy)
             elif not account and not self._sync_provider_pushes_silently(provider):
@@ -430,9 +495,12 @@ class CalendarSyncAccount(models.Model):
 
     @api.model
     def action_sync_stop(self, provider):
-        """The user stops their own sync; the button resumes it."""
+        """The user pauses their own sync; the button resumes it. Returns what to tell them."""
         self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)]).action_pause()
-        return True
+        return self.env._(
+            "%(provider)s synchronization paused. Click %(provider)s to resume it.",
+            provider=self._sync_provider_label(provider),
+        )
 
     # ------------------------------------------------------------------ OAuth state
 
@@ -489,7 +557,7 @@ class CalendarSyncAccount(models.Model):
             return self._notification(
                 account.last_error or self.env._("Synchronization failed."), "danger"
             )
-        return self._notification(counts.summary(), "success")
+        return self._notification(account._sync_report(), "success")
 
     def write(self, vals):
         if not self.env.su and not self.env.is_system():
@@ -531,15 +599,21 @@ class CalendarSyncAccount(models.Model):
 
     def action_pause(self):
         self._check_own_account()
-        self.filtered(lambda a: a.state in SYNCABLE_STATES).sudo().state = "paused"
+        self.filtered(lambda a: a.state in SYNCABLE_STATES).sudo().write(
+            {"state": "paused", "paused_by_id": self.env.uid}
+        )
 
     def action_resume(self):
         self._check_own_account()
-        self.filtered(lambda a: a.state == "paused").sudo().state = "connected"
+        self.filtered(lambda a: a.state == "paused").sudo().write(
+            {"state": "connected", "paused_by_id": False}
+        )
 
     def action_disconnect(self):
-        """Forget the grant; links stay so a reconnection re-links instead of duplicating."""
+        """Forget the grant; links stay so a reconnection re-links instead of duplicating.
+        Push channels are stopped first, while the grant still allows it."""
         self._check_own_account()
+        self.sudo().push_channel_ids._push_close()
         self.sudo().write(
             {
                 "state": "disconnected",
@@ -607,20 +681,28 @@ class CalendarSyncAccount(models.Model):
 
     @api.model
     def _sync_due_domain(self, provider):
-        """Accounts a run takes: those a local change is waiting on, and the others once most
-        of the scheduled interval has passed since their last attempt."""
+        """Accounts a run takes: those a local change or a push notification is waiting on,
+        and the others once most of the scheduled interval has passed since their last
+        attempt (``PUSH_POLL_FACTOR`` intervals for those with a healthy push channel:
+        polling is then only the safety net for notifications that never came)."""
         cron = self._sync_cron(provider)
         if not cron:
             return []
         now = fields.Datetime.now()
         interval = now - (now - relativedelta(**{cron.interval_type: cron.interval_number}))
         due_before = now - interval * DUE_FRACTION
+        healthy_push = [("expiration", ">", now), ("lifecycle_event", "=", False)]
         return [
+            "|",
             "|",
             "|",
             ("sync_requested", "=", True),
             ("last_attempt_date", "=", False),
+            ("last_attempt_date", "<=", due_before - interval * (PUSH_POLL_FACTOR - 1)),
+            "&",
             ("last_attempt_date", "<=", due_before),
+            "!",
+            ("push_channel_ids", "any", healthy_push),
         ]
 
     @api.model
@@ -714,22 +796,33 @@ class CalendarSyncAccount(models.Model):
         try:
             with self.env.cr.savepoint():
                 counts = self._sync_run(self._sync_connector())
-        except AuthExpired as error:
-            self._sync_record_failure("needs_reconnect", error)
-            self._notify_reconnect()
-            return None
-        except SyncError as error:
-            self._sync_record_failure("error", error)
-            return None
-        except TimeBudgetExceeded as error:
-            self._sync_record_failure("error", error)
-            return None
-        # One user's unexpected failure (a bug, bad data) must not stop the other users.
+        # One user's failure, even a bug or bad data, must not stop the other users.
         except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
-            _logger.exception("Calendar sync of account %s failed", self.id)
-            self._sync_record_failure("error", error)
+            self._sync_log_failure(error)
+            self._sync_record_failure(self._sync_failure_state(error), error)
+            if isinstance(error, AuthExpired):
+                self._notify_reconnect()
             return None
         return counts
+
+    @api.model
+    def _sync_failure_state(self, error):
+        """The state a failed sync leaves: a transient failure (the provider down, slow or
+        throttling) keeps the connection connected, with the message, for the next run."""
+        if isinstance(error, AuthExpired):
+            return "needs_reconnect"
+        if isinstance(error, ConfigurationError | RemoteRejected):
+            return "error"  # someone must act
+        return "connected" if isinstance(error, EXPECTED_FAILURES) else "error"
+
+    def _sync_log_failure(self, error):
+        """One WARNING line per failed sync; a traceback only for an unexpected error."""
+        if isinstance(error, EXPECTED_FAILURES):
+            _logger.warning(
+                "Calendar sync of %s (account %s) failed: %s", self.name, self.id, _technical(error)
+            )
+        else:
+            _logger.exception("Calendar sync of %s (account %s) failed", self.name, self.id)
 
     def _sync_run(self, connector):
         counts = SyncCounts()
@@ -881,7 +974,12 @@ class CalendarSyncAccount(models.Model):
             (TimeBudgetExceeded, self._sync_too_slow_message()),
             (
                 AuthExpired,
-                self.env._("The remote calendar no longer accepts the authorization: reconnect."),
+                self.env._(
+                    "%(provider)s no longer accepts Odoo's access to your calendar (it expired "
+                    "or was revoked). Click %(provider)s in Calendar to reconnect; your changes "
+                    "are kept and synchronized then.",
+                    provider=self._sync_provider_label(self.provider),
+                ),
             ),
             (
                 Throttled,

@@ -35,6 +35,7 @@ class CalendarSyncLog(models.Model):
             ("conflict", "Conflict"),
             ("error", "Error"),
             ("warning", "Warning"),
+            ("import", "First Synchronization"),
         ],
         required=True,
     )
@@ -57,19 +58,34 @@ class CalendarSyncLog(models.Model):
         [("odoo", "Odoo"), ("remote", "Remote calendar")], string="Winner"
     )
     line_ids = fields.One2many("calendar.sync.log.line", "log_id", string="Changed Fields")
+    # A first synchronization imports a whole calendar: one summary entry, its details on
+    # demand (hidden from the default history list).
+    parent_id = fields.Many2one(
+        "calendar.sync.log", "First Synchronization", ondelete="set null", index=True
+    )
+    detail_ids = fields.One2many("calendar.sync.log", "parent_id", string="Imported Events")
     reverted = fields.Boolean(readonly=True)
     can_revert = fields.Boolean(compute="_compute_can_revert")
     revert_summary = fields.Text(compute="_compute_can_revert")
 
-    @api.depends("res_model", "res_id", "record_name")
+    @api.depends("res_model", "res_id", "record_name", "detail_ids")
     def _compute_record(self):
         for log in self:
             record = log._record()
             log.record_ref = f"{record._name},{record.id}" if record else False
-            if record or not log.res_id:
+            if log.operation == "import":
+                log.record_label = self.env._("%(count)s events", count=len(log.detail_ids))
+            elif record or not log.res_id:
                 log.record_label = log.record_name
             else:
                 log.record_label = self.env._("%(name)s (deleted)", name=log.record_name or "")
+
+    @api.depends("operation", "record_label")
+    def _compute_display_name(self):
+        operations = dict(self._fields["operation"]._description_selection(self.env))
+        for log in self:
+            operation = operations.get(log.operation, "")
+            log.display_name = f"{operation}: {log.record_label}" if log.record_label else operation
 
     def _record(self):
         """The record this entry is about, archived or not; empty once it is deleted."""
@@ -119,7 +135,7 @@ class CalendarSyncLog(models.Model):
                     calendars=calendars,
                 )
             return self.env._("This will restore %(event)s in Odoo only.", event=event.display_name)
-        changed = ", ".join(self.line_ids.mapped("field_name"))
+        changed = ", ".join(self.line_ids.mapped("field_label"))
         if calendars:
             return self.env._(
                 "This will put back the previous %(fields)s of %(event)s in Odoo and send it "
@@ -183,6 +199,7 @@ class CalendarSyncLog(models.Model):
                 log._relink_restored(event)
             event.write(log._revert_values())
             log.sudo().reverted = True
+            log._post_reverted(event)
         return {"type": "ir.actions.act_window_close"}
 
     def _relink_restored(self, event):
@@ -206,6 +223,22 @@ class CalendarSyncLog(models.Model):
                     "need_push": True,
                 }
             )
+
+    def _post_reverted(self, event):
+        """Say on the event's chatter that the synchronized change was undone, and by whom."""
+        event.sudo()._message_log(
+            body=self.env._(
+                "%(provider)s sync change reverted by %(user)s (%(change)s).",
+                provider=self._provider_label(),
+                user=self.env.user.name,
+                change=self.display_name,
+            )
+        )
+
+    def _provider_label(self):
+        return dict(self._fields["provider"]._description_selection(self.env)).get(
+            self.provider, ""
+        )
 
     def _revert_values(self):
         if self.operation == "create":
@@ -231,24 +264,29 @@ class CalendarSyncLog(models.Model):
         ``changes`` maps an Odoo field name to ``(old readable, new readable, old raw)``;
         the raw old value is what Revert writes back.
         """
-        log = self.sudo().create(
-            self._log_vals(account, direction, operation, record, changes, extra)
+        return self._log_changes(
+            account, direction, operation, [(record, changes, extra)], on_chatter=True
         )
-        if record and record._name == "calendar.event" and direction == "pull":
-            log._post_on_chatter(record)
-        return log
 
     @api.model
-    def _log_changes(self, account, direction, operation, entries):
+    def _log_changes(self, account, direction, operation, entries, on_chatter=False):
         """Record many changes of one kind at once: ``entries`` are ``(record, changes,
-        extra)`` as ``_log_change`` takes them. Nothing is posted on the records' chatter:
-        for a whole page of a pull, the history is the record."""
-        return self.sudo().create(
-            [
-                self._log_vals(account, direction, operation, record, changes, extra)
-                for record, changes, extra in entries
-            ]
-        )
+        extra)`` as ``_log_change`` takes them. Nothing is posted on the records' chatter
+        unless asked: for a whole page of a pull, the history is the record."""
+        vals_list = [
+            self._log_vals(account, direction, operation, record, changes, extra)
+            for record, changes, extra in entries
+        ]
+        if direction == "pull" and operation in ("create", "link") and not account.first_sync_done:
+            parent = self._first_sync_summary(account)  # once for the whole page
+            for vals in vals_list:
+                vals["parent_id"] = parent.id
+        logs = self.sudo().create(vals_list)
+        if on_chatter:
+            for log, (record, _changes, _extra) in zip(logs, entries, strict=True):
+                if record and record._name == "calendar.event" and direction == "pull":
+                    log._post_on_chatter(record)
+        return logs
 
     @api.model
     def _log_vals(self, account, direction, operation, record, changes, extra):
@@ -259,15 +297,59 @@ class CalendarSyncLog(models.Model):
             "operation": operation,
             "line_ids": [
                 fields.Command.create(
-                    {"field_name": name, "old_value": old, "new_value": new, "old_value_raw": raw}
+                    {
+                        "field_name": name,
+                        "old_value": self._user_time_text(name, old, account),
+                        "new_value": self._user_time_text(name, new, account),
+                        "old_value_raw": raw,
+                    }
                 )
                 for name, (old, new, raw) in (changes or {}).items()
             ],
-            **extra,
         }
         if record:
-            vals.update(res_model=record._name, res_id=record.id, record_name=record.display_name)
-        return vals
+            vals.update(res_model=record._name, res_id=record.id, record_name=_title(record))
+        return {**vals, **extra}
+
+    @api.model
+    def _first_sync_summary(self, account):
+        """The one entry standing for this first synchronization's imported events."""
+        # Kept on the cursor the first sync runs through; gone if its savepoint rolled back.
+        summaries = self.env.cr.cache.setdefault("calendar_sync.first_sync_logs", {})
+        summary = self.sudo().browse(summaries.get(account.id)).exists()
+        if not summary and account.sudo().sync_page_token:
+            # A listing resumed in a later run (the cron commits page by page): same entry.
+            summary = self.sudo().search(
+                [("account_id", "=", account.id), ("operation", "=", "import")],
+                order="id desc",
+                limit=1,
+            )
+        if not summary:
+            summary = self.sudo().create(
+                {
+                    "account_id": account.id,
+                    "user_id": account.user_id.id,
+                    "direction": "pull",
+                    "operation": "import",
+                    "message": self.env._(
+                        "The events already in the calendar when it was connected, imported "
+                        "into Odoo or linked to the same events there (listed below)."
+                    ),
+                }
+            )
+        summaries[account.id] = summary.id
+        return summary
+
+    def _user_time_text(self, name, text, account):
+        """A date and time as the user reads it: in their time zone, in their format."""
+        field = self.env["calendar.event"]._fields.get(name)
+        if not text or not field or field.type != "datetime":
+            return text
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        return self._readable_time(moment, account)
 
     @api.model
     def _log_conflict(self, account, record, action):
@@ -323,19 +405,23 @@ class CalendarSyncLog(models.Model):
 
     def _post_on_chatter(self, record):
         """A short line on the event, so its history shows what the sync changed."""
-        provider = dict(self._fields["provider"]._description_selection(self.env)).get(
-            self.provider, ""
-        )
-        fields_changed = ", ".join(self.line_ids.mapped("field_name"))
+        fields_changed = ", ".join(self.line_ids.mapped("field_label"))
         body = self.env._(
             "%(provider)s sync: %(operation)s %(fields)s",
-            provider=provider,
+            provider=self._provider_label(),
             operation=dict(self._fields["operation"]._description_selection(self.env))[
                 self.operation
             ].lower(),
             fields=f"({fields_changed})" if fields_changed and self.operation == "update" else "",
         )
         record.sudo()._message_log(body=body)
+
+
+def _title(record):
+    """What the user calls the record: a series by its events' title, not its rule."""
+    if record._name == "calendar.recurrence":
+        return record.base_event_id.name or record.display_name
+    return record.display_name
 
 
 def _readable_neutral(value):

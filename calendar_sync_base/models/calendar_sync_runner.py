@@ -12,7 +12,12 @@ from odoo.addons.calendar.models.calendar_recurrence import MAX_RECURRENT_EVENT
 
 from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_push
 from calendar_sync_base.services.errors import CursorExpired, SyncError
-from calendar_sync_base.services.matcher import LocalState, Matcher
+from calendar_sync_base.services.matcher import (
+    MATCHED_BY_ICAL_UID,
+    MATCHED_BY_KEY,
+    LocalState,
+    Matcher,
+)
 from calendar_sync_base.services.model import Direction, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 from calendar_sync_base.services.snapshot import from_snapshot, synced_values, to_snapshot
@@ -382,8 +387,9 @@ class CalendarSyncRunner(models.AbstractModel):
         return events - mine.event_id
 
     def _sync_local_state(self, record, link, ical_uid="", remote_id=""):
+        snapshot = from_snapshot(link.snapshot) if link and link.snapshot else None
         neutral = self._sync_without_lone_self(
-            _without_withheld_guests(link, record._sync_to_neutral())
+            _without_withheld_guests(link, self._sync_neutral(record, snapshot))
         ).replace(
             remote_id=link.remote_id if link else remote_id,
             ical_uid=(link.ical_uid if link else ical_uid) or "",
@@ -393,10 +399,31 @@ class CalendarSyncRunner(models.AbstractModel):
         return LocalState(
             key=f"{record._name},{record.id}",
             event=neutral,
-            snapshot=from_snapshot(link.snapshot) if link and link.snapshot else None,
+            snapshot=snapshot and self._sync_without_lone_self(snapshot),
             dirty=bool(link and link.need_push),
             modified=neutral.last_modified,
         )
+
+    def _sync_neutral(self, record, remote):
+        """``record`` as the engine sees it, with what only the remote side holds taken from
+        ``remote`` (the remote event, or the agreed snapshot that kept it): the event's own
+        time zone, which Odoo keeps only for series, and the attendees' roles (optional,
+        resource), which Odoo has no field for. They never read as Odoo changes then, and
+        an attendee list Odoo sends back keeps them."""
+        neutral = record._sync_to_neutral()
+        if remote is None:
+            return neutral
+        roles = {attendee.email.casefold(): attendee for attendee in remote.attendees}
+        attendees = tuple(
+            dataclasses.replace(attendee, optional=role.optional, resource=role.resource)
+            if (role := roles.get(attendee.email.casefold()))
+            else attendee
+            for attendee in neutral.attendees
+        )
+        neutral = neutral.replace(attendees=attendees)
+        if record._name == "calendar.event" and not record.recurrence_id:
+            neutral = neutral.replace(timezone=remote.timezone or neutral.timezone)
+        return neutral
 
     def _sync_without_lone_self(self, neutral):
         """An event whose only attendee is this user has no guests, as the remote sees it.
@@ -446,7 +473,7 @@ class CalendarSyncRunner(models.AbstractModel):
             counts.linked += 1
             self.env["calendar.sync.log"]._log_change(
                 self, "pull", "link", record, remote_id=action.remote.remote_id,
-                message=f"Linked by {action.matched_by or 'odoo id'}",
+                message=self._sync_link_reason(action.matched_by),
             )  # fmt: skip
         elif action.values:
             counts.pulled_updated += 1
@@ -490,6 +517,16 @@ class CalendarSyncRunner(models.AbstractModel):
             ],
         )
         return events
+
+    def _sync_link_reason(self, matched_by):
+        """Why a remote event was linked to an existing Odoo event, in plain words."""
+        if matched_by == MATCHED_BY_ICAL_UID:
+            return self.env._("The same meeting was already in Odoo: linked, not copied.")
+        if matched_by == MATCHED_BY_KEY:
+            return self.env._(
+                "An Odoo event with the same title and time was already there: linked, not copied."
+            )
+        return self.env._("An event sent from Odoo, found in the remote calendar: linked.")
 
     def _sync_create_local(self, remote):
         """A remote item new to Odoo: a single event, or a series with its occurrences."""
@@ -576,7 +613,7 @@ class CalendarSyncRunner(models.AbstractModel):
         those edits keep showing as local changes until a push succeeds. A pull never clears
         a pending push; only a successful push does.
         """
-        agreed = _without_withheld_guests(link, record._sync_to_neutral()).replace(
+        agreed = _without_withheld_guests(link, self._sync_neutral(record, remote)).replace(
             **{name: getattr(remote, name) for name in push_back}
         )
         vals = {
@@ -610,7 +647,7 @@ class CalendarSyncRunner(models.AbstractModel):
             "remote_id": remote.remote_id,
             "ical_uid": remote.ical_uid or False,
             "etag": remote.etag or False,
-            "snapshot": to_snapshot(event._sync_to_neutral()),
+            "snapshot": to_snapshot(self._sync_neutral(event, remote)),
             "need_push": False,
         }
 
@@ -802,11 +839,13 @@ class CalendarSyncRunner(models.AbstractModel):
 
     def _sync_push_succeeded(self, op, result, record, link, counts):
         if op.kind == OpKind.DELETE:
+            # The Odoo record may be gone: its name is in the last synced state.
+            title = from_snapshot(link.snapshot or {}).title if link else ""
             if link:
                 link.unlink()
             counts.pushed_deleted += 1
             self.env["calendar.sync.log"]._log_change(
-                self, "push", "delete", record, remote_id=op.event.remote_id
+                self, "push", "delete", record, remote_id=op.event.remote_id, record_name=title
             )
             return
         remote = result.event or op.event

@@ -18,6 +18,7 @@ from .merge import (
     ConflictResolution,
     MergeResult,
     apply_direction,
+    changed_groups,
     effective_policy,
     three_way_merge,
 )
@@ -154,7 +155,8 @@ def plan_push(
     """Remote operations for local records: ``(state, deleted)`` pairs.
 
     Unlinked -> CREATE (unless it ends before ``rules.start``); deleted and linked -> DELETE;
-    linked and dirty -> UPDATE; anything else needs nothing.
+    linked and dirty -> UPDATE of the fields changed since the snapshot (all of them without
+    one); anything else needs nothing.
     """
     if not rules.writes_remote:
         return []
@@ -177,7 +179,8 @@ def _plan_one_push(
             return None
         return PushOp(OpKind.CREATE, state.key, state.event, send_updates)
     if state.dirty:
-        return PushOp(OpKind.UPDATE, state.key, state.event, send_updates)
+        changed = None if state.snapshot is None else changed_groups(state.snapshot, state.event)
+        return PushOp(OpKind.UPDATE, state.key, state.event, send_updates, fields=changed)
     return None
 
 

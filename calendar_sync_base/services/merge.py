@@ -110,6 +110,23 @@ def three_way_merge(
     )
 
 
+def changed_groups(base: SyncEvent, local: SyncEvent) -> tuple[str, ...]:
+    """The fields of every merge group ``local`` changed against ``base``, in field order.
+
+    What a partial update sends: a group goes whole (a new start travels with its stop and
+    zone), the rest stays as the remote has it.
+    """
+    base_values = synced_values(base)
+    local_values = synced_values(local)
+    changed = [
+        name
+        for group in MERGE_GROUPS
+        if any(local_values[n] != base_values[n] for n in group)
+        for name in group
+    ]
+    return _ordered(changed)
+
+
 def apply_direction(result: MergeResult, direction: Direction) -> MergeResult:
     """Drop the flows the direction rule forbids (conflicts stay listed for the log)."""
     direction = Direction(direction)

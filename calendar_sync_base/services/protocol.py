@@ -27,12 +27,18 @@ class PushOp:
     ``key`` identifies the Odoo side (e.g. ``"calendar.event,42"``) so results can be routed
     back; ``event.remote_id`` and ``event.etag`` identify the remote side for update/delete
     (the etag is sent as ``If-Match`` so concurrent remote edits are detected, not overwritten).
+
+    ``fields`` (updates): the synced fields Odoo changed since the last agreed state, the only
+    ones the connector sends, so what the remote event holds and Odoo cannot represent (its own
+    time zone, conference data, a property this sync does not map) is kept; ``None`` sends the
+    whole event (a create, or an update with no agreed state to compare with).
     """
 
     kind: OpKind
     key: str
     event: SyncEvent
     send_updates: str = "none"  # "all" | "external" | "none": whether the provider e-mails guests
+    fields: tuple[str, ...] | None = None
 
 
 @dataclass

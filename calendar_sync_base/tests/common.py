@@ -6,6 +6,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user
+from odoo.tools import mute_logger
 
 
 def insert_account(env, user, provider="test_provider", state="connected"):
@@ -25,6 +26,10 @@ def insert_account(env, user, provider="test_provider", state="connected"):
         [user.id, provider, state],
     )
     return env["calendar.sync.account"].browse(env.cr.fetchone()[0])
+
+
+# Where a failed account sync writes its one WARNING line.
+ACCOUNT_LOGGER = "odoo.addons.calendar_sync_base.models.calendar_sync_account"
 
 
 class ConnectAccessCaseMixin:
@@ -99,6 +104,24 @@ class ConnectAccessCaseMixin:
         pilots.users += self.alice
         panel = accounts.get_sync_panel_state()
         self.assertEqual([entry["provider"] for entry in panel], [self.provider])
+
+    def assert_user_limit_refuses_newcomers(self, emulator):
+        """With the provider's maximum of users reached, ``bob`` is refused on both routes
+        with a plain page, before any request reaches the provider (``emulator``)."""
+        insert_account(self.env, self.alice, self.provider)
+        self.env["ir.config_parameter"].set_param(f"calendar_sync_{self.provider}.max_users", 1)
+        emulator.requests.clear()
+        self.authenticate(self.bob.login, self.bob.login)
+        for route in (
+            f"/calendar_sync_{self.provider}/authorize",
+            f"/calendar_sync_{self.provider}/authentication?state=forged&code=forged",
+        ):
+            with self.subTest(route=route):
+                response = self.url_open(route, allow_redirects=False)
+                self.assertEqual(response.status_code, 403)
+                self.assertIn("maximum number of users (1)", response.text)
+        self.assertEqual(len(emulator.requests), 0)
+        self.assertFalse(self.env["calendar.sync.account"].search([("user_id", "=", self.bob.id)]))
 
     def assert_cannot_connect(self, routes):
         """This session is refused on each route: a plain page saying why for a logged-in
@@ -225,8 +248,8 @@ class HistoryCaseMixin:
         log = self.history(event, "update")
         self.assertEqual(
             log.revert_summary,
-            f"This will put back the previous name of Budget (cut) in Odoo and send it to "
-            f"{self.provider_label}.",
+            "This will put back the previous Meeting Subject of Budget (cut) in Odoo and send "
+            f"it to {self.provider_label}.",
         )
         log.action_revert()
         self.sync()
@@ -314,6 +337,7 @@ class HistoryCaseMixin:
         self.assertIn("the newest change wins", conflict.message)
         self.assertIn("changed in Odoo: ", conflict.message)
 
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
     def test_reconnect_notice_reaches_the_user_from_odoobot(self):
         """The sync runs in the user's own request (the Calendar button), and each user
         receives the notice the way they chose: Odoo's inbox or e-mail."""
@@ -432,6 +456,7 @@ class HonestStateCases:
             ]
         )
 
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
     def test_configuration_error_tells_the_administrators_once(self):
         params = self.env["ir.config_parameter"].sudo()
         key = f"calendar_sync_{self.account.provider}.client_id"
@@ -592,3 +617,49 @@ class PagedPullCases:
         self.assertEqual(len(listings), 2, "pages 2 and 3 only")
         self.assertTrue(self.resumed(listings[0]))
         self.assertTrue(self.account.first_sync_done)
+        [summary] = self.env["calendar.sync.log"].search(
+            [("account_id", "=", self.account.id), ("operation", "=", "import")]
+        )
+        self.assertEqual(len(summary.detail_ids), 5, "the resumed listing's entry, not a new one")
+
+
+PUBLIC_HOST = "odoo.example.com"
+
+
+class PushCaseMixin:
+    """Odoo at a public https address (push notifications on) that the provider's emulator
+    reaches on the test server, as DNS would route the real service (``webhook_hosts``).
+
+    For an ``HttpCase`` whose ``emulator`` property is the provider's emulator. Notifications
+    the emulator records are posted by the test itself (``post``), in the test's thread: an
+    emulator thread posting on its own would share the test's database connection with it.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", f"https://{PUBLIC_HOST}")
+        self.emulator.webhook_hosts = {PUBLIC_HOST: self.base_url()}
+        self.emulator.deliver_notifications = False
+        self.addCleanup(setattr, self.emulator, "webhook_hosts", {})
+
+    def maintain_channels(self):
+        """The hourly channel cron; the provider may call Odoo back meanwhile (validation)."""
+        self.env.flush_all()
+        self.env["calendar.sync.channel"]._cron_push_channels()
+        self.env.invalidate_all()
+
+    def channels(self):
+        return self.account.sudo().push_channel_ids
+
+    def post(self, path, headers=None, data=b"", params=None):
+        """POST to Odoo's test server as the provider does (no session, no CSRF token)."""
+        self.env.flush_all()
+        response = self.opener.post(
+            self.base_url() + path, data=data, headers=headers, params=params, timeout=10
+        )
+        self.env.invalidate_all()
+        return response
+
+    def cron_triggers(self, provider):
+        cron = self.env.ref(f"calendar_sync_{provider}.calendar_sync_{provider}_cron_sync")
+        return self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])

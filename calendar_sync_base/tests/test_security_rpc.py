@@ -10,6 +10,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import insert_account, make_user
+from .console_cases import CONSOLE_ACTIONS
 
 PROTOCOLS = ("json", "xml")
 # What only administrators and the sync itself may ever see, per connection.
@@ -349,6 +350,35 @@ class TestSecurityRpc(HttpCase):
                 ["organized_count"],
             )
             self.assertEqual(bobs[0]["organized_count"], 1)
+
+    def test_console_is_for_administrators_only(self):
+        """No console method, nor Reset All, for a non-administrator: not even one that
+        only reads (the console reports on every user's connection)."""
+        self.env.cr.execute(
+            """
+            INSERT INTO calendar_sync_console (provider, create_uid, write_uid, create_date,
+                                               write_date)
+            VALUES ('test_provider', 1, 1, now(), now()) RETURNING id
+            """
+        )
+        console_ids = [self.env.cr.fetchone()[0]]
+        error = self.env["calendar.sync.log"]._log_change(
+            self.bob_account, "pull", "error", message="Refused"
+        )
+        console, reset = "calendar.sync.console", "calendar.sync.console.reset.wizard"
+        for protocol in PROTOCOLS:
+            for login in ("alice_rpc", "portal_rpc", None):
+                with self.subTest(protocol=protocol, login=login):
+                    self.assertRefused(protocol, login, console, "action_open")
+                    self.assertRefused(protocol, login, console, "search_read", [])
+                    for method in CONSOLE_ACTIONS:
+                        self.assertRefused(protocol, login, console, method, console_ids)
+                    self.assertRefused(
+                        protocol, login, reset, "create",
+                        {"provider": "test_provider", "confirmation": "DELETE"},
+                    )  # fmt: skip
+        self.assertTrue(error.exists())
+        self.assertFalse(self.bob_account.sudo().sync_requested)
 
     # ------------------------------------------------------------------ 3. who may connect
 

@@ -1,1 +1,3 @@
 from . import calendar_sync_reset_wizard
+from . import calendar_sync_console
+from . import calendar_sync_console_reset_wizard

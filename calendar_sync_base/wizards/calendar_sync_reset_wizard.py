@@ -107,6 +107,7 @@ class CalendarSyncResetWizard(models.TransientModel):
         links.exists().unlink()
         if self.delete_policy in DELETE_REMOTE and self.sync_policy == "all":
             self._queue_again(account, kept)
+        account.push_channel_ids._push_close()  # while the grant still allows it
         account.write(
             {
                 "state": "disconnected",
@@ -135,7 +136,9 @@ class CalendarSyncResetWizard(models.TransientModel):
                 ],
             ),
         )  # fmt: skip
-        return {"type": "ir.actions.act_window_close"}
+        # The calendar (or form) behind the dialog reloads: no deleted event or stale
+        # "Synchronized" left on screen.
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def _delete_remote(self, account, links):
         """Delete the remote copies in batches; a series goes as one master.

@@ -2,12 +2,13 @@ import datetime as dt
 
 from odoo import api, fields, models
 
-from calendar_sync_base.services.errors import ConfigurationError
+from calendar_sync_base.services.errors import ConfigurationError, SyncError
 from calendar_sync_base.services.http import ResilientSession
-from calendar_sync_google.services.auth import GoogleTokenProvider, exchange_code
+from calendar_sync_google.services.auth import GoogleTokenProvider, check_client, exchange_code
 from calendar_sync_google.services.client import GoogleCalendarClient
 
 PARAM = "calendar_sync_google.{}".format
+NOTIFY_PATH = "/calendar_sync_google/notify"
 
 
 class CalendarSyncAccount(models.Model):
@@ -70,6 +71,35 @@ class CalendarSyncAccount(models.Model):
             **self._sync_page_options(),
         )
 
+    # ------------------------------------------------------------------ sync console
+
+    @api.model
+    def _console_check_connection_google(self):
+        """Test Connection: Google accepts the configured OAuth client (``check_client``)."""
+        client_id, client_secret = self._google_client_credentials()
+        check_client(
+            ResilientSession(), self._google_param("token_endpoint"), client_id, client_secret
+        )
+        return self.env._("Google accepted the OAuth client %(client_id)s.", client_id=client_id)
+
+    def _console_probe_google(self, connector):
+        """Validate Users: one light read of the user's calendar (its settings)."""
+        connector.calendar_defaults()
+
+    # ------------------------------------------------------------------ push channel
+
+    def _push_open_google(self, base_url, secret):
+        channel = self._sync_connector().watch(f"{base_url}{NOTIFY_PATH}", secret)
+        expiration = dt.datetime.fromtimestamp(int(channel["expiration"]) / 1000, dt.timezone.utc)
+        return {
+            "remote_id": channel["id"],
+            "resource_id": channel["resourceId"],
+            "expiration": _naive(expiration),
+        }
+
+    def _push_close_google(self, channel):
+        self._sync_connector().stop_channel(channel.remote_id, channel.resource_id)
+
     # ------------------------------------------------------------------ OAuth callback
 
     @api.model
@@ -99,7 +129,17 @@ class CalendarSyncAccount(models.Model):
         if payload.get("refresh_token"):
             vals["refresh_token"] = payload["refresh_token"]
         account.write(vals)
+        account._google_record_owner()
+        self.env["calendar.sync.channel"]._push_schedule()
         return account
+
+    def _google_record_owner(self):
+        """Remember which Google account the user signed in with (shown on the connection).
+        Informative only: if Google cannot say now, the first sync reports the problem."""
+        try:
+            self.remote_email = self._sync_connector().owner_email()
+        except SyncError:
+            self.remote_email = False
 
 
 def _aware(value):

@@ -17,9 +17,24 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="calendar_sync_google.paused",
         help="Changes stay queued and are synchronized when the pause ends.",
     )
+    calendar_sync_google_max_users = fields.Integer(
+        "Maximum Google Users",
+        config_parameter="calendar_sync_google.max_users",
+        help="Users beyond this number cannot connect Google (0: no limit).",
+    )
     calendar_sync_google_redirect_uri = fields.Char(
         "Authorized redirect URI", compute="_compute_calendar_sync_google_redirect_uri"
     )
+
+    calendar_sync_google_push_status = fields.Char(
+        "Google Push Notifications", compute="_compute_calendar_sync_google_push_status"
+    )
+
+    @api.depends("company_id")
+    def _compute_calendar_sync_google_push_status(self):
+        status = self.env["calendar.sync.channel"]._push_status_message("google")
+        for settings in self:
+            settings.calendar_sync_google_push_status = status
 
     # company_id has a default: depending on it makes the settings form's first onchange
     # compute the URI (a compute without dependencies stays empty in a new record).

@@ -131,6 +131,34 @@ def exchange_code(
     return {**payload, "expiry": _expiry(payload.get("expires_in"))}
 
 
+# A refresh token no grant has: Google answers ``invalid_grant`` once it accepted the client.
+PROBE_REFRESH_TOKEN = "odoo-connection-test"
+
+
+def check_client(session: Any, token_endpoint: str, client_id: str, client_secret: str) -> None:
+    """Whether Google accepts the OAuth client (id and secret), without any user's grant.
+
+    A refresh with a token no grant has is answered ``invalid_grant`` for a known client with
+    the right secret, ``invalid_client`` otherwise: the first returns, the second raises
+    ``ConfigurationError`` with Google's reason, an unreachable endpoint ``SyncError``.
+    """
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": PROBE_REFRESH_TOKEN,
+        "client_id": client_id,
+        "client_secret": client_secret,
+    }
+    try:
+        response = session.request(
+            "POST", token_endpoint, data=data, headers={"Accept": "application/json"}
+        )
+    except requests.RequestException as exc:
+        raise SyncError(f"Google token endpoint unreachable: {exc}") from exc
+    payload = _payload(response)
+    if payload.get("error") != "invalid_grant":
+        raise _token_error(response.status_code, payload)
+
+
 class _BorrowedSession:
     """Lends a session to google-auth, whose ``Request`` closes its session when collected."""
 

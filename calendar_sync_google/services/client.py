@@ -346,6 +346,11 @@ class GoogleCalendarClient:
             )
         return self._defaults
 
+    def owner_email(self) -> str:
+        """The e-mail address of the account signed in: the id of its primary calendar."""
+        entry = self._get_json(f"{self.api_base}/users/me/calendarList/primary", what="owner")
+        return entry.get("id", "") if entry.get("primary") else ""
+
     def _defaults_for(self, item: Any) -> tuple[str, tuple[Reminder, ...]]:
         """Calendar defaults, asked for only when ``item`` depends on them."""
         if self._defaults is not None or not _needs_calendar_defaults(item):
@@ -443,6 +448,28 @@ class GoogleCalendarClient:
             if not event.cancelled and event.odoo_id == odoo_id:
                 return event
         return None
+
+    # ----------------------------------------------------------------- notifications
+
+    def watch(self, address: str, token: str) -> dict:
+        """Open an ``events.watch`` channel: Google POSTs to ``address`` (https) on every
+        change of the calendar, with ``token`` in ``X-Goog-Channel-Token``. Returns the
+        channel (``id``, ``resourceId``, ``expiration`` in ms since the epoch)."""
+        body = {"id": str(uuid.uuid4()), "type": "web_hook", "address": address, "token": token}
+        response = self._send("POST", f"{self.events_url}/watch", json=body)
+        payload = _json(response)
+        if response.status_code != 200 or not isinstance(payload, dict):
+            raise error_for(response.status_code, payload, response.headers, "events.watch")
+        return payload
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        """``channels.stop``; a channel Google no longer knows (404) is stopped already."""
+        body = {"id": channel_id, "resourceId": resource_id}
+        response = self._send("POST", f"{self.api_base}/channels/stop", json=body)
+        if response.status_code not in (200, 204, 404):
+            raise error_for(
+                response.status_code, _json(response), response.headers, "channels.stop"
+            )
 
     # ----------------------------------------------------------------- push
 
@@ -574,7 +601,27 @@ class GoogleCalendarClient:
             return BatchPart("DELETE", target, None, headers)
         if op.kind == OpKind.REPLY:
             return self._reply_part(op, target)
-        return BatchPart("PATCH", target, to_google(op.event, for_patch=True), headers)
+        body = to_google(op.event, for_patch=True, fields=op.fields)
+        if "attendees" in body:
+            body["attendees"] = self._attendees_kept(op.event.remote_id, body["attendees"])
+        return BatchPart("PATCH", target, body, headers)
+
+    def _attendees_kept(self, remote_id: str, attendees: list[dict]) -> list[dict]:
+        """The guest list to send, with Google's own entry for every guest still invited.
+
+        Google replaces the whole list: the entries of those who stay carry what Odoo has no
+        field for (their comment, extra guests, role) and their answer, which is theirs.
+        """
+        try:
+            item = self._get_json(self.event_url(remote_id), None, "events.get")
+        except RemoteRejected:
+            return attendees  # gone or not ours: the PATCH itself says so
+        current = {
+            str(raw.get("email", "")).lower(): raw
+            for raw in item.get("attendees") or ()
+            if isinstance(raw, dict)
+        }
+        return [current.get(attendee["email"].lower(), attendee) for attendee in attendees]
 
     def _reply_part(self, op: PushOp, target: str) -> BatchPart:
         """PATCH only the attendee list, as Google has it now, with the user's answer in it.

@@ -6,14 +6,15 @@ would corrupt the calendar (no id, unreadable start/end): such an item raises
 ``MalformedEvent`` naming the event id and the field, and ``from_google`` turns that into
 ``None`` so one bad item never aborts a page.
 
-Outbound (``to_google``) builds an ``events.insert`` / ``events.patch`` body. It always carries
-``extendedProperties.private.odoo_id`` (so a create whose response was lost can be found again)
-and ``timeZone`` on start/end (Google requires it on recurring events).
+Outbound (``to_google``) builds an ``events.insert`` / ``events.patch`` body. A whole body
+carries ``extendedProperties.private.odoo_id`` (so a create whose response was lost can be found
+again) and ``timeZone`` on start/end (Google requires it on recurring events); a patch limited to
+the fields Odoo changed carries only their properties.
 
 Reminders: ``useDefault: true`` maps to the calendar's default reminders when the caller passes
-them (``events.list`` returns them as ``defaultReminders``), else to no reminders. Outbound
-reminders are always explicit overrides (``useDefault: false``), at most 5, sorted, so what Odoo
-shows is exactly what Google applies.
+them (``events.list`` returns them as ``defaultReminders``), else to no reminders. Reminders
+sent are explicit overrides (``useDefault: false``), at most 5, sorted, so what Odoo shows is
+exactly what Google applies; they are only sent when Odoo changed them.
 """
 
 from __future__ import annotations
@@ -444,12 +445,43 @@ def _check_timezone(event: SyncEvent) -> None:
         raise MalformedEvent(event.remote_id, "timezone", f"unknown zone {event.timezone!r}")
 
 
-def to_google(event: SyncEvent, *, for_patch: bool = False) -> dict[str, Any]:
+# The properties of an event each synced field is written to. ``organizer_email`` and
+# ``video_url`` have none: the organizer is the calendar's owner, conference data is Google's.
+GOOGLE_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "title": ("summary",),
+    "start": ("start", "end"),
+    "stop": ("start", "end"),
+    "all_day": ("start", "end"),
+    "timezone": ("start", "end"),
+    "description": ("description",),
+    "location": ("location",),
+    "privacy": ("visibility",),
+    "show_as": ("transparency",),
+    "attendees": ("attendees",),
+    "reminders": ("reminders",),
+    "recurrence": ("recurrence",),
+}
+
+
+def to_google(
+    event: SyncEvent, *, for_patch: bool = False, fields: Iterable[str] | None = None
+) -> dict[str, Any]:
     """``SyncEvent`` -> an ``events.insert`` (``for_patch=False``) or ``events.patch`` body.
 
     A create carries ``event.remote_id`` as the client-chosen ``id`` when one is set (Google
-    then refuses a second insert with 409, which makes creates idempotent).
+    then refuses a second insert with 409, which makes creates idempotent). A patch limited to
+    ``fields`` (synced field names) holds only their properties: the rest of the event, such as
+    its own time zone, guests' roles or the use of the calendar's default reminders, stays as
+    Google has it.
     """
+    body = _full_body(event, for_patch)
+    if fields is None:
+        return body
+    wanted = {"status"}.union(*(GOOGLE_PROPERTIES.get(name, ()) for name in fields))
+    return {key: value for key, value in body.items() if key in wanted}
+
+
+def _full_body(event: SyncEvent, for_patch: bool) -> dict[str, Any]:
     _check_timezone(event)
     body: dict[str, Any] = {
         "summary": event.title,

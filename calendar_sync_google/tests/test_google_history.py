@@ -20,14 +20,14 @@ class TestGoogleHistory(HistoryCaseMixin, GoogleSyncCase):
         self.google.patch_event(self.email, remote["id"], {"location": "Room 9"})
         self.sync()
         bodies = [str(message.body) for message in event.message_ids]
-        self.assertTrue(any("Google sync: updated (location)" in body for body in bodies), bodies)
+        self.assertTrue(any("Google sync: updated (Location)" in body for body in bodies), bodies)
 
     def test_history_older_than_the_retention_is_purged(self):
         self.remote_event(summary="Old news")
         self.remote_event(summary="Fresh news", hours_from_now=30)
         self.sync()
         logs = self.env["calendar.sync.log"].search(
-            [("account_id", "=", self.account.id)], order="id"
+            [("account_id", "=", self.account.id), ("operation", "=", "create")], order="id"
         )
         self.assertEqual(len(logs), 2)
         self.env.flush_all()

@@ -63,6 +63,7 @@ class TestGoogleOAuth(ConnectAccessCaseMixin, HttpCase):
         callback = self.consent(authorize_url)
         account = self.open_callback_in_background(callback, self.google, "/events")
         self.assertTrue(account.refresh_token)
+        self.assertEqual(account.remote_email, "alice@example.com", "the account signed in")
         token_call = self.google.requests.filter(method="POST", path_regex="^/token$")[-1]
         self.assertTrue(token_call.form()["code_verifier"][0], "PKCE verifier sent")
 
@@ -95,6 +96,24 @@ class TestGoogleOAuth(ConnectAccessCaseMixin, HttpCase):
         self.assertEqual(response.status_code, 403)
         self.assertFalse(self.env["calendar.sync.account"].search([]))
 
+    def test_refused_connection_shows_a_page_back_to_calendar(self):
+        callback = self.consent(self.start_consent("alice_oauth"))
+        self.google.faults.add(
+            status=400,
+            body={"error": "invalid_grant", "error_description": "Bad Request"},
+            method="POST",
+            path_regex="^/token$",
+        )
+        response = self.url_open(callback, allow_redirects=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Google: the connection did not succeed", response.text)
+        self.assertIn("Google no longer accepts Odoo&#39;s access to your calendar", response.text)
+        self.assertIn('href="/odoo/calendar"', response.text)
+        self.assertNotIn("invalid_grant", response.text, "no provider jargon")
+        self.assertFalse(
+            self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
+        )
+
     def test_side_panel_sends_an_unconnected_user_to_consent(self):
         self.env["ir.config_parameter"].set_param("calendar_sync_google.enabled", "True")
         accounts = self.env["calendar.sync.account"].with_user(self.alice)
@@ -107,6 +126,9 @@ class TestGoogleOAuth(ConnectAccessCaseMixin, HttpCase):
 
     def test_only_allowed_internal_users_may_connect(self):
         self.assert_only_allowed_users_connect()
+
+    def test_user_limit_refuses_a_new_user_before_any_request(self):
+        self.assert_user_limit_refuses_newcomers(self.google)
 
     def consented_callback(self, login):
         return self.consent(self.start_consent(login))

@@ -61,7 +61,11 @@ class TestGoogleReset(GoogleSyncCase):
             )
         )
         self.assertEqual((wizard.organized_count, wizard.invitation_count), (2, 1))
-        wizard.action_reset()
+        self.assertEqual(
+            wizard.action_reset(),
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+            "the calendar behind the dialog reloads",
+        )
         self.env.invalidate_all()
 
     def reconnect(self):

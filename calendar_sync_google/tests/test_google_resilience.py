@@ -5,7 +5,7 @@ import requests
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.calendar_sync_base.tests.common import forget_saved_credentials
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER, forget_saved_credentials
 
 from calendar_sync_base.services.errors import AuthExpired
 from calendar_sync_google.services.auth import refresh_access_token
@@ -112,6 +112,7 @@ class TestGooglePoisonEvents(GoogleSyncCase):
 
 @tagged("post_install", "-at_install")
 class TestGoogleRotatedToken(GoogleSyncCase):
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
     def test_a_rotated_refresh_token_survives_the_loss_of_the_sync_transaction(self):
         self.addCleanup(forget_saved_credentials, self.account)
         self.google.rotate_refresh_tokens = True  # the old refresh token dies at each refresh

@@ -3,6 +3,8 @@ import datetime as dt
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
+
 from .common import GoogleSyncCase, error_body, google_time
 
 EVENTS_PATH = r"^/calendar/v3/calendars/[^/]+/events$"
@@ -447,6 +449,7 @@ class TestGooglePush(GoogleSyncCase):
 
 @tagged("post_install", "-at_install")
 class TestGoogleCredentials(GoogleSyncCase):
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
     def test_revoked_grant_marks_needs_reconnect_and_notifies(self):
         self.google.revoke(self.refresh_token)
         self.account.access_token = False
@@ -480,6 +483,7 @@ class TestGoogleCredentials(GoogleSyncCase):
         self.registry.enter_test_mode(self.cr)
         self.addCleanup(self.registry.leave_test_mode)
 
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
     def test_cron_isolates_users(self):
         self.enter_cron_mode()
         bob = self.env["res.users"].create(

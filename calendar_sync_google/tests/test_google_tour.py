@@ -1,4 +1,7 @@
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
 
 from .common import point_odoo_at, start_emulator
 
@@ -51,6 +54,7 @@ class TestGoogleTour(HttpCase):
                 "state": "connected",
                 "refresh_token": refresh,
                 "access_token": access,
+                "first_sync_done": True,  # one entry per event, not a first sync's summary
             }
         )
         doomed, budget, contested = (
@@ -85,3 +89,80 @@ class TestGoogleTour(HttpCase):
             login="history_user",
         )
         self.assertEqual(linked(budget).name, "Budget", "reverted through the dialog")
+
+    def connected_user(self, login):
+        email = f"{login}@example.com"
+        self.google.add_account(email)
+        access, refresh = self.google.issue_tokens(email)
+        user = new_test_user(self.env, login=login, email=email, groups="base.group_user")
+        account = self.env["calendar.sync.account"].create(
+            {
+                "user_id": user.id,
+                "provider": "google",
+                "state": "connected",
+                "refresh_token": refresh,
+                "access_token": access,
+                "first_sync_done": True,
+                "queue_existing": False,
+            }
+        )
+        return user, account
+
+    def test_admin_copies_the_redirect_uri(self):
+        self.start_tour(
+            "/odoo/action-calendar.calendar_settings_action",
+            "calendar_sync_setup_tour",
+            login="admin",
+        )
+
+    def test_backlog_is_shown_and_drains(self):
+        user, account = self.connected_user("backlog_user")
+        self.env["ir.config_parameter"].set_param("calendar_sync.batch_size", 1)
+        for day in (7, 8, 9):
+            self.env["calendar.event"].with_user(user).create(
+                {
+                    "name": f"Backlog {day}",
+                    "start": f"2030-01-0{day} 09:00:00",
+                    "stop": f"2030-01-0{day} 10:00:00",
+                }
+            )
+        # The first sync takes long enough to be seen running.
+        self.google.faults.add(latency=2, method="GET", path_regex="/events$")
+        self.start_tour("/odoo/calendar", "calendar_sync_backlog_tour", login="backlog_user")
+        self.assertEqual(len(self.google.events("backlog_user@example.com")), 3)
+        self.assertEqual((account.queued_count, account.state), (0, "connected"))
+
+    def test_revoked_grant_is_explained_and_fixed_by_reconnecting(self):
+        self.google.reset()  # the consent page signs in as the only Google account
+        _user, account = self.connected_user("revoked_user")
+        self.google.revoke(account.refresh_token)
+        account.access_token = False
+        with mute_logger(ACCOUNT_LOGGER):
+            self.assertTrue(account._sync_try_lock())
+            account._sync_guarded()
+        self.assertEqual(account.state, "needs_reconnect")
+        self.google.auto_approve = True
+        self.start_tour("/odoo/calendar", "calendar_sync_reconnect_tour", login="revoked_user")
+        self.assertEqual(account.state, "connected")
+        self.assertEqual(account.remote_email, "revoked_user@example.com")
+
+    def test_plain_user_reads_their_own_history_from_the_menu(self):
+        _user, account = self.connected_user("reader_user")
+        account.first_sync_done = False
+        email = "reader_user@example.com"
+        budget, _lunch = (
+            self.google.insert_event(
+                email,
+                {
+                    "summary": title,
+                    "start": {"dateTime": f"2030-01-0{day}T09:00:00Z"},
+                    "end": {"dateTime": f"2030-01-0{day}T10:00:00Z"},
+                },
+            )["id"]
+            for day, title in ((7, "Budget"), (8, "Lunch"))
+        )
+        for _run in range(2):
+            self.assertTrue(account._sync_try_lock())
+            self.assertIsNotNone(account._sync_guarded())
+            self.google.patch_event(email, budget, {"summary": "Budget cut"})
+        self.start_tour("/odoo/calendar", "calendar_sync_my_history_tour", login="reader_user")

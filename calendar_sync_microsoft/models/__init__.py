@@ -1,1 +1,7 @@
-from . import calendar_event, calendar_sync_account, res_config_settings
+from . import (
+    calendar_event,
+    calendar_sync_account,
+    calendar_sync_sent_mail,
+    mail_mail,
+    res_config_settings,
+)

@@ -1,17 +1,30 @@
 import datetime as dt
 
+from dateutil.parser import isoparse
+
 from odoo import api, fields, models
 
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
+from calendar_sync_microsoft.services.graph_sent_items import GraphSentItemsClient
 from calendar_sync_microsoft.services.msal_auth import (
+    GRAPH_SCOPES,
     MsalTokenProvider,
     build_app,
+    check_app,
+    check_tenant,
     finish_flow,
     load_cache,
     start_flow,
 )
 
 PARAM = "calendar_sync_microsoft.{}".format
+NOTIFY_PATH = "/calendar_sync_microsoft/notify"
+LIFECYCLE_PATH = "/calendar_sync_microsoft/lifecycle"
+# Graph keeps a subscription to Outlook events at most 10,080 minutes (under 7 days); an
+# hour less leaves room for clock skew.
+SUBSCRIPTION_LIFETIME = dt.timedelta(minutes=10080 - 60)
+# Saving copies in Sent Items (POST /me/mailFolders/sentitems/messages) needs Mail.ReadWrite.
+MAIL_SCOPES = ("Mail.ReadWrite",)
 
 
 class CalendarSyncAccount(models.Model):
@@ -51,18 +64,31 @@ class CalendarSyncAccount(models.Model):
 
     # ------------------------------------------------------------------ connector
 
-    def _sync_connector_microsoft(self):
+    def _microsoft_tokens(self, scopes=GRAPH_SCOPES):
         credentials, save = self._sync_credentials()
         app = self._microsoft_app(load_cache(credentials["token_cache"] or None))
-        tokens = MsalTokenProvider(
+        return MsalTokenProvider(
             app,
             self.microsoft_home_account_id or "",
+            scopes=scopes,
             on_cache_change=lambda cache: save({"token_cache": cache}),
         )
+
+    def _microsoft_graph_base(self):
+        return f"{self._microsoft_param('graph_endpoint').rstrip('/')}/v1.0"
+
+    def _microsoft_sent_items_client(self):
+        return GraphSentItemsClient(
+            self._sync_http_session(),
+            self._microsoft_tokens(MAIL_SCOPES),
+            graph_base=self._microsoft_graph_base(),
+        )
+
+    def _sync_connector_microsoft(self):
         return GraphCalendarClient(
             self._sync_http_session(),
-            tokens,
-            graph_base=f"{self._microsoft_param('graph_endpoint').rstrip('/')}/v1.0",
+            self._microsoft_tokens(),
+            graph_base=self._microsoft_graph_base(),
             window_start=_aware(self._sync_window_start()),
             timezone_hint=self.user_id.tz or "",
             series_ids=self._microsoft_series_ids,
@@ -94,12 +120,60 @@ class CalendarSyncAccount(models.Model):
         )
         return links.mapped("remote_id")
 
+    # ------------------------------------------------------------------ sync console
+
+    @api.model
+    def _console_check_connection_microsoft(self):
+        """Test Connection: the tenant exists (``check_tenant``) and accepts the configured
+        application (``check_app``)."""
+        check_tenant(self._microsoft_param("authority_host"), self._microsoft_param("tenant"))
+        check_app(self._microsoft_app())
+        return self.env._(
+            "Microsoft accepted the application %(app)s in the tenant %(tenant)s.",
+            app=self._microsoft_param("client_id"),
+            tenant=self._microsoft_param("tenant") or "common",
+        )
+
+    def _console_probe_microsoft(self, connector):
+        """Validate Users: one light read of the user's calendar (an event id at most)."""
+        connector.check_access()
+
+    # ------------------------------------------------------------------ push (subscription)
+
+    def _push_open_microsoft(self, base_url, secret):
+        subscription = self._sync_connector().subscribe(
+            f"{base_url}{NOTIFY_PATH}", f"{base_url}{LIFECYCLE_PATH}", secret, _subscription_end()
+        )
+        return {"remote_id": subscription["id"], "expiration": _expiration(subscription)}
+
+    def _push_renew_microsoft(self, channel):
+        subscription = self._sync_connector().renew_subscription(
+            channel.remote_id, _subscription_end()
+        )
+        return _expiration(subscription)
+
+    def _push_reauthorize_microsoft(self, channel):
+        self._sync_connector().reauthorize_subscription(channel.remote_id)
+
+    def _push_close_microsoft(self, channel):
+        self._sync_connector().delete_subscription(channel.remote_id)
+
     # ------------------------------------------------------------------ OAuth (msal)
 
     @api.model
     def _microsoft_start_flow(self):
         """The consent URL and the msal flow (state, PKCE verifier, nonce) to keep."""
-        return start_flow(self._microsoft_app(), self._microsoft_redirect_uri())
+        return start_flow(
+            self._microsoft_app(), self._microsoft_redirect_uri(), self._microsoft_scopes()
+        )
+
+    @api.model
+    def _microsoft_scopes(self):
+        """What users consent to: the calendar, plus Mail.ReadWrite while copying sent
+        e-mails is on (users who connected before it was turned on must connect again)."""
+        if self.env["calendar.sync.sent.mail"]._sent_mail_enabled():
+            return GRAPH_SCOPES + MAIL_SCOPES
+        return GRAPH_SCOPES
 
     @api.model
     def _microsoft_connect(self, flow, query_params):
@@ -118,7 +192,18 @@ class CalendarSyncAccount(models.Model):
                 "token_cache": signed_in.token_cache,
             }
         )
+        self.env["calendar.sync.channel"]._push_schedule()
         return account
+
+
+def _subscription_end():
+    return dt.datetime.now(dt.timezone.utc) + SUBSCRIPTION_LIFETIME
+
+
+def _expiration(subscription):
+    """Graph's ``expirationDateTime`` as Odoo stores it (naive UTC)."""
+    moment = isoparse(subscription["expirationDateTime"])
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _aware(value):

@@ -65,6 +65,7 @@ from calendar_sync_base.services.recurrence import expand, parse_rrule
 
 from .graph_mapper import (
     EXPAND_ODOO_ID,
+    GRAPH_PROPERTIES,
     ODOO_ID_PROPERTY,
     MalformedEvent,
     from_graph,
@@ -99,6 +100,10 @@ INSTANCE_FIELDS = "id,type,originalStart,isCancelled,start,end,isAllDay,seriesMa
 EXPANSION_LIMIT = 50_000
 
 _QUERY_SAFE = "$(),'=:/"
+# The synced fields whose change rewrites a series master's times or pattern.
+SERIES_TIMING_FIELDS = frozenset(
+    name for name, properties in GRAPH_PROPERTIES.items() if "recurrence" in properties
+)
 
 TokenProvider = Callable[..., str]
 
@@ -397,6 +402,13 @@ class GraphCalendarClient:
         url = f"{self.graph_base}/me/calendarView/delta"
         return url, {"startDateTime": _iso(self.window_start), "endDateTime": _iso(self.window_end)}
 
+    def check_access(self) -> None:
+        """One light read of the user's calendar (an event id at most): raises the engine's
+        error when the stored grant or the mailbox does not allow it."""
+        self._get_json(
+            f"{self.graph_base}/me/events", {"$top": "1", "$select": "id"}, "events list"
+        )
+
     def fetch(self, remote_id: str) -> SyncEvent | None:
         """The live event (a master with its exdates), or None when gone or cancelled."""
         url = f"{self.graph_base}/me/events/{_quote_id(remote_id)}"
@@ -431,6 +443,42 @@ class GraphCalendarClient:
             if event is not None and not event.cancelled and event.odoo_id == odoo_id:
                 return item
         return None
+
+    # ----------------------------------------------------------------- change notifications
+
+    def subscribe(
+        self, notification_url: str, lifecycle_url: str, client_state: str, expiration
+    ) -> dict:
+        """A subscription to the user's events: Graph validates both URLs (it POSTs a
+        ``validationToken`` they must echo) before answering. Returns the subscription."""
+        body = {
+            "changeType": "created,updated,deleted",
+            "notificationUrl": notification_url,
+            "lifecycleNotificationUrl": lifecycle_url,
+            "resource": "me/events",
+            "expirationDateTime": _iso(expiration),
+            "clientState": client_state,
+        }
+        return self._subscription_call("POST", "", 201, json=body)
+
+    def renew_subscription(self, subscription_id: str, expiration) -> dict:
+        """Move the expiration (this also reauthorizes the subscription)."""
+        body = {"expirationDateTime": _iso(expiration)}
+        return self._subscription_call("PATCH", f"/{subscription_id}", 200, json=body)
+
+    def reauthorize_subscription(self, subscription_id: str) -> None:
+        self._subscription_call("POST", f"/{subscription_id}/reauthorize", 204)
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        """Delete it; one Graph no longer knows (404) is gone already."""
+        self._subscription_call("DELETE", f"/{subscription_id}", 204, 404)
+
+    def _subscription_call(self, method: str, path: str, *expected: int, **kwargs) -> Any:
+        response = self._send(method, f"{self.graph_base}/subscriptions{path}", **kwargs)
+        payload = _json(response)
+        if response.status_code not in expected:
+            raise error_for(response.status_code, payload, response.headers, "subscription")
+        return payload
 
     def instances(self, master_id: str) -> list[dict]:
         """Raw occurrences and exceptions of a series in the window (cached per client)."""
@@ -898,6 +946,7 @@ class _Push:
             and op.event.remote_id
             and op.event.recurrence is not None
             and not op.event.is_occurrence
+            and (op.fields is None or SERIES_TIMING_FIELDS.intersection(op.fields))
         ]
         if not ids:
             return {}
@@ -940,7 +989,7 @@ class _Push:
             return BatchPart("DELETE", path, None, headers)
         if op.kind == OpKind.REPLY:
             return self._reply_part(op, path)
-        body = to_graph(event, for_patch=True)
+        body = to_graph(event, for_patch=True, fields=op.fields)
         if not event.is_occurrence and target in masters:
             body = _keep_series_timing(body, event, masters[target])
         return BatchPart("PATCH", path, body, headers)

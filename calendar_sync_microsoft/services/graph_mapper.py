@@ -533,12 +533,45 @@ def recurrence_to_graph(event: SyncEvent, zone: ZoneInfo) -> dict[str, Any] | No
         raise MalformedEvent(event.remote_id, "recurrence", str(exc)) from None
 
 
-def to_graph(event: SyncEvent, *, for_patch: bool = False) -> dict[str, Any]:
+# The properties of an event each synced field is written to. ``organizer_email`` and
+# ``video_url`` have none: the organizer is the mailbox owner, the online meeting is Outlook's.
+GRAPH_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "title": ("subject",),
+    # A series' pattern starts on its first day (``range.startDate``): it moves with the times.
+    **dict.fromkeys(
+        ("start", "stop", "all_day", "timezone"), ("start", "end", "isAllDay", "recurrence")
+    ),
+    "description": ("body",),
+    "location": ("location",),
+    "privacy": ("sensitivity",),
+    "show_as": ("showAs",),
+    "attendees": ("attendees",),
+    "reminders": ("isReminderOn", "reminderMinutesBeforeStart"),
+    "recurrence": ("recurrence",),
+}
+
+
+def to_graph(
+    event: SyncEvent, *, for_patch: bool = False, fields: Iterable[str] | None = None
+) -> dict[str, Any]:
     """``SyncEvent`` -> a ``POST /me/events`` (or ``PATCH``) body.
 
     Occurrences and exceptions never carry ``recurrence``; a patched single event or series
-    master always does (``null`` ends a series, as the neutral event has none any more).
+    master always does (``null`` ends a series, as the neutral event has none any more). A
+    patch limited to ``fields`` (synced field names) holds only their properties: the rest,
+    such as the event's own time zone, attendee types or the location's address, stays as
+    Outlook has it.
     """
+    body = _full_body(event, for_patch)
+    if fields is None:
+        return body
+    wanted = set().union(*(GRAPH_PROPERTIES.get(name, ()) for name in fields))
+    if event.recurrence is None:
+        wanted.discard("recurrence")  # a single event's times say nothing about a series
+    return {key: value for key, value in body.items() if key in wanted}
+
+
+def _full_body(event: SyncEvent, for_patch: bool) -> dict[str, Any]:
     zone = _check_zone(event)
     body: dict[str, Any] = {
         "subject": event.title,

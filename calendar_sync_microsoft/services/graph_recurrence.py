@@ -21,8 +21,11 @@ Conventions chosen here:
   "last day of the month" (relative pattern, all seven days, index last).
 - A rule missing the day/month parts takes them from the series start, as RFC 5545 does.
 
-Known difference left as is: Outlook moves "day 31 of every month" to the last day of shorter
-months while RFC 5545 skips those months.
+- Outlook moves "day 29, 30 or 31 of every month" to the last day of shorter months, where RFC
+  5545's ``BYMONTHDAY=31`` skips them: such a pattern is ``BYMONTHDAY=31,-1;BYSETPOS=1`` (that
+  day, else the month's last), which gives Outlook's occurrences, and goes back out as
+  ``absoluteMonthly``. A plain ``BYMONTHDAY=31`` still goes out as Outlook's day 31 (Outlook
+  has no "skip the month").
 """
 
 from __future__ import annotations
@@ -120,6 +123,13 @@ def _day_of_month(pattern: dict) -> int:
     return day
 
 
+def _day_else_last(day: int) -> dict[str, Any]:
+    """Outlook's day of month: in a month too short for it, the month's last day."""
+    if day <= 28:
+        return {"bymonthday": (day,)}
+    return {"bymonthday": (day, -1), "bysetpos": (1,)}
+
+
 def _pattern_parts(pattern: dict, interval: int) -> dict[str, Any]:
     kind = pattern.get("type")
     if kind == "daily":
@@ -127,7 +137,7 @@ def _pattern_parts(pattern: dict, interval: int) -> dict[str, Any]:
     if kind == "weekly":
         return {"freq": "WEEKLY", **_weekly(pattern, interval)}
     if kind == "absoluteMonthly":
-        return {"freq": "MONTHLY", "bymonthday": (_day_of_month(pattern),)}
+        return {"freq": "MONTHLY", **_day_else_last(_day_of_month(pattern))}
     if kind == "relativeMonthly":
         return {"freq": "MONTHLY", **_relative(pattern)}
     if kind == "absoluteYearly":
@@ -242,6 +252,11 @@ def _daily_out(spec: RRuleSpec, rule: str, start: dt.date) -> dict[str, Any]:
 def _monthly_out(spec: RRuleSpec, rule: str, start: dt.date) -> dict[str, Any]:
     if spec.bymonth:
         raise Unexpressible(rule, "BYMONTH in a monthly rule")
+    day_else_last = next(
+        (day for day in (29, 30, 31) if _day_else_last(day) == _monthday_parts(spec)), None
+    )
+    if day_else_last and not spec.byday:
+        return {"type": "absoluteMonthly", "dayOfMonth": day_else_last}
     day = _single(spec.bymonthday, "BYMONTHDAY", rule)
     if spec.byday:
         if day is not None:
@@ -254,6 +269,10 @@ def _monthly_out(spec: RRuleSpec, rule: str, start: dt.date) -> dict[str, Any]:
     if day is not None and day < 0:
         raise Unexpressible(rule, f"BYMONTHDAY={day} (Outlook counts from the end only as 'last')")
     return {"type": "absoluteMonthly", "dayOfMonth": day or start.day}
+
+
+def _monthday_parts(spec: RRuleSpec) -> dict[str, Any]:
+    return {"bymonthday": spec.bymonthday, "bysetpos": spec.bysetpos}
 
 
 def _yearly_out(spec: RRuleSpec, rule: str, start: dt.date) -> dict[str, Any]:

@@ -231,6 +231,45 @@ def finish_flow(
     )
 
 
+def check_tenant(authority_host: str = DEFAULT_AUTHORITY_HOST, tenant: str = "common") -> None:
+    """Whether the identity platform knows ``tenant``: its OpenID configuration, whose
+    refusal carries AAD's own reason (``invalid_tenant``, AADSTS90002) where msal only says
+    it could not get the configuration. Raises ``ConfigurationError`` / ``SyncError``."""
+    url = f"{authority_url(authority_host, tenant)}/v2.0/.well-known/openid-configuration"
+    try:
+        response = _http_client().get(url)
+    except requests.RequestException as exc:
+        raise SyncError(f"Microsoft sign-in authority unreachable: {exc}") from exc
+    if response.status_code == 200:
+        return
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or not payload.get("error"):
+        payload = {"error": f"HTTP {response.status_code}"}
+    raise token_error(payload, "Microsoft tenant check")
+
+
+# A refresh token no grant has: AAD answers ``invalid_grant`` once tenant and app passed.
+PROBE_REFRESH_TOKEN = "odoo-connection-test"
+
+
+def check_app(app: msal.ConfidentialClientApplication) -> None:
+    """Whether the tenant accepts the application (client id and secret), without any
+    user's grant: a refresh with a token no grant has is answered ``invalid_grant`` once
+    the tenant and the app's credentials passed; ``invalid_client`` (AADSTS7000215, wrong
+    secret), ``unauthorized_client`` (AADSTS700016, unknown app) and the like raise
+    ``ConfigurationError`` with AAD's reason. (An unknown tenant already fails in
+    ``build_app``: ``check_tenant`` says why.)"""
+    try:
+        result = app.acquire_token_by_refresh_token(PROBE_REFRESH_TOKEN, list(GRAPH_SCOPES))
+    except requests.RequestException as exc:
+        raise SyncError(f"Microsoft token endpoint unreachable: {exc}") from exc
+    if result.get("error") != "invalid_grant":
+        raise token_error(result, "Microsoft sign-in check")
+
+
 class MsalTokenProvider:
     """``token_provider(force_refresh=False) -> access token`` over one user's msal cache.
 

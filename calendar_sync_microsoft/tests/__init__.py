@@ -7,6 +7,7 @@ from . import (
     test_microsoft_problems,
     test_microsoft_recurrence,
     test_microsoft_reset,
+    test_microsoft_sent_mail,
     test_microsoft_resilience,
     test_microsoft_settings,
     test_microsoft_tour,
@@ -14,3 +15,6 @@ from . import (
     test_two_calendars,
 )
 from . import test_microsoft_paged_pull
+from . import test_microsoft_round_trip
+from . import test_microsoft_push_notifications
+from . import test_microsoft_console

@@ -92,11 +92,13 @@ class MicrosoftSyncCase(SyncCaseMixin, TransactionCase):
         self.microsoft.revoke_sessions(self.email)
         self.microsoft.expire_access_tokens(self.email)
 
-    def connect(self, user):
-        """Consent as ``user`` through msal against the emulator, as the OAuth routes do."""
+    def connect(self, user, login_hint=None):
+        """Consent as ``user`` through msal against the emulator, as the OAuth routes do
+        (``login_hint``: the Microsoft account to sign in with, else the emulator's first)."""
         accounts = self.env["calendar.sync.account"].with_user(user)
         flow = accounts._microsoft_start_flow()
-        answer = requests.get(flow["auth_uri"], allow_redirects=False, timeout=10)
+        hint = {"login_hint": login_hint} if login_hint else {}
+        answer = requests.get(flow["auth_uri"], params=hint, allow_redirects=False, timeout=10)
         query = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
         return accounts._microsoft_connect(flow, query).sudo()
 

@@ -3,12 +3,16 @@ import time
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
 
 from .common import MicrosoftSyncCase
 
 
 @tagged("post_install", "-at_install")
 class TestMicrosoftCronBudget(MicrosoftSyncCase):
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
     def test_slow_outlook_account_is_stopped_within_its_budget(self):
         """Graph answers slowly: the scheduled run stops the account at its budget and marks
         it; once Graph is fast again the next run pulls the event, once."""
@@ -29,7 +33,7 @@ class TestMicrosoftCronBudget(MicrosoftSyncCase):
         self.env["calendar.sync.account"]._cron_sync("microsoft")
         self.assertLess(time.monotonic() - started, 4, "stopped before Graph answered")
         self.env.invalidate_all()
-        self.assertEqual(self.account.state, "error")
+        self.assertEqual(self.account.state, "connected", "slowness is temporary")
         self.assertIn("answered too slowly", self.account.last_error)
         self.assertFalse(self.env["calendar.event"].search([("name", "=", "Outlook meeting")]))
 

@@ -90,5 +90,8 @@ class TestMicrosoftOAuth(ConnectAccessCaseMixin, HttpCase):
     def test_only_allowed_internal_users_may_connect(self):
         self.assert_only_allowed_users_connect()
 
+    def test_user_limit_refuses_a_new_user_before_any_request(self):
+        self.assert_user_limit_refuses_newcomers(self.microsoft)
+
     def consented_callback(self, login):
         return self.consent(login)

@@ -1,8 +1,9 @@
 import re
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
-from odoo.addons.calendar_sync_base.tests.common import forget_saved_credentials
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER, forget_saved_credentials
 
 from calendar_sync_base.services.errors import AuthExpired
 from calendar_sync_microsoft.services.msal_auth import MsalTokenProvider, load_cache
@@ -62,6 +63,7 @@ class TestMicrosoftResilience(MicrosoftSyncCase):
         series = self.env["calendar.event"].search([("name", "=", "Renamed series")])
         self.assertEqual(len(series), 3, "renamed, not duplicated")
 
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
     def test_a_rotated_refresh_token_survives_the_loss_of_the_sync_transaction(self):
         self.addCleanup(forget_saved_credentials, self.account)
         self.microsoft.revoke_rotated_refresh_tokens = True  # the old one dies at each refresh

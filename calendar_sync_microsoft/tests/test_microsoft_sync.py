@@ -3,6 +3,8 @@ import datetime as dt
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
+
 from .common import MicrosoftSyncCase, graph_time
 
 BATCH_PATH = r"^/v1\.0/\$batch$"
@@ -228,6 +230,7 @@ class TestMicrosoftPush(MicrosoftSyncCase):
 
 @tagged("post_install", "-at_install")
 class TestMicrosoftCredentials(MicrosoftSyncCase):
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
     def test_revoked_grant_marks_needs_reconnect(self):
         self.microsoft.revoke_sessions(self.email)
         self.microsoft.expire_access_tokens(self.email)

@@ -164,8 +164,8 @@ class TestTwoCalendars(MicrosoftSyncCase):
         log = self.log_of(self.gmail, event, "update")
         self.assertEqual(
             log.revert_summary,
-            "This will put back the previous name of Renamed in Google in Odoo and send it to "
-            "Google and Outlook.",
+            "This will put back the previous Meeting Subject of Renamed in Google in Odoo and "
+            "send it to Google and Outlook.",
         )
         log.action_revert()
         self.sync_both()

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import ipaddress
 import itertools
 import threading
-import urllib.request
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
+from .. import webhooks
 from ..base import EmulatorServer, Fault, Faults, RecordedRequest, Response
 from ..oauth_common import TokenShortcut
 from . import discovery, errors, listing, oauth
@@ -319,8 +317,7 @@ class GoogleEmulator(TokenShortcut, OAuthEndpoints, CalendarApi, EmulatorServer)
 
     def webhook_allowed(self, address: str) -> bool:
         """Google requires HTTPS; plain HTTP is accepted for loopback addresses (tests)."""
-        parts = urlsplit(address)
-        return parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname))
+        return webhooks.allowed_address(address)
 
     def _notify(self, calendar: Calendar) -> None:
         for channel in list(self.channels.values()):
@@ -341,8 +338,9 @@ class GoogleEmulator(TokenShortcut, OAuthEndpoints, CalendarApi, EmulatorServer)
             headers["X-Goog-Channel-Token"] = channel["token"]
         note = {"address": channel["address"], "headers": headers, "status": None}
         self.notifications.append(note)
-        if self.deliver_notifications and _loopback(urlsplit(channel["address"]).hostname):
-            threading.Thread(target=_deliver, args=(note,), daemon=True).start()
+        url = webhooks.target(channel["address"], self.webhook_hosts)
+        if self.deliver_notifications and url:
+            threading.Thread(target=_deliver, args=(url, note), daemon=True).start()
 
     # -- demo --------------------------------------------------------------------------------
 
@@ -414,26 +412,10 @@ class GoogleEmulator(TokenShortcut, OAuthEndpoints, CalendarApi, EmulatorServer)
         return Response.json(self.notifications)
 
 
-def _loopback(host: str | None) -> bool:
-    if host in ("localhost",):
-        return True
-    try:
-        return ipaddress.ip_address(host or "").is_loopback
-    except ValueError:
-        return False
-
-
 def _http_date(timestamp: float) -> str:
     moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
     return moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
-def _deliver(note: dict[str, Any]) -> None:
-    request = urllib.request.Request(note["address"], data=b"", method="POST")
-    for name, value in note["headers"].items():
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
-            note["status"] = response.status
-    except Exception as exc:  # noqa: BLE001 - delivery failures are recorded, not raised
-        note["status"] = getattr(exc, "code", None) or repr(exc)
+def _deliver(url: str, note: dict[str, Any]) -> None:
+    note["status"], _body = webhooks.post(url, note["headers"])

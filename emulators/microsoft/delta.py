@@ -136,9 +136,13 @@ def next_round(
         current = _current(mailbox, event, token.window, masters)
         old_ids = by_event.get(event.id, set())
         current_ids = {instance_id for instance_id, _key in current}
-        for instance_id in sorted(old_ids - current_ids):
-            entries.append(("removed", instance_id))
+        gone = sorted(old_ids - current_ids)
+        for instance_id in gone:
             snapshot.pop(instance_id, None)
+        if event.deleted and event.id in gone:
+            # A deleted series the client was shown the master of: one removal, the master's.
+            gone = [event.id]
+        entries.extend(("removed", instance_id) for instance_id in gone)
         for instance_id, change_key in current:
             if snapshot.get(instance_id, ("", ""))[1] != change_key:
                 entries.append(("event", instance_id))

@@ -83,16 +83,27 @@ def _unquote(value: str) -> str:
     return value.replace("''", "'")
 
 
-def parse_filter(text: str | None) -> Callable[[Instance, dict], bool] | None:
-    """A predicate over (instance, rendered event) for the few filters supported."""
+def parse_filter(
+    text: str | None, strings: dict[str, str] | None = None
+) -> Callable[[Instance, dict], bool] | None:
+    """A predicate over (item, rendered item) for the few filters supported: events' string
+    members, or ``strings`` (lower name -> rendered member) for other resources, and the
+    extended property clause."""
     if not text:
         return None
     clauses = [c.strip() for c in re.split(r"\s+and\s+(?![^()]*\))", text.strip(), flags=re.I)]
-    predicates = [_clause(clause) for clause in clauses]
+    getters = _STRING_FILTERS
+    if strings is not None:
+        getters = {name: _member_getter(member) for name, member in strings.items()}
+    predicates = [_clause(clause, getters) for clause in clauses]
     return lambda instance, rendered: all(p(instance, rendered) for p in predicates)
 
 
-def _clause(clause: str) -> Callable[[Instance, dict], bool]:
+def _member_getter(member: str) -> Callable[[Any, dict], Any]:
+    return lambda _item, rendered: rendered.get(member)
+
+
+def _clause(clause: str, getters: dict[str, Callable]) -> Callable[[Instance, dict], bool]:
     match = _EXTENDED_ANY_RE.match(clause)
     if match:
         wanted_id = _unquote(match["id"]).lower()
@@ -104,8 +115,8 @@ def _clause(clause: str) -> Callable[[Instance, dict], bool]:
 
         return has_property
     match = _EQ_RE.match(clause)
-    if match and match["prop"].lower() in _STRING_FILTERS:
-        getter, value = _STRING_FILTERS[match["prop"].lower()], _unquote(match["value"])
+    if match and match["prop"].lower() in getters:
+        getter, value = getters[match["prop"].lower()], _unquote(match["value"])
         return lambda instance, rendered: getter(instance, rendered) == value
     raise errors.bad_request(
         f"Invalid filter clause: the expression '{clause}' is not supported.",

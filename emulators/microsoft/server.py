@@ -15,8 +15,10 @@ from .auth_endpoints import IdentityEndpoints
 from .batch import BatchEndpoint
 from .delta import DeltaTracker
 from .graph import GraphApi
+from .outlook import OutlookApi, OutlookStore
 from .render import RenderOptions, render
 from .store import Mailbox
+from .subscriptions import Subscription, SubscriptionsApi
 
 DEFAULT_CLIENT_ID = "00000000-0000-4000-8000-0000000c0de1"
 DEFAULT_CLIENT_SECRET = "emulator-client-secret"
@@ -33,6 +35,7 @@ SETTINGS = (
     "shuffle_batch",
     "wrap_html_bodies",
     "delta_series_masters",
+    "deliver_notifications",
 )
 
 
@@ -102,7 +105,15 @@ class MicrosoftFaults(Faults):
         return self.add(status=status, times=times, retry_after=retry_after, **match)
 
 
-class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoint, EmulatorServer):
+class MicrosoftEmulator(
+    TokenShortcut,
+    IdentityEndpoints,
+    GraphApi,
+    OutlookApi,
+    SubscriptionsApi,
+    BatchEndpoint,
+    EmulatorServer,
+):
     """Microsoft identity platform v2.0 + Graph v1.0 calendar (see README.md)."""
 
     name = "microsoft"
@@ -134,6 +145,7 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         shuffle_batch: bool = False,
         wrap_html_bodies: bool = True,
         delta_series_masters: bool = True,
+        deliver_notifications: bool = True,
     ):
         super().__init__(port=port, host=host, verbose=verbose, clock=clock)
         self.client_id = client_id
@@ -159,10 +171,13 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         self.shuffle_batch = shuffle_batch
         self.wrap_html_bodies = wrap_html_bodies
         self.delta_series_masters = delta_series_masters
+        self.deliver_notifications = deliver_notifications
         self.reset_state()
         self._register_identity_routes()
         self._register_batch_routes()
         self._register_graph_routes()
+        self._register_outlook_routes()
+        self._register_subscription_routes()
         self._register_microsoft_control_routes()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -216,6 +231,9 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         self.mailboxes: dict[str, Mailbox] = {}
         self.identity = identity.IdentityState()
         self.delta = DeltaTracker()
+        self.subscriptions: dict[str, Subscription] = {}
+        self.outlook: dict[str, OutlookStore] = {}  # email -> contacts and mail
+        self.notifications: list[dict[str, Any]] = []  # every change / lifecycle notification
         self._seq = 0
         self.add_client(self.client_id, self.client_secret, self.redirect_uris)
 
@@ -288,6 +306,7 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
                 self.next_seq,
                 self.horizon_days,
             )
+            mailbox.on_change = self.notify_change
             self.mailboxes[email] = mailbox
             return mailbox
 
@@ -458,6 +477,9 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
         self.control_route("POST", "/microsoft/settings", self._ctl_settings)
         self.control_route("GET", "/microsoft/events/(?P<email>[^/]+)", self._ctl_events)
         self.control_route("GET", "/microsoft/ca", self._ctl_ca)
+        self.control_route("GET", "/microsoft/subscriptions", self._ctl_subscriptions)
+        self.control_route("POST", "/microsoft/lifecycle", self._ctl_lifecycle)
+        self.control_route("GET", "/microsoft/notifications", self._ctl_notifications)
 
     def _ctl_add_account(self, request: RecordedRequest) -> Response:
         data = request.json() or {}
@@ -496,6 +518,20 @@ class MicrosoftEmulator(TokenShortcut, IdentityEndpoints, GraphApi, BatchEndpoin
             return Response.json({"error": "TLS is off"}, 404)
         with open(self.ca_path, encoding="ascii") as handle:
             return Response(200, {"Content-Type": "application/x-pem-file"}, handle.read())
+
+    def _ctl_subscriptions(self, request: RecordedRequest) -> Response:
+        return Response.json([self._subscription_json(s) for s in self._live_subscriptions()])
+
+    def _ctl_lifecycle(self, request: RecordedRequest) -> Response:
+        data = request.json() or {}
+        try:
+            note = self.lifecycle_event(data["subscriptionId"], data["lifecycleEvent"])
+        except (KeyError, ValueError) as error:
+            return Response.json({"error": str(error)}, 400)
+        return Response.json(note)
+
+    def _ctl_notifications(self, request: RecordedRequest) -> Response:
+        return Response.json(self.notifications)
 
 
 def tls_certificates(cert_dir: str | None) -> tls.Certificates:

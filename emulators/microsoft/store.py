@@ -205,6 +205,8 @@ class Mailbox:
         self.horizon_days = horizon_days
         self.events: dict[str, StoredEvent] = {}  # id -> event, creation order
         self.calendar_id = encode_id(ID_PREFIX + hashlib.sha256(email.encode()).digest()[:28])
+        # Told of every change: (mailbox, event, "created" | "updated" | "deleted").
+        self.on_change: Callable[[Mailbox, StoredEvent, str], None] | None = None
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -341,6 +343,11 @@ class Mailbox:
         event.modified = self.now()
         if master_changed:
             event.change_key = new_change_key()
+        self._changed(event, "deleted" if event.deleted else "updated")
+
+    def _changed(self, event: StoredEvent, change: str) -> None:
+        if self.on_change is not None:
+            self.on_change(self, event, change)
 
     def create(self, body: dict[str, Any], organizer: dict[str, str] | None = None) -> StoredEvent:
         props = events.check_types(events.clean_body(body))
@@ -379,6 +386,7 @@ class Mailbox:
         self._online_meeting(event)
         self._align_series_start(event)
         self.events[event.id] = event
+        self._changed(event, "created")
         return event
 
     def update(

@@ -175,6 +175,29 @@ def test_plan_push():
     assert all(op.send_updates == "all" for op in ops)
 
 
+def test_update_sends_only_what_changed_since_the_snapshot():
+    renamed = linked("e,1", "r1", dirty=True, title="Review (moved)")
+    moved = linked("e,2", "r2", dirty=True, start=START + dt.timedelta(hours=1))
+    untouched = linked("e,3", "r3", dirty=True)
+    ops = plan_push([(renamed, False), (moved, False), (untouched, False)], SyncRules())
+    assert [op.fields for op in ops] == [
+        ("title",),
+        ("start", "stop", "all_day", "timezone"),  # a time slot travels whole
+        (),
+    ]
+
+
+def test_update_without_snapshot_sends_the_whole_event():
+    state = LocalState("e,1", SYNCED.replace(remote_id="r1"), snapshot=None, dirty=True)
+    (op,) = plan_push([(state, False)], SyncRules())
+    assert op.fields is None
+
+
+def test_creates_and_deletes_carry_no_field_list():
+    ops = plan_push([(LocalState("e,1", SYNCED), False), (linked("e,2", "r2"), True)], SyncRules())
+    assert [(op.kind, op.fields) for op in ops] == [(OpKind.CREATE, None), (OpKind.DELETE, None)]
+
+
 def test_plan_push_respects_start_and_direction():
     old = LocalState("e,1", SYNCED)
     old_but_linked = linked("e,2", "r2", dirty=True)

@@ -171,3 +171,19 @@ def test_provider_without_refresh_token_asks_to_reconnect(session):
     provider = GoogleTokenProvider(session, "http://127.0.0.1:9/token", "c", "s", "")
     with pytest.raises(AuthExpired):
         provider()
+
+
+def test_check_client_accepts_the_configured_client(google):
+    auth.check_client(requests.Session(), f"{google.url}/token", "cid", "secret")
+
+
+@pytest.mark.parametrize(
+    ("client_id", "secret", "reason"),
+    [
+        ("cid", "wrong", "invalid_client: Unauthorized"),
+        ("unknown", "secret", "invalid_client: The OAuth client was not found."),
+    ],
+)
+def test_check_client_says_why_google_refused(google, client_id, secret, reason):
+    with pytest.raises(ConfigurationError, match=reason):
+        auth.check_client(requests.Session(), f"{google.url}/token", client_id, secret)

@@ -206,6 +206,54 @@ def test_batch_size_is_capped_at_googles_limit(google, session, provider):
         make_client(google, session, provider, batch_size=0)
 
 
+def test_partial_update_leaves_what_odoo_did_not_change(client, google):
+    remote = google.insert_event(
+        EMAIL,
+        google_body(
+            "Planning",
+            3,
+            attendees=[{"email": "room@example.org", "resource": True, "comment": "booked"}],
+            reminders={"useDefault": True},
+            conferenceData={"conferenceId": "abc-defg-hij"},
+        ),
+    )
+    current = client.fetch(remote["id"])
+    op = PushOp(OpKind.UPDATE, "k", current.replace(title="Planning (v2)"), fields=("title",))
+    [result] = client.apply([op])
+    assert result.ok
+    after = google.get_event(EMAIL, remote["id"])
+    ignored = {"summary", "etag", "updated", "sequence"}
+    assert {k: v for k, v in after.items() if k not in ignored} == {
+        k: v for k, v in remote.items() if k not in ignored
+    }
+    assert after["summary"] == "Planning (v2)"
+
+
+def test_guest_list_sent_keeps_what_google_holds_for_guests_who_stay(client, google):
+    remote = google.insert_event(
+        EMAIL,
+        google_body(
+            "Planning",
+            4,
+            attendees=[
+                {"email": "bob@example.org", "responseStatus": "tentative", "comment": "late"},
+                {"email": "eve@example.org", "additionalGuests": 2},
+            ],
+        ),
+    )
+    current = client.fetch(remote["id"])
+    carol = Attendee("carol@example.org", name="Carol")
+    bob = Attendee("bob@example.org")  # Odoo's copy: no comment, an older answer
+    edited = current.replace(attendees=(bob, carol))
+    [result] = client.apply([PushOp(OpKind.UPDATE, "k", edited, fields=("attendees",))])
+    assert result.ok
+    attendees = {a["email"]: a for a in google.get_event(EMAIL, remote["id"])["attendees"]}
+    assert set(attendees) == {"bob@example.org", "carol@example.org"}
+    assert attendees["bob@example.org"]["comment"] == "late"
+    assert attendees["bob@example.org"]["responseStatus"] == "tentative"
+    assert attendees["carol@example.org"]["displayName"] == "Carol"
+
+
 def test_update_and_delete_send_if_match_and_detect_conflicts(client, google):
     [created] = [r.event for r in client.apply(creates(1))]
     google.patch_event(EMAIL, created.remote_id, {"summary": "changed in Google"})
@@ -423,3 +471,7 @@ def test_instance_ids_follow_googles_format(client):
     start = dt.datetime(2027, 3, 29, 9, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert client.instance_id("abc123", start, False) == "abc123_20270329T070000Z"
     assert client.instance_id("abc123", dt.date(2027, 3, 29), True) == "abc123_20270329"
+
+
+def test_owner_email_is_the_primary_calendar_id(client):
+    assert client.owner_email() == EMAIL

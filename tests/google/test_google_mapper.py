@@ -467,6 +467,30 @@ def test_create_carries_client_chosen_id_and_odoo_id_patch_does_not_carry_id():
     assert "extendedProperties" not in to_google(event.replace(odoo_id=None))
 
 
+def test_patch_of_changed_fields_holds_only_their_properties():
+    event = SyncEvent(
+        title="Renamed",
+        start=utc(2024, 1, 1, 9),
+        stop=utc(2024, 1, 1, 10),
+        timezone="Europe/Paris",
+        attendees=(Attendee("bob@example.org", optional=True),),
+        reminders=(Reminder(10),),
+        odoo_id=42,
+    )
+    assert to_google(event, for_patch=True, fields=("title",)) == {"summary": "Renamed"}
+    assert to_google(event, for_patch=True, fields=()) == {}
+    moved = to_google(event, for_patch=True, fields=("start", "stop", "all_day", "timezone"))
+    assert set(moved) == {"start", "end"}
+    assert moved["start"]["timeZone"] == "Europe/Paris"
+    assert moved["start"]["dateTime"] == "2024-01-01T10:00:00+01:00"
+    guests = to_google(event, for_patch=True, fields=("attendees", "organizer_email"))
+    assert guests == {
+        "attendees": [
+            {"email": "bob@example.org", "responseStatus": "needsAction", "optional": True}
+        ]
+    }
+
+
 def test_cancelled_occurrence_patch_sends_status():
     event = SyncEvent(
         start=utc(2024, 1, 1, 9),
@@ -475,6 +499,10 @@ def test_cancelled_occurrence_patch_sends_status():
         cancelled=True,
     )
     assert to_google(event, for_patch=True)["status"] == "cancelled"
+    assert to_google(event, for_patch=True, fields=("title",)) == {
+        "summary": "",
+        "status": "cancelled",
+    }
 
 
 @pytest.mark.parametrize(

@@ -439,6 +439,47 @@ def test_series_round_trip_with_exdates_pushed_as_deleted_occurrences(client, ms
     )
 
 
+SERVER_KEPT = {"subject", "changeKey", "@odata.etag", "lastModifiedDateTime"}
+
+
+def test_partial_update_leaves_what_odoo_did_not_change(client, ms):
+    remote = ms.insert_event(
+        EMAIL,
+        outlook_event(
+            "Planning",
+            3,
+            location={
+                "displayName": "HQ",
+                "address": {"street": "1 Main St", "city": "Brussels"},
+            },
+            attendees=[
+                {"type": "optional", "emailAddress": {"address": "bob@example.org"}},
+                {"type": "resource", "emailAddress": {"address": "room@example.org"}},
+            ],
+        ),
+    )
+    before = ms.get_event(EMAIL, remote["id"])
+    current = client.fetch(remote["id"])
+    op = PushOp(OpKind.UPDATE, "k", current.replace(title="Planning (v2)"), fields=("title",))
+    (result,) = client.apply([op])
+    assert result.ok
+    after = ms.get_event(EMAIL, remote["id"])
+    assert after["subject"] == "Planning (v2)"
+    kept = {k: v for k, v in after.items() if k not in SERVER_KEPT}
+    assert kept == {k: v for k, v in before.items() if k not in SERVER_KEPT}
+
+
+def test_renaming_a_series_is_one_patch_without_reading_the_master(client, ms):
+    master = ms.insert_event(EMAIL, weekly())
+    current = client.fetch(master["id"])
+    ms.requests.clear()
+    op = PushOp(OpKind.UPDATE, "k", current.replace(title="renamed"), fields=("title",))
+    assert client.apply([op])[0].ok
+    parts = ms.requests.filter(in_batch=True)
+    assert [(part.method, part.json()) for part in parts] == [("PATCH", {"subject": "renamed"})]
+    assert {o["subject"] for o in ms.instances(EMAIL, master["id"])} == {"renamed"}
+
+
 def test_renaming_a_series_keeps_its_exceptions(client, ms):
     master = ms.insert_event(EMAIL, weekly())
     occurrences = ms.instances(EMAIL, master["id"])

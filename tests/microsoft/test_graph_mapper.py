@@ -1019,9 +1019,34 @@ def test_property_rules_outlook_accepts_keep_their_occurrences(spec, day, all_da
         return
     back = graph_recurrence.rrule_from_graph(sent, all_day=all_day, zone=ZoneInfo(zone))
     horizon = dt.date(2045, 1, 1) if all_day else dt.datetime(2045, 1, 1, tzinfo=UTC)
+    month_day = spec.bymonthday or (() if spec.byday else (day.day,))
+    if spec.freq == "MONTHLY" and month_day in ((29,), (30,), (31,)):
+        # Outlook has no "skip the shorter months": its day 29..31 is that day, else the last.
+        spec = dataclasses.replace(spec, bymonthday=(*month_day, -1), bysetpos=(1,))
     assert expand(back, start, zone, window_end=horizon, limit=40) == expand(
-        rule, start, zone, window_end=horizon, limit=40
+        format_rrule(spec), start, zone, window_end=horizon, limit=40
     )
+
+
+@pytest.mark.parametrize("day", [29, 30, 31])
+def test_outlook_day_29_to_31_is_that_day_else_the_last_one(day):
+    pattern = {
+        "pattern": {"type": "absoluteMonthly", "interval": 1, "dayOfMonth": day},
+        "range": {"type": "numbered", "startDate": "2027-01-29", "numberOfOccurrences": 4},
+    }
+    rule = graph_recurrence.rrule_from_graph(pattern, all_day=True, zone=ZoneInfo("UTC"))
+    assert rule == f"FREQ=MONTHLY;COUNT=4;BYMONTHDAY={day},-1;BYSETPOS=1"
+    start = dt.date(2027, 1, day)
+    assert expand(rule, start, "UTC", window_end=dt.date(2028, 1, 1)) == [
+        start,
+        dt.date(2027, 2, 28),
+        dt.date(2027, 3, day),
+        dt.date(2027, 4, min(day, 30)),
+    ]
+    sent = graph_recurrence.graph_recurrence(
+        rule, start=start, zone=ZoneInfo("UTC"), zone_name="UTC"
+    )
+    assert sent["pattern"] == {"type": "absoluteMonthly", "dayOfMonth": day, "interval": 1}
 
 
 def test_the_slot_of_a_bare_delta_occurrence_is_its_start():

@@ -3,12 +3,13 @@ import { AttendeeCalendarController } from "@calendar/views/attendee_calendar/at
 import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
 import { browser } from "@web/core/browser/browser";
+import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { ExistingGuestsDialog } from "./existing_guests_dialog";
 
 const STATE_LABELS = {
     connected: _t("Synchronized"),
-    paused: _t("Paused"),
-    needs_reconnect: _t("Reconnect needed"),
+    paused: _t("Paused by you"),
+    needs_reconnect: _t("Click to reconnect"),
     error: _t("Error"),
     disconnected: _t("Not connected"),
 };
@@ -30,7 +31,7 @@ export class CalendarSyncPanel extends Component {
         this.busService = useService("bus_service");
         this.action = useService("action");
         this.dialog = useService("dialog");
-        this.state = useState({ providers: [], busy: false });
+        this.state = useState({ providers: [], busy: false, syncing: null });
         this.onRemoteChanges = () => this.reload();
         this.onProgress = () => this.load();
         this.busService.subscribe("calendar_sync/synced", this.onRemoteChanges);
@@ -41,8 +42,9 @@ export class CalendarSyncPanel extends Component {
         });
         onWillStart(async () => {
             await this.load();
-            // Not awaited: the pull runs in a cron worker and never delays the view.
-            this.orm.silent.call("calendar.sync.account", "action_sync_on_open", []);
+            // Not awaited: the pull runs in a cron worker and never delays the view. Through
+            // the unprotected service: leaving Calendar before it answers is not an error.
+            this.env.services.orm.silent.call("calendar.sync.account", "action_sync_on_open", []);
         });
     }
 
@@ -56,13 +58,31 @@ export class CalendarSyncPanel extends Component {
     }
 
     stateLabel(entry) {
+        if (this.state.syncing === entry.provider) {
+            return _t("Synchronizing...");
+        }
+        if (entry.paused_by_admin) {
+            return _t("Paused by an administrator");
+        }
+        if (entry.transient) {
+            return _t("Temporarily unavailable, will retry");
+        }
         if (entry.state === "connected" && entry.progress) {
             return entry.progress; // "First sync: 120 of 800", formatted by the server
         }
+        let label = STATE_LABELS[entry.state] || entry.state;
         if (entry.state === "connected" && entry.problem_count) {
-            return _t("Synchronized with %s problems", entry.problem_count);
+            label = _t("Synchronized with %s problems", entry.problem_count);
         }
-        return STATE_LABELS[entry.state] || entry.state;
+        if (entry.state === "connected" && entry.queued_count) {
+            return _t("%(label)s, %(count)s waiting", { label, count: entry.queued_count });
+        }
+        return label;
+    }
+
+    tooltip(entry) {
+        const account = entry.remote_email ? `${entry.remote_email}\n` : "";
+        return account + (entry.error || entry.summary);
     }
 
     async onShowProblems(entry) {
@@ -77,6 +97,9 @@ export class CalendarSyncPanel extends Component {
             return;
         }
         this.state.busy = true;
+        if (entry.state !== "disconnected" && entry.state !== "needs_reconnect") {
+            this.state.syncing = entry.provider;
+        }
         try {
             const result = await this.orm.call("calendar.sync.account", "action_sync_button", [
                 entry.provider,
@@ -105,12 +128,27 @@ export class CalendarSyncPanel extends Component {
             await this.reload();
         } finally {
             this.state.busy = false;
+            this.state.syncing = null;
         }
     }
 
-    async onStop(entry) {
-        await this.orm.call("calendar.sync.account", "action_sync_stop", [entry.provider]);
-        await this.load();
+    onPause(entry) {
+        this.dialog.add(ConfirmationDialog, {
+            title: _t("Pause %s synchronization?", entry.label),
+            body: _t(
+                "Changes stay where they are made until you resume: click %s in this panel to resume.",
+                entry.label
+            ),
+            confirmLabel: _t("Pause"),
+            confirm: async () => {
+                const message = await this.orm.call("calendar.sync.account", "action_sync_stop", [
+                    entry.provider,
+                ]);
+                this.notification.add(message, { type: "info" });
+                await this.load();
+            },
+            cancel: () => {},
+        });
     }
 }
 

@@ -10,7 +10,7 @@ registry.category("web_tour.tours").add("calendar_sync_history_tour", {
     url: "/odoo/action-calendar_sync_base.calendar_sync_log_action",
     steps: () => [
         {
-            trigger: ".o_list_view .o_data_row td:contains(Doomed meeting)",
+            trigger: ".o_list_view .o_data_row:contains(Created) td:contains(Doomed meeting)",
             content: "Open the history entry of the deleted event",
             run: "click",
         },
@@ -34,7 +34,7 @@ registry.category("web_tour.tours").add("calendar_sync_history_tour", {
         },
         {
             trigger:
-                ".modal .o_field_widget[name=revert_summary]:contains(put back the previous name of Budget cut in Odoo and send it to Google)",
+                ".modal .o_field_widget[name=revert_summary]:contains(put back the previous Meeting Subject of Budget cut in Odoo and send it to Google)",
             content: "Revert says what it will do, and where, before acting",
         },
         {
@@ -45,6 +45,20 @@ registry.category("web_tour.tours").add("calendar_sync_history_tour", {
         {
             trigger: "body:not(:has(.modal)) .o_list_view",
             content: "The dialog closes on the history",
+        },
+        {
+            trigger: ".o_data_row:contains(Budget cut) td[name=record_label]",
+            content: "Open the reverted change",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .ribbon:contains(Reverted)",
+            content: "It reads Reverted",
+        },
+        {
+            trigger: ".o_breadcrumb a:contains(Sync History)",
+            content: "Back to the history",
+            run: "click",
         },
         {
             trigger: ".o_data_row:contains(Conflict) td[name=operation]",
