@@ -21,6 +21,10 @@ Scenarios, each at several calendar sizes N so that growth shows:
 - idle: the calendar holds N synced events, nothing changed; one incremental sync.
 - (b) remote change: one of the N events is edited remotely; one incremental sync.
 - (c) local change: one of the N events is edited in Odoo; one incremental sync.
+- (d) initial pull: a user with an empty Odoo calendar connects a remote calendar of N events
+  (each with one guest and one reminder); syncs run one listing page each, as the scheduled
+  action does, until the listing is over. The note gives the peak growth of the process's
+  resident memory during the pull (sampled every 20 ms).
 - idle, small calendar: a user with 100 synced events, nothing changed, measured while the
   database holds N events of all users (the big calendars above): one user's sync should not
   depend on the others' calendars either.
@@ -62,8 +66,9 @@ link (Graph) becomes the account's cursor; then one incremental sync, which must
 through ``_sync_guarded``.
 
 Environment: ``BENCH_PROVIDERS`` (default "google microsoft"), ``BENCH_PUSH_SIZES`` (default
-"100 1000 3000"), ``BENCH_SYNC_SIZES`` (default "1000 10000"), ``BENCH_RESULTS`` (output file;
-default ``bench/RESULTS.md``, empty: none; the sections of providers not run are kept),
+"100 1000 3000"), ``BENCH_SYNC_SIZES`` and ``BENCH_PULL_SIZES`` (default "1000 10000"),
+``BENCH_RESULTS`` (output file; default ``bench/RESULTS.md``, empty: none; the sections of
+providers not run are kept),
 ``BENCH_EXISTING_GUESTS`` (with_guests / without_guests / hold; default: the account's).
 The whole ``make bench`` takes a few minutes on two cores.
 """
@@ -83,10 +88,13 @@ import requests
 
 from odoo import Command, fields, release
 
+from odoo.addons.calendar_sync_base.models.calendar_sync_runner import PAGE_COMMIT_KEY
+
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 
+from calendar_sync_base.services.model import Attendee, Reminder, SyncEvent  # noqa: E402
 from calendar_sync_base.services.snapshot import to_snapshot  # noqa: E402
 from calendar_sync_google.services.mapper import to_google  # noqa: E402
 from calendar_sync_microsoft.services.graph_mapper import to_graph  # noqa: E402
@@ -526,6 +534,90 @@ def push_until_done(harness, account, size):
     return len(durations), runs + harness.provider.push_note() + held_note
 
 
+# --------------------------------------------------------------------------- (d) initial pull
+
+
+def bench_initial_pull(harness, size):
+    """A user with an empty Odoo calendar connects a remote calendar of ``size`` events,
+    each with the user as organizer, one guest and one reminder, as the scheduled action
+    pulls it: one page per transaction (``PAGE_COMMIT_KEY``); the benchmark runs in one
+    transaction, so the ORM cache a commit would drop is dropped between pages."""
+    user = harness.new_user(f"pull-{size}")
+    account = harness.connect(user)
+    account.queue_existing = False  # nothing in Odoo to send
+    harness.provider.insert_remote(user.email, remote_calendar(harness, user, size))
+    account = account.with_context(**{PAGE_COMMIT_KEY: True})
+    return harness.measure(
+        "(d) initial pull", size, lambda: pull_until_done(harness, account, size), changes=size
+    )
+
+
+def remote_calendar(harness, user, size):
+    guest = Attendee(email=f"guest-pull-{size}@elsewhere.example.org", name="Guest")
+    return [
+        SyncEvent(
+            title=f"Remote meeting {index}",
+            start=(harness.start + dt.timedelta(hours=index)).replace(tzinfo=dt.UTC),
+            stop=(harness.start + dt.timedelta(hours=index + 1)).replace(tzinfo=dt.UTC),
+            organizer_email=user.email,
+            attendees=(guest,),
+            reminders=(Reminder(minutes=15),),
+        )
+        for index in range(size)
+    ]
+
+
+def pull_until_done(harness, account, size):
+    """Sync until the listing is over; the note gives the worker's peak memory growth."""
+    runs = 0
+    pulled = 0
+    with PeakMemory() as memory:
+        while True:
+            counts = harness.sync(account)
+            runs += 1
+            pulled += counts.pulled_created
+            if not account.sudo().sync_page_token:
+                break
+            harness.env.invalidate_all()  # what the commit between pages does
+            check(runs < MAX_PUSH_RUNS, "the initial pull does not end")
+    check(pulled == size, f"{pulled} events pulled instead of {size}")
+    return runs, f"peak memory +{memory.peak_mib:.0f} MiB"
+
+
+class PeakMemory:
+    """The process's resident memory at its highest during the block, over where it began
+    (sampled every 20 ms from /proc: the worker's footprint, not only Python objects)."""
+
+    def __init__(self):
+        self.start = self.peak = 0
+        self._stop = threading.Event()
+        self._thread = None
+
+    @staticmethod
+    def _rss():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _sample(self):
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._rss())
+
+    @property
+    def peak_mib(self):
+        return (self.peak - self.start) / 2**20
+
+    def __enter__(self):
+        self.start = self.peak = self._rss()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
 # --------------------------------------------------------------------------- synced calendar
 
 
@@ -730,7 +822,8 @@ def split_sections(text):
 
 def report(sections, previous=""):
     """The results file: this run's sections, plus the sections of providers not run this
-    time kept from ``previous`` (in provider order)."""
+    time kept from ``previous`` (in provider order), then the other sections of ``previous``
+    (comparisons written by hand)."""
     kept = split_sections(previous)
     ordered = [provider.title for provider in PROVIDERS.values()]
     titles = [title for title in ordered if title in sections or title in kept]
@@ -760,16 +853,20 @@ def run_all(harness):
     prune nor skip those old row versions, so every later count of the push queue would walk
     through thousands of them (commits and autovacuum clear them in production).
     """
-    small = seed_synced_calendar(harness, SMALL_CALENDAR)
-    warm_up(harness, small)
     by_scenario = {}
-    for size in sizes_from_env("BENCH_SYNC_SIZES", "1000 10000"):
+    sync_sizes = sizes_from_env("BENCH_SYNC_SIZES", "1000 10000")
+    if sync_sizes:
+        small = seed_synced_calendar(harness, SMALL_CALENDAR)
+        warm_up(harness, small)
+    for size in sync_sizes:
         seeded = seed_synced_calendar(harness, size)
         measured = [bench(harness, seeded) for bench in SYNCED_SCENARIOS]
         for row in [*measured, bench_small_among_others(harness, small)]:
             by_scenario.setdefault(row.scenario, []).append(row)
+    pull_sizes = sizes_from_env("BENCH_PULL_SIZES", "1000 10000")
+    rows = [bench_initial_pull(harness, size) for size in pull_sizes]
     push_sizes = sizes_from_env("BENCH_PUSH_SIZES", "100 1000 3000")
-    rows = [bench_initial_push(harness, size) for size in push_sizes]
+    rows += [bench_initial_push(harness, size) for size in push_sizes]
     return rows + [row for group in by_scenario.values() for row in group]
 
 

@@ -4,7 +4,7 @@
 #
 #   scripts/bench.sh
 #   BENCH_PROVIDERS="google microsoft" BENCH_PUSH_SIZES="100 1000 3000" \
-#     BENCH_SYNC_SIZES="1000 10000" scripts/bench.sh  (defaults)
+#     BENCH_SYNC_SIZES="1000 10000" BENCH_PULL_SIZES="1000 10000" scripts/bench.sh  (defaults)
 #
 # Installs calendar_sync_google and calendar_sync_microsoft on a scratch database (dropped
 # afterwards, whatever happens), runs bench/calendar_sync_bench.py inside `odoo-bin shell`

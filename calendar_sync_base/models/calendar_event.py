@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import dataclass
 
 from odoo import api, fields, models
 
@@ -273,9 +274,15 @@ class CalendarEvent(models.Model):
     # ------------------------------------------------------------------ neutral -> Odoo
 
     @api.model
-    def _sync_vals_from_neutral(self, remote, field_names, account):
-        """Odoo values for ``field_names`` (neutral names) of the remote event."""
+    def _sync_vals_from_neutral(self, remote, field_names, account, lookups=None):
+        """Odoo values for ``field_names`` (neutral names) of the remote event.
+
+        ``lookups`` (``_sync_page_lookups``) holds the partners and alarms of a whole page of
+        remote events, found once for the page; without it they are looked up for this one.
+        """
         field_names = set(field_names)
+        if lookups is None and field_names & {"attendees", "reminders"}:
+            lookups = self._sync_page_lookups([remote])
         vals = {}
         if "title" in field_names:
             vals["name"] = remote.title or UNTITLED
@@ -297,15 +304,27 @@ class CalendarEvent(models.Model):
         if "organizer_email" in field_names:
             vals["user_id"] = self._sync_organizer_user(remote, account).id
         if "attendees" in field_names:
-            partners = self.env["res.partner"]._sync_partners_for_attendees(remote.attendees)
+            emails = {attendee.email.lower() for attendee in remote.attendees}
+            partners = {lookups.partners[email].id for email in emails if email in lookups.partners}
             # The event is in this user's remote calendar: they take part, even when the
             # remote lists no guests (Odoo only shows a user the events they attend).
-            partners |= account.user_id.partner_id
-            vals["partner_ids"] = [fields.Command.set(partners.ids)]
+            partners.add(account.user_id.partner_id.id)
+            vals["partner_ids"] = [fields.Command.set(sorted(partners))]
         if "reminders" in field_names:
-            alarms = self.env["calendar.alarm"].sudo()
-            vals["alarm_ids"] = [fields.Command.set(_alarms_for(alarms, remote.reminders).ids)]
+            alarms = _alarms_for(
+                self.env["calendar.alarm"].sudo(), remote.reminders, lookups.alarms
+            )
+            vals["alarm_ids"] = [fields.Command.set(alarms.ids)]
         return vals
+
+    @api.model
+    def _sync_page_lookups(self, remotes):
+        """The partners and alarms ``remotes`` refer to, in a few queries for all of them."""
+        attendees = [attendee for remote in remotes for attendee in remote.attendees]
+        return PageLookups(
+            partners=self.env["res.partner"]._sync_partners_by_email(attendees),
+            alarms=_existing_alarms(self.env["calendar.alarm"].sudo()),
+        )
 
     @api.model
     def _sync_times_vals(self, remote):
@@ -350,20 +369,30 @@ class CalendarEvent(models.Model):
                 attendee.state = state
 
 
-def _alarms_for(alarms, reminders):
-    """Existing ``calendar.alarm`` records for the reminders, created when missing.
+@dataclass
+class PageLookups:
+    """What the remote events of a page refer to, found once for the page."""
 
-    The alarm table is tiny: one read of it beats one search per reminder and event.
-    """
+    partners: dict  # lower-case e-mail -> res.partner
+    alarms: dict  # (alarm type, minutes) -> calendar.alarm; alarms created are added
+
+
+def _existing_alarms(alarms):
+    """(alarm type, minutes) -> alarm. The alarm table is tiny: one read of it beats one
+    search per reminder and event."""
+    existing = {}
+    for alarm in alarms.search([("alarm_type", "in", ("email", "notification"))], order="id"):
+        existing.setdefault((alarm.alarm_type, alarm.duration_minutes), alarm)
+    return existing
+
+
+def _alarms_for(alarms, reminders, existing):
+    """Existing ``calendar.alarm`` records for the reminders (``existing``: see
+    ``_existing_alarms``), created when missing."""
     wanted = [
         ("email" if reminder.method == "email" else "notification", reminder.minutes)
         for reminder in reminders
     ]
-    if not wanted:
-        return alarms.browse()
-    existing = {}
-    for alarm in alarms.search([("alarm_type", "in", ("email", "notification"))], order="id"):
-        existing.setdefault((alarm.alarm_type, alarm.duration_minutes), alarm)
     result = alarms.browse()
     for alarm_type, minutes in wanted:
         alarm = existing.get((alarm_type, minutes))

@@ -28,6 +28,7 @@ from calendar_sync_base.services.model import Direction
 from calendar_sync_base.services.time_budget import cron_run_budget
 
 from .calendar_sync_credential import CREDENTIAL_FIELDS, credentials_fingerprint
+from .calendar_sync_runner import PAGE_COMMIT_KEY
 
 _logger = logging.getLogger(__name__)
 
@@ -143,6 +144,12 @@ class CalendarSyncAccount(models.Model):
         help="On the next sync, queue the user's existing Odoo events for push (first sync, "
         "or a reset that synchronizes all existing events).",
     )
+    # How far the sync under way got, for the side panel: items pulled so far while a listing
+    # runs (total unknown: 0), or changes pushed of a backlog (total = pushed + waiting).
+    sync_progress_done = fields.Integer(readonly=True)
+    sync_progress_total = fields.Integer(readonly=True)
+    # What a first sync did so far, for the notification that it finished.
+    first_sync_counts = fields.Json(readonly=True)
     # Written by the administrator's console (Validate Users).
     validated = fields.Boolean(
         readonly=True,
@@ -153,6 +160,11 @@ class CalendarSyncAccount(models.Model):
     validation_error = fields.Text(readonly=True, help="Why the last check failed.")
     # Secrets: only administrators may read them, and no view ever shows them.
     sync_cursor = fields.Char(groups=TOKEN_GROUP, copy=False)
+    sync_page_token = fields.Char(
+        groups=TOKEN_GROUP,
+        copy=False,
+        help="Where the listing under way goes on: the last committed page's page token.",
+    )
     cursor_started = fields.Datetime(
         groups=TOKEN_GROUP, copy=False, help="When the current cursor's full listing ran."
     )
@@ -249,6 +261,12 @@ class CalendarSyncAccount(models.Model):
 
     def _sync_batch_size(self):
         return max(1, int(self._sync_param("calendar_sync.batch_size", 50)))
+
+    def _sync_page_options(self):
+        """The connector's listing page size, when the administrator set one (items per
+        page, so per committed transaction of a long pull); else the provider's default."""
+        size = int(self._sync_param("calendar_sync.page_size", 0) or 0)
+        return {"page_size": size} if size > 0 else {}
 
     def _sync_window_start(self):
         """Nothing older is pulled or pushed: the latest of the rolling window (days back)
@@ -377,6 +395,7 @@ class CalendarSyncAccount(models.Model):
                     "problem_count": account.problem_count if account else 0,
                     "queued_count": account.queued_count if account else 0,
                     "error": account.last_error if account else "",
+                    "progress": account._sync_progress_label() if account else "",
                     # Connected with an error: a transient failure the next run retries.
                     "transient": state == "connected" and bool(account.last_error),
                     "paused_by_admin": paused_by_admin,
@@ -737,11 +756,18 @@ class CalendarSyncAccount(models.Model):
             return
         # The cursor's context manager commits this user's work (or rolls it back) on exit,
         # so a later user's failure cannot undo it and the row lock is released promptly.
+        # A long listing is pulled one page per transaction, committed as it goes: a crash
+        # loses one page at most, and the next run goes on from the last committed one.
+        context = dict(self.env.context, **{DEADLINE_KEY: deadline, PAGE_COMMIT_KEY: True})
         with self.env.registry.cursor() as cr:
-            env = self.env(cr=cr, context=dict(self.env.context, **{DEADLINE_KEY: deadline}))
-            account = self.with_env(env).sudo().browse(account_id)
-            if account.exists() and account._sync_try_lock():
-                account._sync_guarded()
+            account = self.with_env(self.env(cr=cr, context=context)).sudo().browse(account_id)
+            while account.exists() and account._sync_try_lock():
+                if account._sync_guarded() is None or not account.sync_page_token:
+                    break
+                if time.monotonic() >= deadline:
+                    account._sync_request()  # the rest of the listing, in a run of its own
+                    break
+                cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _sync_record_attempt(self, account_id):
@@ -801,9 +827,16 @@ class CalendarSyncAccount(models.Model):
     def _sync_run(self, connector):
         counts = SyncCounts()
         rules = self._sync_rules()
-        self._sync_pull(connector, rules, counts)
+        if not self._sync_pull(connector, rules, counts):
+            # The listing goes on in the next transaction. Pushing waits for its end: a first
+            # sync links the events both sides have before it sends Odoo's.
+            self.sync_requested = True
+            self._sync_first_sync_progress(counts, finished=False)
+            return counts
         remaining = self._sync_push(connector, rules, counts)
         self._sync_configuration_works()
+        self._sync_backlog_progress(counts, remaining)
+        self._sync_first_sync_progress(counts, finished=not remaining)
         self.write(
             {
                 # A backlog keeps the cron awake while each run makes progress; a queue that
@@ -823,6 +856,59 @@ class CalendarSyncAccount(models.Model):
         if counts.pulled or counts.pulled_deleted:
             self._sync_notify_user()
         return counts
+
+    def _sync_backlog_progress(self, counts, remaining):
+        """How much of the push backlog went out: N of M while changes still wait."""
+        done = (self.sync_progress_done if self.sync_progress_total else 0) + counts.pushed
+        if not remaining:
+            done = 0
+        self.write({"sync_progress_done": done, "sync_progress_total": done + remaining})
+        if remaining:
+            self._sync_notify_progress_to_user()
+
+    def _sync_first_sync_progress(self, counts, finished):
+        """Add up what a first sync did over its runs; tell the user when it is over."""
+        if self.first_sync_done and not self.first_sync_counts:
+            return  # no first sync under way
+        totals = dict(self.first_sync_counts or {})
+        for name, value in counts.as_dict().items():
+            totals[name] = totals.get(name, 0) + value
+        self.first_sync_counts = False if finished else totals
+        if finished:
+            self._sync_notify_first_sync_done(totals)
+
+    def _sync_notify_first_sync_done(self, totals):
+        self.user_id._bus_send(
+            "simple_notification",
+            {
+                "type": "success",
+                "title": self.name,
+                "message": self.env._(
+                    "%(provider)s connected: %(imported)s events imported, %(sent)s sent",
+                    provider=self._sync_provider_label(self.provider),
+                    imported=totals.get("pulled_created", 0) + totals.get("linked", 0),
+                    sent=totals.get("pushed_created", 0),
+                ),
+            },
+        )
+
+    def _sync_notify_progress_to_user(self):
+        """The side panel shows how far the sync under way got (``_sync_progress_label``)."""
+        self.user_id._bus_send("calendar_sync/progress", {"provider": self.provider})
+
+    def _sync_progress_label(self):
+        """ "First sync: 120 of 800", or "... 250 events so far" while a listing runs."""
+        first = not self.first_sync_done or bool(self.first_sync_counts)
+        done, total = self.sync_progress_done, self.sync_progress_total
+        if self.sudo().sync_page_token:
+            if first:
+                return self.env._("First sync: %(count)s events so far", count=done)
+            return self.env._("Catching up: %(count)s changes so far", count=done)
+        if not total:
+            return self.env._("First sync: starting") if not self.first_sync_done else ""
+        if first:
+            return self.env._("First sync: %(done)s of %(total)s", done=done, total=total)
+        return self.env._("Sending: %(done)s of %(total)s changes", done=done, total=total)
 
     def _sync_notify_user(self):
         """Tell the user's open Calendar views that remote changes arrived (they reload)."""

@@ -264,6 +264,32 @@ class CalendarSyncLog(models.Model):
         ``changes`` maps an Odoo field name to ``(old readable, new readable, old raw)``;
         the raw old value is what Revert writes back.
         """
+        return self._log_changes(
+            account, direction, operation, [(record, changes, extra)], on_chatter=True
+        )
+
+    @api.model
+    def _log_changes(self, account, direction, operation, entries, on_chatter=False):
+        """Record many changes of one kind at once: ``entries`` are ``(record, changes,
+        extra)`` as ``_log_change`` takes them. Nothing is posted on the records' chatter
+        unless asked: for a whole page of a pull, the history is the record."""
+        vals_list = [
+            self._log_vals(account, direction, operation, record, changes, extra)
+            for record, changes, extra in entries
+        ]
+        if direction == "pull" and operation in ("create", "link") and not account.first_sync_done:
+            parent = self._first_sync_summary(account)  # once for the whole page
+            for vals in vals_list:
+                vals["parent_id"] = parent.id
+        logs = self.sudo().create(vals_list)
+        if on_chatter:
+            for log, (record, _changes, _extra) in zip(logs, entries, strict=True):
+                if record and record._name == "calendar.event" and direction == "pull":
+                    log._post_on_chatter(record)
+        return logs
+
+    @api.model
+    def _log_vals(self, account, direction, operation, record, changes, extra):
         vals = {
             "account_id": account.id,
             "user_id": account.user_id.id,
@@ -283,12 +309,7 @@ class CalendarSyncLog(models.Model):
         }
         if record:
             vals.update(res_model=record._name, res_id=record.id, record_name=_title(record))
-        if direction == "pull" and operation in ("create", "link") and not account.first_sync_done:
-            vals["parent_id"] = self._first_sync_summary(account).id
-        log = self.sudo().create({**vals, **extra})
-        if record and record._name == "calendar.event" and direction == "pull":
-            log._post_on_chatter(record)
-        return log
+        return {**vals, **extra}
 
     @api.model
     def _first_sync_summary(self, account):
@@ -296,6 +317,13 @@ class CalendarSyncLog(models.Model):
         # Kept on the cursor the first sync runs through; gone if its savepoint rolled back.
         summaries = self.env.cr.cache.setdefault("calendar_sync.first_sync_logs", {})
         summary = self.sudo().browse(summaries.get(account.id)).exists()
+        if not summary and account.sudo().sync_page_token:
+            # A listing resumed in a later run (the cron commits page by page): same entry.
+            summary = self.sudo().search(
+                [("account_id", "=", account.id), ("operation", "=", "import")],
+                order="id desc",
+                limit=1,
+            )
         if not summary:
             summary = self.sudo().create(
                 {
@@ -309,7 +337,7 @@ class CalendarSyncLog(models.Model):
                     ),
                 }
             )
-            summaries[account.id] = summary.id
+        summaries[account.id] = summary.id
         return summary
 
     def _user_time_text(self, name, text, account):

@@ -25,6 +25,9 @@ from calendar_sync_base.services.snapshot import from_snapshot, synced_values, t
 from .calendar_recurrence import odoo_rule
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
+# Context key: pull one page per transaction (the scheduled action commits between pages).
+PAGE_COMMIT_KEY = "calendar_sync_commit_pages"
+
 _logger = logging.getLogger(__name__)
 
 NEUTRAL_TO_ODOO_FIELDS = {
@@ -56,19 +59,64 @@ class CalendarSyncRunner(models.AbstractModel):
     # ------------------------------------------------------------------ pull
 
     def _sync_pull(self, connector, rules, counts):
+        """Pull page by page; returns whether the listing is finished.
+
+        Each page is applied as it comes, so memory is bounded by the page size. The
+        provider's page token is stored after each page: under the scheduled action
+        (``PAGE_COMMIT_KEY``) the run stops after a page and commits it, and the next run, or
+        the one after a crash, goes on from the last committed page.
+        """
         if rules.direction in (Direction.TO_REMOTE, Direction.OFF):
-            return
+            return True
         first_sync = match_keys = not self.first_sync_done
-        cursor = "" if self._sync_cursor_is_stale() else self.sync_cursor or ""
-        try:
-            changes = connector.list_changes(cursor)
-        except CursorExpired:
-            # A full listing re-links by remote id (and key); it neither duplicates nor deletes.
-            _logger.info("Sync cursor of account %s expired: full resync", self.id)
-            changes = connector.list_changes("")
-            match_keys = True
-        if changes.full_resync or not cursor:
-            self.cursor_started = fields.Datetime.now()
+        page_token = self.sync_page_token or ""
+        # A listing under way goes on with the cursor it started from.
+        stale = not page_token and self._sync_cursor_is_stale()
+        cursor = "" if stale else self.sync_cursor or ""
+        while True:
+            try:
+                changes = connector.list_page(cursor, page_token)
+            except CursorExpired:
+                # A full listing re-links by remote id (and key); it neither duplicates nor
+                # deletes.
+                _logger.info("Sync cursor of account %s expired: full resync", self.id)
+                cursor = page_token = ""
+                changes = connector.list_page("")
+                match_keys = True
+            if not cursor and not page_token:
+                # A full listing starts: its pages resume from no cursor.
+                self.write({"cursor_started": fields.Datetime.now(), "sync_cursor": False})
+            self._sync_pull_page(connector, changes, rules, (first_sync, match_keys), counts)
+            if not changes.complete:
+                # What was read is applied; the listing starts over from the stored cursor
+                # next run, so the changes left unread are read again.
+                _logger.info("Account %s: changes left to read again, sync cursor kept", self.id)
+                self.sync_page_token = False
+                return not changes.next_page
+            self._sync_pulled_page(changes)
+            if not changes.next_page:
+                return True
+            if self.env.context.get(PAGE_COMMIT_KEY):
+                return False
+            page_token = changes.next_page
+
+    def _sync_pulled_page(self, changes):
+        """Remember where the listing goes on (or its final cursor) and how far it got."""
+        if not changes.next_page:
+            self.write({"sync_page_token": False, "sync_cursor": changes.next_cursor})
+            return
+        done = (self.sync_progress_done if self.sync_page_token else 0) + len(changes.events)
+        self.write(
+            {
+                "sync_page_token": changes.next_page,
+                "sync_progress_done": done,
+                "sync_progress_total": 0,  # a listing does not say how long it is
+            }
+        )
+        self._sync_notify_progress_to_user()
+
+    def _sync_pull_page(self, connector, changes, rules, modes, counts):
+        first_sync, match_keys = modes
         for problem in changes.unreadable:
             counts.errors += 1
             self.env["calendar.sync.log"]._log_change(self, "pull", "error", message=problem)
@@ -91,10 +139,6 @@ class CalendarSyncRunner(models.AbstractModel):
         if exceptions:
             modes = (first_sync, False)
             self._sync_pull_batch(connector, exceptions, (links, skipped), rules, modes, counts)
-        if changes.complete:
-            self.sync_cursor = changes.next_cursor
-        else:
-            _logger.info("Account %s: changes left to read again, sync cursor kept", self.id)
 
     def _sync_warn_unknown_timezones(self, changes, counts):
         events = {event.remote_id: event for event in changes.events}
@@ -149,8 +193,32 @@ class CalendarSyncRunner(models.AbstractModel):
             # An exception of a series Odoo does not have would become a stray single event.
             events = [event for event in events if event.remote_id in known]
         matcher = Matcher(_normalized(connector, candidates), match_keys=match_keys)
+        new_events = []
         for action in plan_pull(events, matcher, rules, first_sync=first_sync):
-            self._sync_apply_pull_isolated(action, links, skipped, counts)
+            if action.kind == PullActionKind.CREATE_LOCAL and not action.remote.recurrence:
+                new_events.append(action)  # created together below, none depends on another
+            else:
+                self._sync_apply_pull_isolated(action, links, skipped, counts)
+        if new_events:
+            self._sync_create_locals_isolated(new_events, links, skipped, counts)
+
+    def _sync_create_locals_isolated(self, actions, links, skipped, counts):
+        """Create the new single events of a batch in one go; when Odoo refuses one of them,
+        the batch is created again one event at a time, each in its own savepoint, so only
+        that one is skipped."""
+        try:
+            with self.env.cr.savepoint():
+                self._sync_create_events([action.remote for action in actions])
+        except (psycopg2.OperationalError, SyncError):
+            raise
+        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+            for action in actions:
+                self._sync_apply_pull_isolated(action, links, skipped, counts)
+            return
+        counts.pulled_created += len(actions)
+        for action in actions:
+            if action.remote.remote_id in skipped:
+                skipped.pop(action.remote.remote_id).unlink()  # it changed and now applies
 
     def _sync_apply_pull_isolated(self, action, links, skipped, counts):
         """Apply one remote item in its own savepoint: one that Odoo cannot store is reported
@@ -413,6 +481,43 @@ class CalendarSyncRunner(models.AbstractModel):
             counts.conflicts += 1
             self.env["calendar.sync.log"]._log_conflict(self, record, action)
 
+    def _sync_create_events(self, remotes):
+        """Single events new to Odoo, created in a few queries for all of them: one
+        ``create``, their partners and alarms found once, their links and history entries
+        written together. No creation message nor creator follower per event (the attendees
+        still follow it, as Calendar has it): the sync history and the sync's summary say what
+        was pulled."""
+        model = self.env["calendar.event"].with_context(
+            **{PULL_CONTEXT_KEY: self.id},
+            no_mail_to_attendees=True,
+            dont_notify=True,
+            tracking_disable=True,  # no creation message, no creator follower
+        )
+        lookups = model._sync_page_lookups(remotes)
+        vals_list = [
+            model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self, lookups)
+            for remote in remotes
+        ]
+        events = model.create(vals_list)
+        for event, remote in zip(events, remotes, strict=True):
+            event._sync_apply_attendee_states(remote)
+        self.env["calendar.sync.link"].create(
+            [
+                self._sync_new_link_vals(event, remote)
+                for event, remote in zip(events, remotes, strict=True)
+            ]
+        )
+        self.env["calendar.sync.log"]._log_changes(
+            self,
+            "pull",
+            "create",
+            [
+                (event, _created_changes(event, vals), {"remote_id": remote.remote_id})
+                for event, vals, remote in zip(events, vals_list, remotes, strict=True)
+            ],
+        )
+        return events
+
     def _sync_link_reason(self, matched_by):
         """Why a remote event was linked to an existing Odoo event, in plain words."""
         if matched_by == MATCHED_BY_ICAL_UID:
@@ -424,22 +529,22 @@ class CalendarSyncRunner(models.AbstractModel):
         return self.env._("An event sent from Odoo, found in the remote calendar: linked.")
 
     def _sync_create_local(self, remote):
+        """A remote item new to Odoo: a single event, or a series with its occurrences."""
+        if not remote.recurrence:
+            return self._sync_create_events([remote])
         model = self.env["calendar.event"].with_context(
             **{PULL_CONTEXT_KEY: self.id}, no_mail_to_attendees=True, dont_notify=True
         )
         vals = model._sync_vals_from_neutral(remote, NEUTRAL_TO_ODOO_FIELDS, self)
-        if remote.recurrence:
-            vals.update(
-                recurrency=True, rrule=odoo_rule(remote.recurrence.rrule), event_tz=remote.timezone
-            )
+        vals.update(
+            recurrency=True, rrule=odoo_rule(remote.recurrence.rrule), event_tz=remote.timezone
+        )
         event = model.create(vals)
         event._sync_apply_attendee_states(remote)
-        changes = {name: ("", _readable_field(event, name), False) for name in vals}
-        record = event
-        if remote.recurrence:
-            record = event.recurrence_id
-            record.calendar_event_ids._sync_apply_attendee_states(remote)
-            record._sync_remove_exdates(remote.recurrence.exdates)
+        changes = _created_changes(event, vals)
+        record = event.recurrence_id
+        record.calendar_event_ids._sync_apply_attendee_states(remote)
+        record._sync_remove_exdates(remote.recurrence.exdates)
         self._sync_store_link(None, record, remote)
         self.env["calendar.sync.log"]._log_change(
             self, "pull", "create", record, changes=changes, remote_id=remote.remote_id
@@ -532,6 +637,19 @@ class CalendarSyncRunner(models.AbstractModel):
             **{self.env["calendar.sync.link"]._link_field_for(record._name): record.id},
         )
         return self.env["calendar.sync.link"].create(vals)
+
+    def _sync_new_link_vals(self, event, remote):
+        """The link of an event a pull just created (as ``_sync_store_link`` writes it)."""
+        return {
+            "account_id": self.id,
+            "event_id": event.id,
+            "origin": "pull",
+            "remote_id": remote.remote_id,
+            "ical_uid": remote.ical_uid or False,
+            "etag": remote.etag or False,
+            "snapshot": to_snapshot(self._sync_neutral(event, remote)),
+            "need_push": False,
+        }
 
     def _sync_pending_link(self, record):
         """This account's link of ``record`` still waiting for its first push, if any."""
@@ -878,6 +996,11 @@ def _deleted_state(link):
         dirty=True,
         modified=None,
     )
+
+
+def _created_changes(record, vals):
+    """History lines of a record a pull created: every field written, from nothing."""
+    return {name: ("", _readable_field(record, name), False) for name in vals}
 
 
 def _readable_field(record, name):

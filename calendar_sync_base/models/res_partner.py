@@ -5,15 +5,16 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     @api.model
-    def _sync_partners_for_attendees(self, attendees):
-        """Partners for remote attendees: a user's partner first, then a contact with that
-        e-mail, else a new contact (unless the administrator chose to skip unknown ones)."""
+    def _sync_partners_by_email(self, attendees):
+        """Lower-case e-mail -> partner for remote attendees: a user's partner first, then a
+        contact with that e-mail, else a new contact (unless the administrator chose to skip
+        unknown ones). Takes the attendees of many events at once (a page of a pull): a few
+        queries for the whole page."""
         emails = {attendee.email.lower(): attendee for attendee in attendees if attendee.email}
         if not emails:
-            return self.browse()
+            return {}
         found = self._sync_find_by_emails(list(emails))
         missing = [attendee for email, attendee in emails.items() if email not in found]
-        partners = self.browse([partner.id for partner in found.values()])
         create_missing = (
             self.env["ir.config_parameter"]
             .sudo()
@@ -21,10 +22,11 @@ class ResPartner(models.Model):
             == "create"
         )
         if missing and create_missing:
-            partners |= self.sudo().create(
+            created = self.sudo().create(
                 [{"name": a.name or a.email, "email": a.email} for a in missing]
             )
-        return partners
+            found.update(zip([a.email.lower() for a in missing], created, strict=True))
+        return found
 
     @api.model
     def _sync_find_by_emails(self, emails):

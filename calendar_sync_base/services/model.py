@@ -174,10 +174,13 @@ class SyncContact:
 
 @dataclass
 class ChangeSet:
-    """What a connector returns from one incremental listing."""
+    """What a connector returns from one incremental listing, or from one page of it."""
 
     events: list[SyncEvent] = field(default_factory=list)
-    next_cursor: str = ""
+    next_cursor: str = ""  # set on the last page only
+    # Where the listing goes on (``list_page``): the provider's page token, a resume point
+    # that outlives the process; empty on the last page.
+    next_page: str = ""
     full_resync: bool = False  # the old cursor was refused: this set is a complete listing
     # Remote items that could not be read (one message each, naming the item and field);
     # they are reported, and the rest of the listing is applied.
@@ -189,3 +192,15 @@ class ChangeSet:
     # Remote id -> a time zone name the provider gave and no zone database knows: the event
     # was read in a fallback zone (its ``timezone``), reported so the guess is not silent.
     unknown_timezones: dict[str, str] = field(default_factory=dict)
+
+    def extend(self, page: ChangeSet) -> None:
+        """Add the next page of the same listing; an item listed again keeps its first place
+        (series before their exceptions) and its last version."""
+        events = {event.remote_id: event for event in self.events}
+        events.update((event.remote_id, event) for event in page.events)
+        self.events = list(events.values())
+        self.next_cursor = page.next_cursor
+        self.next_page = page.next_page
+        self.unreadable += page.unreadable
+        self.complete = self.complete and page.complete
+        self.unknown_timezones.update(page.unknown_timezones)

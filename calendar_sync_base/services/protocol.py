@@ -61,6 +61,12 @@ class CalendarConnector(Protocol):
         Raises ``CursorExpired`` when the provider refuses the cursor.
         """
 
+    def list_page(self, cursor: str, page_token: str = "") -> ChangeSet:
+        """One page of the listing since ``cursor``: the first, or the one ``page_token`` (a
+        previous page's ``next_page``) points at. The last page has no ``next_page`` and
+        carries ``next_cursor``; ``list_changes`` is every page put together.
+        """
+
     def apply(self, ops: Sequence[PushOp]) -> list[PushResult]:
         """Apply ops in as few requests as the provider allows; one result per op, in order."""
 

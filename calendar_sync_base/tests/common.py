@@ -1,4 +1,7 @@
+import contextlib
 import datetime as dt
+import json
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
@@ -43,6 +46,40 @@ class ConnectAccessCaseMixin:
     def consented_callback(self, login):
         """The provider's redirect back to Odoo after ``login`` started and approved."""
         raise NotImplementedError
+
+    def open_callback_in_background(self, callback, emulator, listing_path):
+        """Follow the provider's redirect back: it stores the grant and wakes the cron, and
+        lists nothing (the first sync is the cron's). Returns the connection."""
+        cron = self.env.ref(
+            f"calendar_sync_{self.provider}.calendar_sync_{self.provider}_cron_sync"
+        )
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        emulator.requests.clear()
+        response = self.url_open(callback, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/odoo/calendar"))
+        self.assertFalse(emulator.requests.filter(path_regex=listing_path), "nothing listed")
+        account = self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
+        self.assertEqual(account.state, "connected")
+        self.assertFalse(account.first_sync_done)
+        self.assertTrue(account.sync_requested)
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
+        )
+        [panel] = account.with_user(self.alice).get_sync_panel_state()
+        self.assertEqual(panel["progress"], "First sync: starting")
+        return account
+
+    def run_cron_and_read_notifications(self):
+        """Run the provider's scheduled action; the pop-up notifications it sent the user."""
+        self.env["calendar.sync.account"]._cron_sync(self.provider)
+        self.env.invalidate_all()  # the cron worked through a cursor of its own
+        messages = [json.loads(message.message) for message in self.env["bus.bus"].search([])]
+        return [
+            message["payload"]["message"]
+            for message in messages
+            if message["type"] == "simple_notification"
+        ]
 
     def assert_only_allowed_users_connect(self):
         # Odoo runs only the test methods a case class defines itself: each provider's case
@@ -473,6 +510,117 @@ class HonestStateCases:
         event.with_user(self.user).write({"name": "Replayed (again)"})
         self.set_remote_title(remote_id, "Changed remotely")
         self.assertEqual(self.sync().conflicts, 1, "a real concurrent edit still counts")
+
+
+class WorkerKilled(BaseException):
+    """Stands for the cron worker dying: nothing in the sync may catch it."""
+
+
+class PagedPullCases:
+    """A long remote listing, pulled by the scheduled action one committed page at a time.
+
+    The provider test case (a ``SyncCaseMixin``) gives ``emulator``, ``listing_path`` (a
+    regex of its listing requests) and ``resumed(request)``: whether a listing request went on
+    from a page token.
+    """
+
+    allow_inherited_tests_method = True
+
+    def setUp(self):
+        super().setUp()
+        # The cron gives each account its own cursors; in tests they share this transaction.
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        self.env["ir.config_parameter"].sudo().set_param("calendar_sync.page_size", "2")
+        self.remote_ids = [
+            self.new_remote(f"Remote {number}") for number in range(1, 6)
+        ]  # three pages
+        self.env["bus.bus"].sudo().search([]).unlink()
+
+    def run_cron(self):
+        self.env["calendar.sync.account"]._cron_sync(self.account.provider)
+        self.env.invalidate_all()
+
+    def pulled_titles(self):
+        links = self.env["calendar.sync.link"].search([("account_id", "=", self.account.id)])
+        self.assertCountEqual(links.mapped("remote_id"), set(links.mapped("remote_id")))
+        return sorted(links.event_id.mapped("name"))
+
+    def bus_types(self):
+        messages = [json.loads(message.message) for message in self.env["bus.bus"].search([])]
+        return [message["type"] for message in messages]
+
+    def panel_progress(self):
+        [entry] = self.account.with_user(self.user).get_sync_panel_state()
+        return entry["progress"]
+
+    def test_a_long_listing_is_pulled_page_by_page_with_progress(self):
+        self.run_cron()
+        self.assertEqual(self.pulled_titles(), [f"Remote {number}" for number in range(1, 6)])
+        self.assertEqual(len(self.emulator.requests.filter(path_regex=self.listing_path)), 3)
+        self.assertFalse(self.account.sudo().sync_page_token)
+        self.assertTrue(self.account.sudo().sync_cursor)
+        self.assertTrue(self.account.first_sync_done)
+        # One progress message per page with more to come, then the end of the first sync.
+        types = self.bus_types()
+        self.assertEqual(types.count("calendar_sync/progress"), 2)
+        self.assertEqual(types.count("simple_notification"), 1)
+        self.assertEqual(self.panel_progress(), "")
+
+    def test_a_first_sync_backlog_shows_n_of_m_then_what_it_did(self):
+        self.env["ir.config_parameter"].sudo().set_param("calendar_sync.batch_size", "2")
+        for number in range(1, 4):
+            self.odoo_event(f"Odoo {number}", hours_from_now=100 + number)
+        self.sync()
+        self.assertEqual(self.panel_progress(), "First sync: 2 of 3")
+        self.assertIn("calendar_sync/progress", self.bus_types())
+        self.assertNotIn("simple_notification", self.bus_types())
+        self.sync()
+        self.assertEqual(self.panel_progress(), "")
+        [done] = [
+            json.loads(message.message)["payload"]["message"]
+            for message in self.env["bus.bus"].search([])
+            if json.loads(message.message)["type"] == "simple_notification"
+        ]
+        self.assertTrue(done.endswith(" connected: 5 events imported, 3 sent"), done)
+        self.sync()
+        self.assertEqual(self.bus_types().count("simple_notification"), 1, "said once")
+
+    def test_a_crash_between_pages_resumes_from_the_last_committed_page(self):
+        Account = type(self.env["calendar.sync.account"])
+        pull_page = Account._sync_pull_page
+        pages = []
+
+        def crash_on_the_second_page(account, *args):
+            pages.append(account.id)
+            if len(pages) == 2:
+                raise WorkerKilled
+            return pull_page(account, *args)
+
+        # Not assertRaises: it rolls back what its block did, the committed page too.
+        with (
+            patch.object(Account, "_sync_pull_page", crash_on_the_second_page),
+            contextlib.suppress(WorkerKilled),
+        ):
+            self.run_cron()
+        self.assertEqual(len(pages), 2, "the worker died on the second page")
+        self.env.invalidate_all()
+        self.assertEqual(len(self.pulled_titles()), 2, "page 1 committed")
+        self.assertTrue(self.account.sudo().sync_page_token)
+        self.assertFalse(self.account.first_sync_done)
+        self.assertEqual(self.panel_progress(), "First sync: 2 events so far")
+
+        self.emulator.requests.clear()
+        self.run_cron()
+        self.assertEqual(self.pulled_titles(), [f"Remote {number}" for number in range(1, 6)])
+        listings = self.emulator.requests.filter(path_regex=self.listing_path)
+        self.assertEqual(len(listings), 2, "pages 2 and 3 only")
+        self.assertTrue(self.resumed(listings[0]))
+        self.assertTrue(self.account.first_sync_done)
+        [summary] = self.env["calendar.sync.log"].search(
+            [("account_id", "=", self.account.id), ("operation", "=", "import")]
+        )
+        self.assertEqual(len(summary.detail_ids), 5, "the resumed listing's entry, not a new one")
 
 
 PUBLIC_HOST = "odoo.example.com"

@@ -112,6 +112,7 @@ class CalendarSyncResetWizard(models.TransientModel):
             {
                 "state": "disconnected",
                 "sync_cursor": False,
+                "sync_page_token": False,
                 "access_token": False,
                 "access_token_expiry": False,
                 "refresh_token": False,

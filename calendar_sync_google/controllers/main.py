@@ -40,7 +40,7 @@ class GoogleCalendarSyncController(http.Controller):
 
     @http.route("/calendar_sync_google/authentication", type="http", auth="user", methods=["GET"])
     def authentication(self, state=None, code=None, error=None, **_params):
-        """Google's redirect back: check the state, store the grant, run the first sync."""
+        """Google's redirect back: check the state, store the grant, schedule the first sync."""
         check_user_may_connect(PROVIDER)
         accounts = request.env["calendar.sync.account"]
         try:
@@ -55,8 +55,9 @@ class GoogleCalendarSyncController(http.Controller):
             account = accounts._google_connect(code, verifier)
         except SyncError as failure:
             return connection_failed_page(PROVIDER, failure)
-        if account._sync_try_lock():
-            account._sync_guarded()
+        # The first sync runs in a cron worker, never in this redirect: Calendar opens at
+        # once and its side panel shows the progress.
+        account._sync_request()
         return request.redirect(CALENDAR_URL)
 
     @http.route(

@@ -68,6 +68,7 @@ class CalendarSyncAccount(models.Model):
             batch_url=self._google_param("batch_url"),
             window_start=_aware(self._sync_window_start()),
             batch_size=int(self._google_param("batch_request_size", 50)),
+            **self._sync_page_options(),
         )
 
     # ------------------------------------------------------------------ sync console

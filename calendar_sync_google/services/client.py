@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import requests
 
@@ -361,6 +361,20 @@ class GoogleCalendarClient:
 
     def list_changes(self, cursor: str) -> ChangeSet:
         """Changes since ``cursor``; ``""`` lists the whole window (``full_resync=True``)."""
+        changes = self.list_page(cursor)
+        seen = set()
+        while changes.next_page:
+            if changes.next_page in seen:
+                raise SyncError("Google events.list: page token repeated, stopping")
+            seen.add(changes.next_page)
+            changes.extend(self.list_page(cursor, changes.next_page))
+        return changes
+
+    def list_page(self, cursor: str, page_token: str = "") -> ChangeSet:
+        """One page of ``list_changes``. Google wants the first page's query again with its
+        ``pageToken``, so ``cursor`` is the listing's, whichever page is asked for, and
+        ``next_page`` holds the window the listing started with (a process resuming later
+        would compute another one)."""
         self.skipped = []
         self.unknown_timezones = {}
         params: dict[str, Any] = {"maxResults": self.page_size, "showDeleted": "true"}
@@ -368,13 +382,17 @@ class GoogleCalendarClient:
             params["syncToken"] = cursor  # no timeMin: Google forbids it with syncToken
         elif self.window_start is not None:
             params["timeMin"] = _rfc3339(self.window_start)
-        events: list[SyncEvent] = []
-        page: dict = {}
-        for page in self._pages(self.events_url, params, "events.list"):
-            events.extend(self._map_page(page))
+        if page_token:
+            params.update(parse_qsl(page_token))
+        page = self._get_json(self.events_url, params, "events.list")
+        next_page = ""
+        if page.get("nextPageToken"):
+            resume = {"timeMin": params.get("timeMin"), "pageToken": page["nextPageToken"]}
+            next_page = urlencode({name: value for name, value in resume.items() if value})
         return ChangeSet(
-            events=events,
+            events=self._map_page(page),
             next_cursor=page.get("nextSyncToken") or "",
+            next_page=next_page,
             full_resync=not cursor,
             unreadable=[str(problem) for problem in self.skipped],
             unknown_timezones=self.unknown_timezones,

@@ -10,6 +10,7 @@ from . import test_google_cron_budget
 from . import test_google_resilience
 from . import test_google_problems
 from . import test_google_honest
+from . import test_google_paged_pull
 from . import test_google_round_trip
 from . import test_google_push_notifications
 from . import test_google_panel

@@ -7,16 +7,12 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER, make_user
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER, WorkerKilled, make_user
 
 from .common import GoogleSyncCase, google_time
 
 # Seconds the slow account's provider takes to answer: longer than any budget below.
 LATENCY = 4.0
-
-
-class WorkerKilled(BaseException):
-    """Stands for Odoo killing the cron worker: nothing in the sync may catch it."""
 
 
 @tagged("post_install", "-at_install")

@@ -48,7 +48,7 @@ class TestGoogleOAuth(ConnectAccessCaseMixin, HttpCase):
         self.assertIn(response.status_code, (302, 303))
         return response.headers["Location"]
 
-    def test_consent_connects_and_runs_the_first_sync(self):
+    def test_consent_connects_and_schedules_the_first_sync(self):
         authorize_url = self.start_consent("alice_oauth")
         query = parse_qs(urlsplit(authorize_url).query)
         self.assertTrue(authorize_url.startswith(self.google.url))
@@ -61,18 +61,16 @@ class TestGoogleOAuth(ConnectAccessCaseMixin, HttpCase):
             query["redirect_uri"], [f"{self.base_url()}/calendar_sync_google/authentication"]
         )
         callback = self.consent(authorize_url)
-        response = self.url_open(callback, allow_redirects=False)
-        self.assertEqual(response.status_code, 303)
-        self.assertTrue(response.headers["Location"].endswith("/odoo/calendar"))
-
-        account = self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
-        self.assertEqual(account.state, "connected")
+        account = self.open_callback_in_background(callback, self.google, "/events")
         self.assertTrue(account.refresh_token)
         self.assertEqual(account.remote_email, "alice@example.com", "the account signed in")
-        self.assertTrue(account.first_sync_done)
-        self.assertTrue(self.env["calendar.event"].search([("name", "=", "Already in Google")]))
         token_call = self.google.requests.filter(method="POST", path_regex="^/token$")[-1]
         self.assertTrue(token_call.form()["code_verifier"][0], "PKCE verifier sent")
+
+        notifications = self.run_cron_and_read_notifications()
+        self.assertTrue(account.first_sync_done)
+        self.assertTrue(self.env["calendar.event"].search([("name", "=", "Already in Google")]))
+        self.assertEqual(notifications, ["Google connected: 1 events imported, 0 sent"])
 
     def test_tampered_state_is_rejected(self):
         callback = self.consent(self.start_consent("alice_oauth"))

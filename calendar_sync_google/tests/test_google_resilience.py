@@ -47,6 +47,23 @@ class TestGooglePoisonEvents(GoogleSyncCase):
         self.assertFalse(self.errors_logged())
         self.assert_good_events_sync_both_ways(good)
 
+    def test_one_new_event_odoo_refuses_leaves_the_rest_of_its_page_created(self):
+        # New events of a page are created together; the database refusing one of them
+        # (here a constraint of this test's transaction) costs that one only.
+        self.env.cr.execute(
+            "ALTER TABLE calendar_event ADD CONSTRAINT test_poison CHECK (name != 'Poison')"
+        )
+        poison = self.remote_event(hours_from_now=26, summary="Poison")
+        goods = [self.remote_event(hours_from_now=30 + i, summary=f"Good {i}") for i in range(3)]
+        with mute_logger(RUNNER_LOGGER, "odoo.sql_db"):
+            counts = self.sync()
+        self.assertEqual((counts.pulled_created, counts.errors), (3, 1))
+        self.assertEqual(self.errors_logged().remote_id, poison["id"])
+        self.assertFalse(self.linked(poison["id"]))
+        for number, good in enumerate(goods):
+            self.assertEqual(self.linked(good["id"]).name, f"Good {number}")
+            self.assertEqual(len(self.history(self.linked(good["id"]), "create")), 1)
+
     def test_a_sub_daily_rule_is_reported_once_and_syncs_once_fixed(self):
         poison = self.remote_series("Every second", "RRULE:FREQ=SECONDLY")
         good = self.remote_event(hours_from_now=30, summary="Good meeting")

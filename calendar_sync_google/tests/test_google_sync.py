@@ -46,6 +46,28 @@ class TestGooglePull(GoogleSyncCase):
         self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [10])
         self.assertEqual(event.videocall_location, "https://meet.example/abc")
 
+    def test_new_remote_events_cost_a_few_queries_each(self):
+        """New events of a page are created in bulk: each one more costs well under two
+        queries (it was about 26, one create, chatter and history per event)."""
+        self.sync()
+        guest = {"email": "guest@example.org"}
+        reminders = {"useDefault": False, "overrides": [{"method": "popup", "minutes": 15}]}
+
+        def pull(count, offset):
+            for number in range(count):
+                self.remote_event(
+                    hours_from_now=30 + offset + number,
+                    summary=f"Bulk {offset + number}",
+                    attendees=[{"email": self.email, "self": True}, guest],
+                    reminders=reminders,
+                )
+            before = self.env.cr.sql_log_count
+            self.assertEqual(self.sync().pulled_created, count)
+            return self.env.cr.sql_log_count - before
+
+        few, many = pull(5, 0), pull(25, 100)
+        self.assertLess((many - few) / 20, 2, f"{few} queries for 5 events, {many} for 25")
+
     def test_event_without_guests_shows_in_the_users_calendar_and_stays_quiet(self):
         remote = self.remote_event(summary="Dentist")
         self.sync()

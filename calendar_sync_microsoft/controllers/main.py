@@ -41,7 +41,7 @@ class MicrosoftCalendarSyncController(http.Controller):
         "/calendar_sync_microsoft/authentication", type="http", auth="user", methods=["GET"]
     )
     def authentication(self, **params):
-        """Microsoft's redirect back: msal checks state and PKCE, then the first sync runs."""
+        """Microsoft's redirect back: msal checks state and PKCE; the first sync is scheduled."""
         check_user_may_connect(PROVIDER)
         pending = request.session.pop(FLOW_KEY, None)
         if not pending or pending.get("uid") != request.env.uid:
@@ -56,8 +56,9 @@ class MicrosoftCalendarSyncController(http.Controller):
             raise Forbidden(str(refused)) from None
         except SyncError as failure:
             return connection_failed_page(PROVIDER, failure)
-        if account._sync_try_lock():
-            account._sync_guarded()
+        # The first sync runs in a cron worker, never in this redirect: Calendar opens at
+        # once and its side panel shows the progress.
+        account._sync_request()
         return request.redirect(CALENDAR_URL)
 
     @http.route(

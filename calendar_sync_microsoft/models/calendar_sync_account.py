@@ -94,6 +94,7 @@ class CalendarSyncAccount(models.Model):
             series_ids=self._microsoft_series_ids,
             linked_ids=self._microsoft_linked_event_ids,
             transaction_prefix=f"{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}:{self.id}",
+            **self._sync_page_options(),
         )
 
     def _microsoft_linked_event_ids(self, remote_ids):

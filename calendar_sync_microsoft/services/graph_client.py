@@ -353,41 +353,54 @@ class GraphCalendarClient:
 
     def list_changes(self, cursor: str) -> ChangeSet:
         """Changes since ``cursor`` (a stored delta link); ``""`` lists the whole window."""
+        changes = self.list_page(cursor)
+        seen = set()
+        while changes.next_page:
+            if changes.next_page in seen:
+                raise SyncError("Microsoft Graph calendarView delta: next link repeated, stopping")
+            seen.add(changes.next_page)
+            changes.extend(self.list_page(cursor, changes.next_page))
+        return changes
+
+    def list_page(self, cursor: str, page_token: str = "") -> ChangeSet:
+        """One page of ``list_changes``; ``page_token`` is a page's ``@odata.nextLink``
+        (relative to ``graph_base``, like the cursor), so ``cursor`` only says whether the
+        listing is a full one. The series seen on the page are read with it."""
         self.skipped = []
         self.incomplete = False
         self.unknown_timezones = {}
         self._instances = {}
-        if cursor:
-            try:
-                url, params = self._absolute(cursor), None
-            except SyncError as exc:  # stored for another Graph host: start over there
-                raise CursorExpired(str(exc)) from exc
-        else:
-            url = f"{self.graph_base}/me/calendarView/delta"
-            params = {
-                "startDateTime": _iso(self.window_start),
-                "endDateTime": _iso(self.window_end),
-            }
+        url, params = self._listing_start(cursor, page_token)
+        page = self._get_json(url, params, "calendarView delta", page=True)
         items: dict[str, Any] = {}
-        delta_link = ""
-        for page in self._pages(url, params, "calendarView delta"):
-            for item in page.get("value") or ():
-                key = item.get("id") if isinstance(item, dict) else None
-                if not isinstance(key, str) or not key:
-                    self.skipped.append(MalformedEvent("", "id", "missing in a delta item"))
-                    continue
-                items.pop(key, None)  # the last version seen wins
-                items[key] = item
-            delta_link = page.get("@odata.deltaLink") or delta_link
+        for item in page.get("value") or ():
+            key = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(key, str) or not key:
+                self.skipped.append(MalformedEvent("", "id", "missing in a delta item"))
+                continue
+            items.pop(key, None)  # the last version seen wins
+            items[key] = item
         events = _Listing(self).collect(list(items.values()))
         return ChangeSet(
             events=events,
-            next_cursor=self._relative(delta_link),
+            next_cursor=self._relative(page.get("@odata.deltaLink") or ""),
+            next_page=self._relative(page.get("@odata.nextLink") or ""),
             full_resync=not cursor,
             unreadable=[str(problem) for problem in self.skipped],
             complete=not self.incomplete,
             unknown_timezones=self.unknown_timezones,
         )
+
+    def _listing_start(self, cursor: str, page_token: str) -> tuple[str, dict | None]:
+        """The URL and query of a listing's page: a stored link, or the window's delta."""
+        link = page_token or cursor
+        if link:
+            try:
+                return self._absolute(link), None
+            except SyncError as exc:  # stored for another Graph host: start over there
+                raise CursorExpired(str(exc)) from exc
+        url = f"{self.graph_base}/me/calendarView/delta"
+        return url, {"startDateTime": _iso(self.window_start), "endDateTime": _iso(self.window_end)}
 
     def check_access(self) -> None:
         """One light read of the user's calendar (an event id at most): raises the engine's

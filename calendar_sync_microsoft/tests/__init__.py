@@ -14,6 +14,7 @@ from . import (
     test_microsoft_sync,
     test_two_calendars,
 )
+from . import test_microsoft_paged_pull
 from . import test_microsoft_round_trip
 from . import test_microsoft_push_notifications
 from . import test_microsoft_console

@@ -54,15 +54,19 @@ class TestMicrosoftOAuth(ConnectAccessCaseMixin, HttpCase):
         answer = requests.get(authorize_url, allow_redirects=False, timeout=10)
         return answer.headers["Location"]
 
-    def test_consent_connects_through_msal_and_runs_the_first_sync(self):
+    def test_consent_connects_through_msal_and_schedules_the_first_sync(self):
         callback = self.consent("alice_msoauth")
-        response = self.url_open(callback, allow_redirects=False)
-        self.assertEqual(response.status_code, 303)
-        account = self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
-        self.assertEqual((account.provider, account.state), ("microsoft", "connected"))
+        account = self.open_callback_in_background(
+            callback, self.microsoft, "/events|/calendarView"
+        )
+        self.assertEqual(account.provider, "microsoft")
         self.assertEqual(account.remote_email, "alice@example.com")
         self.assertIn("RefreshToken", account.token_cache)
+
+        notifications = self.run_cron_and_read_notifications()
+        self.assertTrue(account.first_sync_done)
         self.assertTrue(self.env["calendar.event"].search([("name", "=", "Already in Outlook")]))
+        self.assertEqual(notifications, ["Outlook connected: 1 events imported, 0 sent"])
 
     def test_redirect_in_another_users_session_is_refused(self):
         callback = self.consent("alice_msoauth")

@@ -79,6 +79,29 @@ def test_full_listing_pages_and_hands_over_the_sync_token(google, session, provi
     assert event.timezone == "Europe/Brussels" and event.organizer_email == EMAIL
 
 
+def test_one_page_at_a_time_resumes_from_its_page_token(google, session, provider):
+    for day in range(1, 6):
+        google.insert_event(EMAIL, google_body(f"g{day}", day))
+    window = dt.datetime(2029, 1, 1, tzinfo=UTC)
+    first = make_client(google, session, provider, page_size=2, window_start=window)
+    page = first.list_page("")
+    assert len(page.events) == 2 and page.next_page and not page.next_cursor
+    # A new client (another process, after a crash, with a window computed later) goes on
+    # from the stored page token: the listing keeps its own window.
+    later = window + dt.timedelta(seconds=5)
+    client = make_client(google, session, provider, page_size=2, window_start=later)
+    titles = [e.title for e in page.events]
+    while page.next_page:
+        page = client.list_page("", page.next_page)
+        titles += [e.title for e in page.events]
+    assert sorted(titles) == [f"g{d}" for d in range(1, 6)]
+    assert page.next_cursor and page.full_resync
+    lists = google.requests.filter(method="GET", path_regex=EVENTS)
+    assert len(lists) == 3
+    assert all(r.arg("timeMin") == "2029-01-01T00:00:00Z" for r in lists)
+    assert client.list_changes(page.next_cursor).events == []
+
+
 def test_incremental_listing_pages_with_the_sync_token_and_no_time_min(google, session, provider):
     kept = [google.insert_event(EMAIL, google_body(f"g{day}", day)) for day in range(1, 4)]
     client = make_client(

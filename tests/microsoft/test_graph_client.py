@@ -105,6 +105,24 @@ def test_full_listing_pages_and_hands_over_the_delta_link(ms, session, provider)
     assert event.organizer_email == EMAIL and event.etag and event.ical_uid
 
 
+def test_one_page_at_a_time_resumes_from_its_next_link(ms, session, provider):
+    for day in range(1, 6):
+        ms.insert_event(EMAIL, outlook_event(f"o{day}", day))
+    page = make_client(ms, session, provider, page_size=2).list_page("")
+    assert len(page.events) == 2 and not page.next_cursor
+    assert page.next_page.startswith("/me/calendarView/delta?")  # relative, like the cursor
+    # A new client (another process, after a crash) goes on from the stored page token.
+    client = make_client(ms, session, provider, page_size=2)
+    titles = [e.title for e in page.events]
+    while page.next_page:
+        page = client.list_page("", page.next_page)
+        titles += [e.title for e in page.events]
+    assert sorted(titles) == [f"o{d}" for d in range(1, 6)]
+    assert page.next_cursor.startswith("/me/calendarView/delta?") and page.full_resync
+    assert len(ms.requests.filter(method="GET", path_regex=DELTA)) == 3
+    assert client.list_changes(page.next_cursor).events == []
+
+
 def test_incremental_listing_follows_the_stored_delta_link(ms, session, provider):
     kept = [ms.insert_event(EMAIL, outlook_event(f"o{day}", day)) for day in range(1, 4)]
     client = make_client(ms, session, provider, page_size=2)

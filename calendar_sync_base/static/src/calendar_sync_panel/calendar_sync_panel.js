@@ -18,7 +18,8 @@ const STATE_LABELS = {
  * One button per remote calendar the administrator enabled. Its look follows the
  * connection state; a click connects, resumes, or syncs now and reports what it did.
  * Opening the calendar asks for a background pull; when a sync brings remote changes
- * (the server says so on the bus), the panel and the calendar reload.
+ * (the server says so on the bus), the panel and the calendar reload; while a first sync or
+ * a backlog runs, the server's progress messages refresh the panel.
  */
 export class CalendarSyncPanel extends Component {
     static template = "calendar_sync_base.CalendarSyncPanel";
@@ -32,10 +33,13 @@ export class CalendarSyncPanel extends Component {
         this.dialog = useService("dialog");
         this.state = useState({ providers: [], busy: false, syncing: null });
         this.onRemoteChanges = () => this.reload();
+        this.onProgress = () => this.load();
         this.busService.subscribe("calendar_sync/synced", this.onRemoteChanges);
-        onWillUnmount(() =>
-            this.busService.unsubscribe("calendar_sync/synced", this.onRemoteChanges)
-        );
+        this.busService.subscribe("calendar_sync/progress", this.onProgress);
+        onWillUnmount(() => {
+            this.busService.unsubscribe("calendar_sync/synced", this.onRemoteChanges);
+            this.busService.unsubscribe("calendar_sync/progress", this.onProgress);
+        });
         onWillStart(async () => {
             await this.load();
             // Not awaited: the pull runs in a cron worker and never delays the view. Through
@@ -62,6 +66,9 @@ export class CalendarSyncPanel extends Component {
         }
         if (entry.transient) {
             return _t("Temporarily unavailable, will retry");
+        }
+        if (entry.state === "connected" && entry.progress) {
+            return entry.progress; // "First sync: 120 of 800", formatted by the server
         }
         let label = STATE_LABELS[entry.state] || entry.state;
         if (entry.state === "connected" && entry.problem_count) {

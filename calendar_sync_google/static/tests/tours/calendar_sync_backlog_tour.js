@@ -3,9 +3,9 @@
 import { registry } from "@web/core/registry";
 
 /**
- * More changes wait than one run pushes: the button and every notification say how many
- * wait, and each click drains the backlog until nothing waits. Then the user pauses (after a
- * confirmation, told how to resume) and resumes with the button.
+ * More changes wait than one run pushes: every notification says how many wait, the button
+ * how far the backlog got, and each click drains it until nothing waits. Then the user pauses
+ * (after a confirmation, told how to resume) and resumes with the button.
  */
 registry.category("web_tour.tours").add("calendar_sync_backlog_tour", {
     url: "/odoo/calendar",
@@ -24,12 +24,12 @@ registry.category("web_tour.tours").add("calendar_sync_backlog_tour", {
             content: "The notification counts what waits",
         },
         {
-            trigger: ".o_calendar_sync_google:not([disabled]) .o_calendar_sync_state_label:contains(Synchronized, 2 waiting)",
-            content: "So does the button",
+            trigger: ".o_calendar_sync_google:not([disabled]) .o_calendar_sync_state_label:contains(Sending: 1 of 3 changes)",
+            content: "The button says how far the backlog got",
             run: "click",
         },
         {
-            trigger: ".o_calendar_sync_google:not([disabled]) .o_calendar_sync_state_label:contains(Synchronized, 1 waiting)",
+            trigger: ".o_calendar_sync_google:not([disabled]) .o_calendar_sync_state_label:contains(Sending: 2 of 3 changes)",
             content: "The backlog drains",
             run: "click",
         },
