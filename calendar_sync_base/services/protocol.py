@@ -83,3 +83,18 @@ class CalendarConnector(Protocol):
     def instance_id(self, master_remote_id: str, original_start, all_day: bool) -> str | None:
         """The remote id of the occurrence of a series that was due at ``original_start``
         (aware UTC datetime, or a date for all-day series), or None if there is none."""
+
+
+def every_page(connector: CalendarConnector, cursor: str, listing: str) -> ChangeSet:
+    """``list_changes`` from ``list_page``: every page of a listing put together.
+
+    A provider handing back a page token it already gave would loop forever: stop instead.
+    """
+    changes = connector.list_page(cursor)
+    seen = set()
+    while changes.next_page:
+        if changes.next_page in seen:
+            raise SyncError(f"{listing}: next page repeated, stopping")
+        seen.add(changes.next_page)
+        changes.extend(connector.list_page(cursor, changes.next_page))
+    return changes

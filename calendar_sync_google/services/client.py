@@ -34,7 +34,7 @@ from calendar_sync_base.services.errors import (
 )
 from calendar_sync_base.services.http import ResilientSession, parse_retry_after
 from calendar_sync_base.services.model import ChangeSet, Reminder, SyncEvent
-from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
+from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult, every_page
 
 from .mapper import (
     ODOO_ID_PROPERTY,
@@ -361,14 +361,7 @@ class GoogleCalendarClient:
 
     def list_changes(self, cursor: str) -> ChangeSet:
         """Changes since ``cursor``; ``""`` lists the whole window (``full_resync=True``)."""
-        changes = self.list_page(cursor)
-        seen = set()
-        while changes.next_page:
-            if changes.next_page in seen:
-                raise SyncError("Google events.list: page token repeated, stopping")
-            seen.add(changes.next_page)
-            changes.extend(self.list_page(cursor, changes.next_page))
-        return changes
+        return every_page(self, cursor, "Google events.list")
 
     def list_page(self, cursor: str, page_token: str = "") -> ChangeSet:
         """One page of ``list_changes``. Google wants the first page's query again with its

@@ -60,7 +60,7 @@ from calendar_sync_base.services.errors import (
 )
 from calendar_sync_base.services.http import ResilientSession, parse_retry_after
 from calendar_sync_base.services.model import UTC, ChangeSet, Recurrence, Response, SyncEvent
-from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
+from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult, every_page
 from calendar_sync_base.services.recurrence import expand, parse_rrule
 
 from .graph_mapper import (
@@ -353,14 +353,7 @@ class GraphCalendarClient:
 
     def list_changes(self, cursor: str) -> ChangeSet:
         """Changes since ``cursor`` (a stored delta link); ``""`` lists the whole window."""
-        changes = self.list_page(cursor)
-        seen = set()
-        while changes.next_page:
-            if changes.next_page in seen:
-                raise SyncError("Microsoft Graph calendarView delta: next link repeated, stopping")
-            seen.add(changes.next_page)
-            changes.extend(self.list_page(cursor, changes.next_page))
-        return changes
+        return every_page(self, cursor, "Microsoft Graph calendarView delta")
 
     def list_page(self, cursor: str, page_token: str = "") -> ChangeSet:
         """One page of ``list_changes``; ``page_token`` is a page's ``@odata.nextLink``
