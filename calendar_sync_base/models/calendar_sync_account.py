@@ -844,7 +844,7 @@ class CalendarSyncAccount(models.Model):
                 "sync_requested": bool(remaining and counts.pushed + counts.pushed_deleted),
                 "state": "connected",
                 "last_sync_date": fields.Datetime.now(),
-                "last_sync_summary": counts.summary(),
+                "last_sync_summary": self._sync_summary(counts),
                 "last_counts": counts.as_dict(),
                 "last_error": False,
                 "queued_count": remaining,
@@ -856,6 +856,36 @@ class CalendarSyncAccount(models.Model):
         if counts.pulled or counts.pulled_deleted:
             self._sync_notify_user()
         return counts
+
+    def _sync_summary(self, counts):
+        """E.g. "3 pulled, 2 pushed, 1 deleted, 0 conflicts" (links, errors and warnings only
+        when any), in the language of the user reading it."""
+        env = self.env
+        parts = [
+            env._("%(count)s pulled", count=counts.pulled),
+            env._("%(count)s pushed", count=counts.pushed),
+            env._("%(count)s deleted", count=counts.deleted),
+        ]
+        if counts.linked:
+            parts.append(env._("%(count)s linked", count=counts.linked))
+        parts.append(
+            env._("1 conflict")
+            if counts.conflicts == 1
+            else env._("%(count)s conflicts", count=counts.conflicts)
+        )
+        if counts.errors:
+            parts.append(
+                env._("1 error")
+                if counts.errors == 1
+                else env._("%(count)s errors", count=counts.errors)
+            )
+        if counts.warnings:
+            parts.append(
+                env._("1 warning")
+                if counts.warnings == 1
+                else env._("%(count)s warnings", count=counts.warnings)
+            )
+        return ", ".join(parts)
 
     def _sync_backlog_progress(self, counts, remaining):
         """How much of the push backlog went out: N of M while changes still wait."""

@@ -272,19 +272,3 @@ class SyncCounts:
     @property
     def deleted(self) -> int:
         return self.pulled_deleted + self.pushed_deleted
-
-    def summary(self) -> str:
-        """E.g. "3 pulled, 2 pushed, 1 deleted, 0 conflicts" (links/errors only when any)."""
-        parts = [f"{self.pulled} pulled", f"{self.pushed} pushed", f"{self.deleted} deleted"]
-        if self.linked:
-            parts.append(f"{self.linked} linked")
-        parts.append(_plural(self.conflicts, "conflict"))
-        if self.errors:
-            parts.append(_plural(self.errors, "error"))
-        if self.warnings:
-            parts.append(_plural(self.warnings, "warning"))
-        return ", ".join(parts)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -7,4 +7,5 @@ from . import (
     test_sync_credential,
     test_sync_log,
     test_sync_mixin,
+    test_sync_summary,
 )

@@ -26,7 +26,9 @@ class GoogleCalendarSyncController(http.Controller):
         check_user_may_connect(PROVIDER)
         accounts = request.env["calendar.sync.account"]
         if not accounts._sync_provider_configured(PROVIDER):
-            raise BadRequest("Google Calendar is not configured by the administrator yet.")
+            raise BadRequest(
+                request.env._("Google Calendar is not configured by the administrator yet.")
+            )
         verifier, challenge = new_pkce_pair()
         request.session[VERIFIER_KEY] = verifier
         url = build_authorization_url(

@@ -29,7 +29,9 @@ class MicrosoftCalendarSyncController(http.Controller):
         check_user_may_connect(PROVIDER)
         accounts = request.env["calendar.sync.account"]
         if not accounts._sync_provider_configured(PROVIDER):
-            raise BadRequest("Outlook Calendar is not configured by the administrator yet.")
+            raise BadRequest(
+                request.env._("Outlook Calendar is not configured by the administrator yet.")
+            )
         try:
             flow = accounts._microsoft_start_flow()
         except SyncError as failure:
@@ -45,7 +47,9 @@ class MicrosoftCalendarSyncController(http.Controller):
         check_user_may_connect(PROVIDER)
         pending = request.session.pop(FLOW_KEY, None)
         if not pending or pending.get("uid") != request.env.uid:
-            raise Forbidden("This authorization was not started by you in this session.")
+            raise Forbidden(
+                request.env._("This authorization was not started by you in this session.")
+            )
         if params.get("error"):
             _logger.info("Outlook consent not granted for user %s: %s", request.env.uid, params)
             return request.redirect(CALENDAR_URL)

@@ -226,7 +226,7 @@ def test_ends_before(event, expected):
     assert ends_before(event, dt.datetime(2024, 6, 1, tzinfo=UTC)) is expected
 
 
-def test_sync_counts_summary():
+def test_sync_counts_totals():
     counts = SyncCounts(
         pulled_created=1, pulled_updated=1, pulled_deleted=1, pushed_created=1, errors=1
     )
@@ -242,12 +242,7 @@ def test_sync_counts_summary():
         "errors": 1,
         "warnings": 0,
     }
-    assert counts.summary() == "2 pulled, 1 pushed, 1 deleted, 0 conflicts, 1 error"
-    counts.warnings = 2
-    assert counts.summary().endswith("1 error, 2 warnings")
+    assert (counts.pulled, counts.pushed, counts.deleted) == (2, 1, 1)
     busy = SyncCounts(pulled_created=2, pushed_created=1, pushed_updated=1, pulled_deleted=1,
-                      linked=1, conflicts=2, errors=1)  # fmt: skip
-    assert busy.summary() == "2 pulled, 2 pushed, 1 deleted, 1 linked, 2 conflicts, 1 error"
-    assert SyncCounts(pulled_created=3, pushed_created=2, pulled_deleted=1).summary() == (
-        "3 pulled, 2 pushed, 1 deleted, 0 conflicts"
-    )
+                      pushed_deleted=2, linked=1, conflicts=2, errors=1)  # fmt: skip
+    assert (busy.pulled, busy.pushed, busy.deleted) == (2, 2, 3)
