@@ -953,21 +953,17 @@ def _pending_local_delete(links, event):
 def _same_content(connector, sent, remote):
     """Whether the remote copy holds every synced field as ``sent`` (as the provider keeps
     them)."""
-    normalize = getattr(connector, "normalized", None) or (lambda event: event)
-    return synced_values(normalize(sent)) == synced_values(normalize(remote))
+    return synced_values(connector.normalized(sent)) == synced_values(connector.normalized(remote))
 
 
 def _normalized(connector, states):
     """Local states as the provider would keep them, so what it cannot store (a second
     reminder, a read-only video link) never looks changed on the remote side."""
-    normalize = getattr(connector, "normalized", None)
-    if normalize is None:
-        return states
     return [
         dataclasses.replace(
             state,
-            event=normalize(state.event),
-            snapshot=normalize(state.snapshot) if state.snapshot else None,
+            event=connector.normalized(state.event),
+            snapshot=connector.normalized(state.snapshot) if state.snapshot else None,
         )
         for state in states
     ]

@@ -18,10 +18,6 @@ class CursorExpired(SyncError):
 class Throttled(SyncError):
     """The service asked us to slow down and retries were exhausted."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
 
 class RemoteRejected(SyncError):
     """The service refused one item for a reason retrying will not fix (e.g. not organizer)."""

@@ -51,10 +51,6 @@ class MergeResult:
     conflicts: tuple[str, ...] = ()
     resolution: ConflictResolution | None = None
 
-    @property
-    def in_sync(self) -> bool:
-        return not self.to_local and not self.to_remote
-
 
 def three_way_merge(
     base: SyncEvent | None,

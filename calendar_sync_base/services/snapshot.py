@@ -147,10 +147,6 @@ def synced_values(event: SyncEvent) -> dict[str, Any]:
     return {name: _NORMALIZERS[name](event) for name in SYNCED_FIELDS}
 
 
-def normalized_value(event: SyncEvent, field_name: str) -> Any:
-    return _NORMALIZERS[field_name](event)
-
-
 def _normalize_time(value: dt.date | dt.datetime | None):
     if isinstance(value, dt.datetime):
         # Graph sends 7-digit fractions, Google whole seconds: sub-second noise is no change.

@@ -85,17 +85,16 @@ def is_transient(status: int | None, payload: Any) -> bool:
     return status is None or status >= 500 or is_rate_limited(status, payload)
 
 
-def error_for(status: int | None, payload: Any, headers: Any = None, what: str = "") -> SyncError:
+def error_for(status: int | None, payload: Any, what: str = "") -> SyncError:
     """The neutral error for a failed Google call."""
     reason, message = error_details(payload)
     text = f"Google {what or 'request'} failed ({status or 'no response'} {reason}): {message}"
-    retry_after = parse_retry_after((headers or {}).get("Retry-After"))
     if status == 401:
         return AuthExpired(text)
     if status == 410 and reason in ("fullSyncRequired", "updatedMinTooLongAgo", ""):
         return CursorExpired(text)
     if is_rate_limited(status or 0, payload) or reason in DAILY_QUOTA_REASONS:
-        return Throttled(text, retry_after=retry_after)
+        return Throttled(text)
     if status is None or status >= 500:
         return SyncError(text)
     return RemoteRejected(text, reason=reason, status=status)
@@ -293,7 +292,7 @@ class GoogleCalendarClient:
         response = self._send("GET", url, params=params)
         payload = _json(response)
         if response.status_code != 200:
-            raise error_for(response.status_code, payload, response.headers, what)
+            raise error_for(response.status_code, payload, what)
         if not isinstance(payload, dict):
             raise SyncError(f"Google {what}: answer is not a JSON object")
         return payload
@@ -398,7 +397,7 @@ class GoogleCalendarClient:
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:
-            raise error_for(response.status_code, payload, response.headers, "events.get")
+            raise error_for(response.status_code, payload, "events.get")
         if isinstance(payload, dict) and payload.get("status") == "cancelled":
             return None
         timezone, reminders = self._defaults_for(payload)
@@ -452,7 +451,7 @@ class GoogleCalendarClient:
         response = self._send("POST", f"{self.events_url}/watch", json=body)
         payload = _json(response)
         if response.status_code != 200 or not isinstance(payload, dict):
-            raise error_for(response.status_code, payload, response.headers, "events.watch")
+            raise error_for(response.status_code, payload, "events.watch")
         return payload
 
     def stop_channel(self, channel_id: str, resource_id: str) -> None:
@@ -460,9 +459,7 @@ class GoogleCalendarClient:
         body = {"id": channel_id, "resourceId": resource_id}
         response = self._send("POST", f"{self.api_base}/channels/stop", json=body)
         if response.status_code not in (200, 204, 404):
-            raise error_for(
-                response.status_code, _json(response), response.headers, "channels.stop"
-            )
+            raise error_for(response.status_code, _json(response), "channels.stop")
 
     # ----------------------------------------------------------------- push
 
@@ -552,7 +549,7 @@ class GoogleCalendarClient:
         by_index = {index: answer for (index, _), answer in zip(pending, answers, strict=True)}
         for index in retry:
             answer = by_index[index]
-            error = error_for(answer.status, answer.payload, answer.headers, ops[index].kind.value)
+            error = error_for(answer.status, answer.payload, ops[index].kind.value)
             results[index] = PushResult(ops[index].key, error=error, retryable=True)
 
     def _recover_unknown_creates(self, ops, retry, pending, answers, results) -> list:
@@ -666,7 +663,7 @@ class GoogleCalendarClient:
             return self._existing_create(op)
         if is_transient(status, payload):
             return None
-        error = error_for(status, payload, answer.headers, op.kind.value)
+        error = error_for(status, payload, op.kind.value)
         retryable = isinstance(error, (Throttled, AuthExpired))
         return PushResult(op.key, error=error, retryable=retryable)
 

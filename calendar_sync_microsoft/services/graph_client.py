@@ -135,7 +135,7 @@ def error_for(status: int | None, payload: Any, headers: Any = None, what: str =
     if status == 410 or code.casefold() in CURSOR_EXPIRED_CODES:
         return CursorExpired(text)
     if status == 429 or (status in (503, 504) and retry_after is not None):
-        return Throttled(text, retry_after=retry_after)
+        return Throttled(text)
     if status is None or status >= 500:
         return SyncError(text)
     return RemoteRejected(text, reason=code, status=status)

@@ -42,7 +42,7 @@ def test_field_changed_on_one_side_flows_to_the_other():
 
 def test_same_change_on_both_sides_is_no_conflict():
     both = BASE.replace(title="Same")
-    assert three_way_merge(BASE, both, both, ConflictPolicy.ODOO_WINS).in_sync
+    assert three_way_merge(BASE, both, both, ConflictPolicy.ODOO_WINS) == MergeResult()
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,8 @@ def test_apply_direction():
     assert apply_direction(result, Direction.TO_REMOTE).to_remote == ("location",)
     assert apply_direction(result, Direction.TO_ODOO).to_remote == ()
     assert apply_direction(result, Direction.TO_ODOO).to_local == {"title": "x"}
-    assert apply_direction(result, Direction.OFF).in_sync
+    off = apply_direction(result, Direction.OFF)
+    assert (off.to_local, off.to_remote) == ({}, ())
 
 
 def test_one_way_rules_let_the_source_win():
