@@ -11,6 +11,7 @@ from calendar_sync_base.services.model import (
     ShowAs,
     SyncEvent,
 )
+from calendar_sync_base.services.timeutil import naive_utc
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY, links_to_push
 
@@ -339,8 +340,8 @@ class CalendarEvent(models.Model):
             }
         return {
             "allday": False,
-            "start": remote.start.astimezone(UTC).replace(tzinfo=None),
-            "stop": remote.stop.astimezone(UTC).replace(tzinfo=None),
+            "start": naive_utc(remote.start),
+            "stop": naive_utc(remote.stop),
         }
 
     @api.model

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 
 from calendar_sync_base.services.model import Recurrence
 from calendar_sync_base.services.recurrence import format_rrule, parse_rrule, zone_info
+from calendar_sync_base.services.timeutil import naive_utc
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
@@ -125,18 +126,18 @@ class CalendarRecurrence(models.Model):
     def _sync_remove_exdates(self, exdates):
         if not exdates:
             return
-        wanted = {_naive_utc(value) for value in exdates}
+        wanted = {naive_utc(value) for value in exdates}
         gone = self.calendar_event_ids.filtered(
-            lambda event: _naive_utc(event._sync_slot()) in wanted
+            lambda event: naive_utc(event._sync_slot()) in wanted
         )
         pulling = self.env.context.get(PULL_CONTEXT_KEY) or True
         gone.with_context(**{PULL_CONTEXT_KEY: pulling}, dont_notify=True).unlink()
 
     def _sync_occurrence_at(self, original_start):
         """The occurrence generated for ``original_start`` (exceptions keep their slot)."""
-        wanted = _naive_utc(original_start)
+        wanted = naive_utc(original_start)
         for event in self.with_context(active_test=False).calendar_event_ids:
-            if _naive_utc(event._sync_slot()) == wanted:
+            if naive_utc(event._sync_slot()) == wanted:
                 return event
         return self.env["calendar.event"]
 
@@ -184,9 +185,3 @@ def _yearly_weekday_rule(spec, start):
     return dataclasses.replace(
         spec, freq="YEARLY", interval=spec.interval // 12, bymonth=(start.month,)
     )
-
-
-def _naive_utc(value):
-    if isinstance(value, dt.datetime):
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    return value

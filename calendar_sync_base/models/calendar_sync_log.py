@@ -7,6 +7,7 @@ from odoo.tools import format_datetime
 
 from calendar_sync_base.services.merge import ConflictPolicy
 from calendar_sync_base.services.model import Attendee, Reminder
+from calendar_sync_base.services.timeutil import naive_utc
 
 from .calendar_sync_account import CONFLICT_POLICIES
 from .calendar_sync_runner import NEUTRAL_TO_ODOO_FIELDS
@@ -399,9 +400,7 @@ class CalendarSyncLog(models.Model):
     def _readable_time(self, moment, account):
         if moment is None:
             return self.env._("unknown")
-        if moment.tzinfo:
-            moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return format_datetime(self.env, moment, tz=account.user_id.tz or "UTC")
+        return format_datetime(self.env, naive_utc(moment), tz=account.user_id.tz or "UTC")
 
     def _post_on_chatter(self, record):
         """A short line on the event, so its history shows what the sync changed."""

@@ -21,6 +21,7 @@ from calendar_sync_base.services.matcher import (
 from calendar_sync_base.services.model import Direction, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 from calendar_sync_base.services.snapshot import from_snapshot, synced_values, to_snapshot
+from calendar_sync_base.services.timeutil import naive_utc
 
 from .calendar_recurrence import odoo_rule
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
@@ -560,7 +561,7 @@ class CalendarSyncRunner(models.AbstractModel):
         )
         vals = record._sync_vals_from_neutral(remote, neutral_values, self)
         if record.recurrence_id and remote.original_start:
-            vals["sync_original_start"] = _naive_utc(remote.original_start)
+            vals["sync_original_start"] = _odoo_datetime(remote.original_start)
         before = {name: (_readable_field(record, name), _raw_field(record, name)) for name in vals}
         record.write(vals)
         if "attendees" in neutral_values:
@@ -1022,12 +1023,11 @@ def _raw_field(record, name):
     return field.convert_to_write(record[name], record)
 
 
-def _naive_utc(value):
-    if isinstance(value, dt.datetime) and value.tzinfo:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+def _odoo_datetime(value):
+    """A date or datetime as an Odoo Datetime field value (a date is its midnight)."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime.combine(value, dt.time())
-    return value
+    return naive_utc(value)
 
 
 def _archived(record):

@@ -22,9 +22,10 @@ from .merge import (
     effective_policy,
     three_way_merge,
 )
-from .model import SYNCED_FIELDS, UTC, Direction, SyncEvent
+from .model import SYNCED_FIELDS, Direction, SyncEvent
 from .protocol import OpKind, PushOp
 from .recurrence import expand, parse_rrule, zone_info
+from .timeutil import as_aware
 
 
 @dataclass
@@ -188,7 +189,7 @@ def ends_before(event: SyncEvent, start: dt.datetime | None) -> bool:
     """True when the event (all of its series, if recurring) is over before ``start``."""
     if start is None or event.stop is None:
         return False
-    start = start if start.tzinfo is not None else start.replace(tzinfo=UTC)
+    start = as_aware(start)
     if event.recurrence is not None:
         return _series_ends_before(event, start)
     return _end_instant(event.stop) <= start
@@ -237,7 +238,7 @@ def _duration(event: SyncEvent):
 
 def _end_instant(stop: dt.date | dt.datetime) -> dt.datetime:
     if isinstance(stop, dt.datetime):
-        return stop if stop.tzinfo is not None else stop.replace(tzinfo=UTC)
+        return as_aware(stop)
     # An all-day stop is an exclusive local midnight with no zone of its own; the last zone on
     # Earth (UTC-12) reaches it last, so an event still touching ``start`` anywhere is kept.
     return dt.datetime.combine(stop, dt.time(), dt.timezone(dt.timedelta(hours=-12)))

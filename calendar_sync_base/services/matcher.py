@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import UTC, SyncEvent
+from .model import SyncEvent
+from .timeutil import aware_utc
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -48,8 +49,7 @@ def match_key(event: SyncEvent) -> tuple:
 
 def _instant(value):
     if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).replace(microsecond=0)
+        return aware_utc(value).replace(microsecond=0)
     return value
 
 

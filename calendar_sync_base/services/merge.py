@@ -7,8 +7,9 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .model import SYNCED_FIELDS, UTC, Direction, SyncEvent
+from .model import SYNCED_FIELDS, Direction, SyncEvent
 from .snapshot import synced_values
+from .timeutil import as_aware
 
 
 class ConflictPolicy(str, enum.Enum):
@@ -162,11 +163,7 @@ def _remote_wins(
         return True
     if remote_modified is None:
         return False
-    return _as_aware(remote_modified) >= _as_aware(local_modified)
-
-
-def _as_aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return as_aware(remote_modified) >= as_aware(local_modified)
 
 
 def _ordered(names: list[str]) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule as du
 
 from .model import UTC, Recurrence
+from .timeutil import as_aware
 
 FREQUENCIES: tuple[str, ...] = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 # Valid iCalendar, but no calendar (Odoo, Google's UI, Outlook) repeats an event within a day:
@@ -287,11 +288,9 @@ def format_exdate(exdates: Iterable[dt.date | dt.datetime], tz: str | None = Non
     if tz and tz.upper() not in ("UTC", "ETC/UTC", "Z"):
         zone = zone_info(tz)
         return f"EXDATE;TZID={tz}:" + ",".join(
-            _as_aware(v).astimezone(zone).strftime(_LOCAL_DATETIME) for v in values
+            as_aware(v).astimezone(zone).strftime(_LOCAL_DATETIME) for v in values
         )
-    return "EXDATE:" + ",".join(
-        _as_aware(v).astimezone(UTC).strftime(_UTC_DATETIME) for v in values
-    )
+    return "EXDATE:" + ",".join(as_aware(v).astimezone(UTC).strftime(_UTC_DATETIME) for v in values)
 
 
 def recurrence_from_lines(lines: Iterable[str], default_tz: str = "UTC") -> Recurrence | None:
@@ -355,13 +354,8 @@ def _parse_exdate_value(value: str, is_date: bool, zone: ZoneInfo, line: str):
 
 def _exdate_sort_key(value: dt.date | dt.datetime):
     if isinstance(value, dt.datetime):
-        return (1, _as_aware(value).astimezone(UTC).isoformat())
+        return (1, as_aware(value).astimezone(UTC).isoformat())
     return (0, value.isoformat())
-
-
-def _as_aware(value: dt.datetime) -> dt.datetime:
-    # The model's convention: naive datetimes never travel, but if one does it means UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def zone_info(name: str) -> ZoneInfo:
@@ -426,16 +420,14 @@ def expand(
 
 
 def _expand_timed(spec, dtstart, zone, exdates, window_end) -> Iterator[dt.datetime]:
-    local_start = _as_aware(dtstart).astimezone(zone).replace(tzinfo=None)
+    local_start = as_aware(dtstart).astimezone(zone).replace(tzinfo=None)
     rule = to_dateutil(spec, local_start, _local_until(spec.until, zone))
-    excluded_instants = {
-        _as_aware(x).astimezone(UTC) for x in exdates if isinstance(x, dt.datetime)
-    }
+    excluded_instants = {as_aware(x).astimezone(UTC) for x in exdates if isinstance(x, dt.datetime)}
     excluded_days = {x for x in exdates if not isinstance(x, dt.datetime)}
     end = None
     if window_end is not None:
         end = (
-            _as_aware(window_end)
+            as_aware(window_end)
             if isinstance(window_end, dt.datetime)
             else dt.datetime.combine(window_end, dt.time(), zone)
         )
@@ -452,7 +444,7 @@ def _expand_timed(spec, dtstart, zone, exdates, window_end) -> Iterator[dt.datet
 def _expand_all_day(spec, dtstart, zone, exdates, window_end) -> Iterator[dt.date]:
     until = spec.until
     if isinstance(until, dt.datetime):
-        until = _as_aware(until).astimezone(zone).date() if until.tzinfo else until.date()
+        until = as_aware(until).astimezone(zone).date() if until.tzinfo else until.date()
     rule = to_dateutil(
         spec,
         dt.datetime.combine(dtstart, dt.time()),

@@ -22,6 +22,7 @@ from .model import (
     SyncEvent,
 )
 from .recurrence import canonical_rrule
+from .timeutil import as_aware
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -84,7 +85,7 @@ def _time_to_json(value: dt.date | dt.datetime | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return _as_aware(value).isoformat()  # always with an offset: never ambiguous
+        return as_aware(value).isoformat()  # always with an offset: never ambiguous
     return value.isoformat()
 
 
@@ -92,7 +93,7 @@ def _time_from_json(value: str | None) -> dt.date | dt.datetime | None:
     if not value:
         return None
     if "T" in value:
-        return _as_aware(dt.datetime.fromisoformat(value))
+        return as_aware(dt.datetime.fromisoformat(value))
     return dt.date.fromisoformat(value)
 
 
@@ -150,7 +151,7 @@ def synced_values(event: SyncEvent) -> dict[str, Any]:
 def _normalize_time(value: dt.date | dt.datetime | None):
     if isinstance(value, dt.datetime):
         # Graph sends 7-digit fractions, Google whole seconds: sub-second noise is no change.
-        return _as_aware(value).astimezone(UTC).replace(microsecond=0)
+        return as_aware(value).astimezone(UTC).replace(microsecond=0)
     return value
 
 
@@ -207,11 +208,6 @@ def _attendee_order(attendee: Attendee):
 
 def _reminder_order(reminder: Reminder):
     return (reminder.minutes, reminder.method)
-
-
-def _as_aware(value: dt.datetime) -> dt.datetime:
-    # The model's convention is aware UTC datetimes; a naive one can only mean UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 _NORMALIZERS = {

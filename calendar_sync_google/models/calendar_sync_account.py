@@ -4,6 +4,7 @@ from odoo import api, fields, models
 
 from calendar_sync_base.services.errors import ConfigurationError, SyncError
 from calendar_sync_base.services.http import ResilientSession
+from calendar_sync_base.services.timeutil import as_aware, naive_utc
 from calendar_sync_google.services.auth import GoogleTokenProvider, check_client, exchange_code
 from calendar_sync_google.services.client import GoogleCalendarClient
 
@@ -52,11 +53,11 @@ class CalendarSyncAccount(models.Model):
             client_secret,
             refresh_token=credentials["refresh_token"] or "",
             access_token=credentials["access_token"] or "",
-            expiry=_aware(credentials["access_token_expiry"]),
+            expiry=as_aware(credentials["access_token_expiry"]),
             on_refresh=lambda access, expiry, refresh: save(
                 {
                     "access_token": access,
-                    "access_token_expiry": _naive(expiry),
+                    "access_token_expiry": naive_utc(expiry),
                     "refresh_token": refresh,
                 }
             ),
@@ -66,7 +67,7 @@ class CalendarSyncAccount(models.Model):
             tokens,
             api_base=self._google_param("api_base"),
             batch_url=self._google_param("batch_url"),
-            window_start=_aware(self._sync_window_start()),
+            window_start=as_aware(self._sync_window_start()),
             batch_size=int(self._google_param("batch_request_size", 50)),
             **self._sync_page_options(),
         )
@@ -94,7 +95,7 @@ class CalendarSyncAccount(models.Model):
         return {
             "remote_id": channel["id"],
             "resource_id": channel["resourceId"],
-            "expiration": _naive(expiration),
+            "expiration": naive_utc(expiration),
         }
 
     def _push_close_google(self, channel):
@@ -123,7 +124,7 @@ class CalendarSyncAccount(models.Model):
             "state": "connected",
             "last_error": False,
             "access_token": payload["access_token"],
-            "access_token_expiry": _naive(payload.get("expiry")),
+            "access_token_expiry": naive_utc(payload.get("expiry")),
         }
         # Google sends a refresh token with every forced consent; keep the old one otherwise.
         if payload.get("refresh_token"):
@@ -140,11 +141,3 @@ class CalendarSyncAccount(models.Model):
             self.remote_email = self._sync_connector().owner_email()
         except SyncError:
             self.remote_email = False
-
-
-def _aware(value):
-    return value.replace(tzinfo=dt.timezone.utc) if value else None
-
-
-def _naive(value):
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value else False

@@ -4,6 +4,7 @@ from dateutil.parser import isoparse
 
 from odoo import api, fields, models
 
+from calendar_sync_base.services.timeutil import as_aware, naive_utc
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
 from calendar_sync_microsoft.services.graph_sent_items import GraphSentItemsClient
 from calendar_sync_microsoft.services.msal_auth import (
@@ -89,7 +90,7 @@ class CalendarSyncAccount(models.Model):
             self._sync_http_session(),
             self._microsoft_tokens(),
             graph_base=self._microsoft_graph_base(),
-            window_start=_aware(self._sync_window_start()),
+            window_start=as_aware(self._sync_window_start()),
             timezone_hint=self.user_id.tz or "",
             series_ids=self._microsoft_series_ids,
             linked_ids=self._microsoft_linked_event_ids,
@@ -203,8 +204,4 @@ def _subscription_end():
 def _expiration(subscription):
     """Graph's ``expirationDateTime`` as Odoo stores it (naive UTC)."""
     moment = isoparse(subscription["expirationDateTime"])
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def _aware(value):
-    return value.replace(tzinfo=dt.timezone.utc) if value else None
+    return naive_utc(moment)

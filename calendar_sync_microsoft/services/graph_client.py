@@ -62,6 +62,7 @@ from calendar_sync_base.services.http import ResilientSession, parse_retry_after
 from calendar_sync_base.services.model import UTC, ChangeSet, Recurrence, Response, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult, every_page
 from calendar_sync_base.services.recurrence import expand, parse_rrule
+from calendar_sync_base.services.timeutil import aware_utc
 
 from .graph_mapper import (
     EXPAND_ODOO_ID,
@@ -159,8 +160,7 @@ def _json(response: requests.Response) -> Any:
 
 
 def _iso(moment: dt.datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return aware_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _malformed_id(status: int | None, payload: Any) -> bool:
@@ -269,8 +269,8 @@ class GraphCalendarClient:
         self.token_provider = token_provider
         self.graph_base = graph_base.rstrip("/")
         now = (clock or (lambda: dt.datetime.now(UTC)))()
-        self.window_start = _aware(window_start) or _midnight(now - DEFAULT_WINDOW_BACK)
-        self.window_end = _aware(window_end) or _midnight(
+        self.window_start = aware_utc(window_start) or _midnight(now - DEFAULT_WINDOW_BACK)
+        self.window_end = aware_utc(window_end) or _midnight(
             max(now, self.window_start) + DEFAULT_WINDOW_AHEAD
         )
         if self.window_end <= self.window_start:
@@ -697,12 +697,6 @@ class GraphCalendarClient:
 # --------------------------------------------------------------------------- helpers
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def _midnight(value: dt.datetime) -> dt.datetime:
     # A window on whole days keeps the delta token's window stable within a day.
     return value.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -713,14 +707,14 @@ def _slot_value(raw: Any):
         parsed = parse_graph_datetime(raw)
     except ValueError:
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    return aware_utc(parsed)
 
 
 def _slot_key(slot, all_day: bool):
     """What identifies a neutral slot: its UTC instant, or its day for all-day series."""
     if all_day or not isinstance(slot, dt.datetime):
         return slot.date() if isinstance(slot, dt.datetime) else slot
-    return _aware(slot)
+    return aware_utc(slot)
 
 
 def _present_slots(instances: list[dict], all_day: bool) -> set:
@@ -745,14 +739,14 @@ def _present_slots(instances: list[dict], all_day: bool) -> set:
 
 def _same_slot(raw: Any, slot, all_day: bool) -> bool:
     """Does Graph's ``originalStart`` (UTC instant) name the neutral slot ``slot``?"""
-    value = _slot_value(raw) if not isinstance(raw, dt.datetime) else _aware(raw)
+    value = _slot_value(raw) if not isinstance(raw, dt.datetime) else aware_utc(raw)
     if value is None or slot is None:
         return False
     if all_day or not isinstance(slot, dt.datetime):
         day = slot.date() if isinstance(slot, dt.datetime) else slot
         # Outlook's all-day slot is local midnight: within a day of the UTC midnight.
         return abs(value - dt.datetime.combine(day, dt.time(), UTC)) < ALL_DAY_SLACK
-    return value == _aware(slot)
+    return value == aware_utc(slot)
 
 
 class _Listing:

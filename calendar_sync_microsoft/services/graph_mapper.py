@@ -61,6 +61,7 @@ from calendar_sync_base.services.model import (
     SyncEvent,
     without_nul,
 )
+from calendar_sync_base.services.timeutil import aware_utc
 
 from .graph_recurrence import graph_recurrence, rrule_from_graph
 from .timezones import to_iana, to_windows, zone_for
@@ -183,7 +184,7 @@ def _offset_value(value: Any, rid: str, field: str) -> dt.datetime:
         parsed = parse_graph_datetime(value)
     except ValueError as exc:
         raise MalformedEvent(rid, field, str(exc)) from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    return aware_utc(parsed)
 
 
 # --------------------------------------------------------------------------- inbound parts
