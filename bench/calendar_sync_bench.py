@@ -78,7 +78,6 @@ import datetime as dt
 import os
 import pathlib
 import platform
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -90,16 +89,14 @@ from odoo import Command, fields, release
 
 from odoo.addons.calendar_sync_base.models.calendar_sync_runner import PAGE_COMMIT_KEY
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.append(str(REPO_ROOT))
+from calendar_sync_base.services.model import Attendee, Reminder, SyncEvent
+from calendar_sync_base.services.snapshot import to_snapshot
+from calendar_sync_google.services.mapper import to_google
+from calendar_sync_microsoft.services.graph_mapper import to_graph
+from emulators.google import GoogleEmulator
+from emulators.microsoft import MicrosoftEmulator, trusting
 
-from calendar_sync_base.services.model import Attendee, Reminder, SyncEvent  # noqa: E402
-from calendar_sync_base.services.snapshot import to_snapshot  # noqa: E402
-from calendar_sync_google.services.mapper import to_google  # noqa: E402
-from calendar_sync_microsoft.services.graph_mapper import to_graph  # noqa: E402
-from emulators.google import GoogleEmulator  # noqa: E402
-from emulators.microsoft import MicrosoftEmulator, trusting  # noqa: E402
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # Creating the seed events must not mail anybody nor fill the chatter.
 QUIET = {

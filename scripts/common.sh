@@ -89,6 +89,10 @@ drop_if_uninitialized() {
   fi
 }
 
+# The tests import `emulators`, a declared package that `make setup` installs editable. This
+# checkout's copy comes first all the same: the virtualenv may predate that install, or be
+# shared with another checkout (git worktrees) that its editable install points at.
 run_odoo() {
-  "$VENV/bin/python" "$ODOO_PATH/odoo-bin" -c "$ODOO_CONF" "$@"
+  PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
+    "$VENV/bin/python" "$ODOO_PATH/odoo-bin" -c "$ODOO_CONF" "$@"
 }

@@ -40,6 +40,9 @@ if odoo_present; then
   PROJECT_REQS+=(-c "$ODOO_CONSTRAINTS")
 fi
 "$VENV/bin/pip" install -q "${PROJECT_REQS[@]}"
+# The emulators package (pyproject.toml), editable: `import emulators` from any directory. Its
+# dependencies are among the requirements just installed under Odoo's pins.
+"$VENV/bin/pip" install -q --no-deps -e "$ROOT"
 
 if ! odoo_present; then
   say "pure layer ready; the Odoo layer needs Odoo 18 (see above)"

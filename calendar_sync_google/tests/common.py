@@ -1,18 +1,11 @@
 import datetime as dt
-import pathlib
-import sys
 
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.calendar_sync_base.tests.common import SyncCaseMixin
 
-# The emulators live beside the addons (they are product code, not part of an addon).
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.append(str(REPO_ROOT))
-
-from emulators.google import GoogleEmulator  # noqa: E402
-from emulators.google.errors import error_body  # noqa: E402
+from emulators.google import GoogleEmulator
+from emulators.google.errors import error_body
 
 __all__ = ["GoogleEmulator", "error_body"]
 

@@ -1,6 +1,4 @@
 import datetime as dt
-import pathlib
-import sys
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -9,12 +7,7 @@ from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.calendar_sync_base.tests.common import SyncCaseMixin
 
-# The emulators live beside the addons (they are product code, not part of an addon).
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.append(str(REPO_ROOT))
-
-from emulators.microsoft import MicrosoftEmulator, trusting  # noqa: E402
+from emulators.microsoft import MicrosoftEmulator, trusting
 
 CLIENT_ID = "3f1c7c7e-0d6f-4b0e-9a55-odootest0001"
 CLIENT_SECRET = "test-secret"

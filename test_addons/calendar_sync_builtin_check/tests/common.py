@@ -1,19 +1,12 @@
 import collections
 import datetime as dt
 import logging
-import pathlib
 import re
-import sys
 
 from odoo.tests import HttpCase, new_test_user
 
-# The emulators live at the repository's root (product code, not part of an addon).
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.append(str(REPO_ROOT))
-
-from emulators.google import GoogleEmulator  # noqa: E402
-from emulators.microsoft import MicrosoftEmulator, trusting  # noqa: E402
+from emulators.google import GoogleEmulator
+from emulators.microsoft import MicrosoftEmulator, trusting
 
 __all__ = ["BuiltinSyncCase", "GoogleEmulator", "MicrosoftEmulator", "trusting"]
 
