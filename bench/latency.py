@@ -397,8 +397,9 @@ def write_results(section):
 def wake_cron_worker(database):
     """A cron worker starts with a sleep (a minute, unless woken): wake it as Odoo does."""
     subprocess.run(
-        ["psql", "-d", "postgres", "-qc", f"SELECT pg_notify('cron_trigger', '{database}')"],
+        ["psql", "-d", "postgres", "-qAtc", f"SELECT pg_notify('cron_trigger', '{database}')"],
         check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
