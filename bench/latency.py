@@ -374,6 +374,14 @@ def render(results):
         "80% of an interval has passed, one with a healthy channel only every 6 intervals). "
         "Opening Calendar pulls at once.",
         "",
+        "Found by the first run of this bench: a change arriving while a sync of the same "
+        "account was in flight (our own push echoed back by the provider's notification, a "
+        "second edit) found the account already flagged, left the flag alone, and the sync "
+        "cleared it at its end: the woken run had nothing to do and the change waited for "
+        "the schedule (the 3rd Odoo edit and the 1st remote edit never arrived within 30 s). "
+        "`_sync_request` now updates the row even when flagged, so it waits for the sync and "
+        "is retried after it (test_google_push_trigger).",
+        "",
     ]
     return "\n".join(lines)
 
