@@ -4,7 +4,7 @@ export ODOO_PATH ?= /opt/odoo
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup test test-pure test-odoo run demo lint bench bench-compare readme pot
+.PHONY: setup test test-pure test-odoo run demo lint bench bench-compare bench-latency readme pot
 
 setup:  ## venv, requirements, Odoo's requirements, PostgreSQL, dev database
 	@scripts/setup.sh
@@ -45,6 +45,9 @@ bench:  ## HTTP requests and SQL queries as the calendar grows
 
 bench-compare:  ## ours and Odoo's own google_calendar / microsoft_calendar, side by side
 	@scripts/bench.sh --compare
+
+bench-latency:  ## seconds from an edit to the other side, real server + push notifications
+	@scripts/bench_latency.sh
 
 readme:  ## regenerate each addon's README.rst from its readme/ fragments
 	$(PY) scripts/gen_readme.py $(ADDON_DIRS)

@@ -2,6 +2,8 @@
 
 Extra constructor arguments: ``--option name=value`` (repeatable; the value is parsed as JSON
 when it can be, else kept as a string), e.g. ``--option auto_approve=true``.
+``--webhook-host odoo.example.com=http://127.0.0.1:8069`` (repeatable) delivers push
+notifications addressed to that public host name to the local server (see emulators/webhooks.py).
 """
 
 from __future__ import annotations
@@ -54,7 +56,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--option", action="append", default=[], metavar="NAME=VALUE", help="constructor option"
     )
+    parser.add_argument(
+        "--webhook-host",
+        action="append",
+        default=[],
+        metavar="HOST=URL",
+        help="deliver notifications addressed to https://HOST/... to URL/...",
+    )
     return parser
+
+
+def parse_webhook_hosts(pairs: list[str]) -> dict[str, str]:
+    hosts: dict[str, str] = {}
+    for pair in pairs:
+        host, sep, url = pair.partition("=")
+        if not sep or not url:
+            raise SystemExit(f"--webhook-host expects host=url, got {pair!r}")
+        hosts[host] = url
+    return hosts
 
 
 def _interrupt(*_args) -> None:
@@ -65,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cls = load(args.name)
     emulator = cls(port=args.port, verbose=args.verbose, **parse_options(args.option))
+    emulator.webhook_hosts.update(parse_webhook_hosts(args.webhook_host))
     if args.seed_demo:
         emulator.seed_demo()
     emulator.start()

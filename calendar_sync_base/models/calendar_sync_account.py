@@ -722,13 +722,29 @@ class CalendarSyncAccount(models.Model):
         provider and transaction, whatever the number of records changed.
         """
         accounts = self.sudo().filtered(lambda account: account.state in SYNCABLE_STATES)
-        accounts.filtered(lambda account: not account.sync_requested).sync_requested = True
+        accounts._sync_request_flag()
         woken = self.env.cr.precommit.data.setdefault("calendar_sync.woken_providers", set())
         for provider in set(accounts.mapped("provider")) - woken:
             woken.add(provider)
             cron = self._sync_cron(provider)
             if cron:
                 cron.sudo()._trigger()
+
+    def _sync_request_flag(self):
+        """Set ``sync_requested``, and update the row even when it is already set: a sync in
+        flight may have listed before this change and clears the flag at its end. The update
+        waits for that sync's row lock, then the concurrent update makes Odoo retry this
+        transaction after it, so the request survives (left alone, the woken run found the
+        flag cleared and nothing to do: the change waited for the schedule)."""
+        already = self.filtered("sync_requested")
+        (self - already).sync_requested = True
+        updated = self.env.cr.precommit.data.setdefault("calendar_sync.requested_ids", set())
+        rows = tuple(set(already.ids) - updated)
+        if rows:
+            updated.update(rows)
+            self.env.cr.execute(
+                "UPDATE calendar_sync_account SET sync_requested = TRUE WHERE id IN %s", [rows]
+            )
 
     def _sync_notify_progress(self, done, remaining):
         """Tell the running scheduled action how far it got, committed at once: a run

@@ -49,6 +49,25 @@ class TestGooglePushTrigger(GoogleSyncCase):
         self.assertTrue(self.account.sync_requested)
         self.assertEqual(self.triggers(), before + 2)
 
+    def test_a_request_updates_the_row_even_when_already_requested(self):
+        """The row is written again so that a sync in flight, which listed before this change
+        and clears the flag at its end, makes this transaction wait and retry instead of
+        losing the request."""
+        self.odoo_event("First change")
+        self.assertTrue(self.account.sync_requested)
+        self.env.flush_all()
+        before = self.row_version()
+        self.odoo_event("Second change")
+        self.env.flush_all()
+        self.assertNotEqual(self.row_version(), before)
+
+    def row_version(self):
+        # Every UPDATE makes a new row version, with its own ctid, even in one transaction.
+        self.env.cr.execute(
+            "SELECT ctid::text FROM calendar_sync_account WHERE id = %s", [self.account.id]
+        )
+        return self.env.cr.fetchone()[0]
+
     def test_deleting_a_synced_event_wakes_the_cron(self):
         event = self.odoo_event("To delete")
         self.sync()
