@@ -16,14 +16,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=scripts/common.sh
 source "$ROOT/scripts/common.sh"
 
-if ! odoo_present; then
-  odoo_missing_message >&2
-  exit 2
-fi
-[ -x "$VENV/bin/python" ] || { echo "No virtualenv at $VENV: run 'make setup' first." >&2; exit 2; }
-
-ensure_postgres
-[ -f "$ODOO_CONF" ] || write_odoo_conf
+prepare_scratch_run
 
 BENCH_DB="${BENCH_DB:-calendar_sync_latency_$$}"
 export LATENCY_LOG_DIR="${LATENCY_LOG_DIR:-$(mktemp -d -t calendar_sync_latency.XXXXXX)}"

@@ -92,6 +92,23 @@ drop_if_uninitialized() {
 # The tests import `emulators`, a declared package that `make setup` installs editable. This
 # checkout's copy comes first all the same: the virtualenv may predate that install, or be
 # shared with another checkout (git worktrees) that its editable install points at.
+# What every script that runs Odoo needs first: an Odoo 18 tree and the virtualenv (exits 2
+# saying what is missing).
+require_odoo_and_venv() {
+  if ! odoo_present; then
+    odoo_missing_message >&2
+    exit 2
+  fi
+  [ -x "$VENV/bin/python" ] || { echo "No virtualenv at $VENV: run 'make setup' first." >&2; exit 2; }
+}
+
+# A scratch-database script's set-up: Odoo, the virtualenv, PostgreSQL and the Odoo config.
+prepare_scratch_run() {
+  require_odoo_and_venv
+  ensure_postgres
+  [ -f "$ODOO_CONF" ] || write_odoo_conf
+}
+
 run_odoo() {
   PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
     "$VENV/bin/python" "$ODOO_PATH/odoo-bin" -c "$ODOO_CONF" "$@"

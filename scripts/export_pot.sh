@@ -11,11 +11,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=scripts/common.sh
 source "$ROOT/scripts/common.sh"
 
-if ! odoo_present; then
-  odoo_missing_message >&2
-  exit 2
-fi
-[ -x "$VENV/bin/python" ] || { echo "No virtualenv at $VENV: run 'make setup' first." >&2; exit 2; }
+require_odoo_and_venv
 
 if [ "$#" -gt 0 ]; then
   addons=("$@")
