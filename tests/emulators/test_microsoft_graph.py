@@ -8,7 +8,6 @@ import pytest
 import requests
 
 from emulators.microsoft import MicrosoftEmulator
-from emulators.microsoft.server import SETTINGS
 
 USER = "alice@example.com"
 TZ = "Romance Standard Time"
@@ -36,23 +35,9 @@ WEEKLY = {
 MAY = {"startDateTime": "2024-05-01T00:00:00Z", "endDateTime": "2024-06-01T00:00:00Z"}
 
 
-DEFAULT_SETTINGS = {name: getattr(MicrosoftEmulator(), name) for name in SETTINGS}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with (
-        MicrosoftEmulator(client_id="cid", client_secret="secret") as emulator,
-        emulator.trusting(),
-    ):
-        yield emulator
-
-
 @pytest.fixture
-def ms(server):
-    server.reset()
-    for name, value in DEFAULT_SETTINGS.items():  # tests change settings; reset() keeps them
-        setattr(server, name, value)
+def ms(fresh_graph_server):
+    server = fresh_graph_server
     server.set_now("2024-05-01T08:00:00Z")
     server.add_account(USER, "Alice Smith", TZ)
     return server

@@ -56,9 +56,6 @@ from msgraph.generated.users.item.calendar_view.delta.delta_get_response import 
 )
 from msgraph_core.requests.batch_response_content import BatchResponseContent  # noqa: E402
 
-from emulators.microsoft import MicrosoftEmulator
-from emulators.microsoft.server import SETTINGS  # noqa: E402
-
 # The artefact the emulator is checked against (see emulators/microsoft/README.md).
 VALIDATED_SDK = "1.65.0"
 ANNOTATIONS = {"@odata.context", "@odata.etag", "@odata.type", "@removed"}
@@ -184,23 +181,9 @@ def test_sdk_version_is_the_documented_one():
 # -- emulator answers ----------------------------------------------------------------------------
 
 
-DEFAULT_SETTINGS = {name: getattr(MicrosoftEmulator(), name) for name in SETTINGS}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with (
-        MicrosoftEmulator(client_id="cid", client_secret="secret") as emulator,
-        emulator.trusting(),
-    ):
-        yield emulator
-
-
 @pytest.fixture
-def ms(server):
-    server.reset()
-    for name, value in DEFAULT_SETTINGS.items():  # tests change settings; reset() keeps them
-        setattr(server, name, value)
+def ms(fresh_graph_server):
+    server = fresh_graph_server
     server.set_now("2024-05-01T08:00:00Z")
     server.seed_demo(USER_EMAIL)
     return server

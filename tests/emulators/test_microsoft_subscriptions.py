@@ -15,7 +15,6 @@ import pytest
 import requests
 
 from emulators.google import GoogleEmulator
-from emulators.microsoft import MicrosoftEmulator
 from emulators.microsoft.subscriptions import MAX_LIFETIME
 
 from .test_microsoft_graph import SIMPLE, USER, Graph
@@ -75,19 +74,9 @@ def receiver():
     hook.close()
 
 
-@pytest.fixture(scope="module")
-def server():
-    with (
-        MicrosoftEmulator(client_id="cid", client_secret="secret") as emulator,
-        emulator.trusting(),
-    ):
-        yield emulator
-
-
 @pytest.fixture
-def ms(server):
-    server.reset()
-    server.webhook_hosts = {}
+def ms(fresh_graph_server):
+    server = fresh_graph_server
     server.set_now(NOW)
     server.add_account(USER, "Alice Smith", "UTC")
     return server
