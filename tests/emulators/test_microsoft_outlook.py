@@ -33,7 +33,7 @@ from tests.emulators import test_microsoft_graph as graph_tests  # noqa: E402
 from tests.emulators.test_microsoft_graph import USER, Graph  # noqa: E402
 from tests.emulators.test_microsoft_schema import assert_valid  # noqa: E402
 
-server, ms = graph_tests.server, graph_tests.ms  # the same emulator fixtures
+ms = graph_tests.ms  # the same emulator fixture (graph_server comes from conftest.py)
 
 ODOO_ID = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name odoo_id"
 SENT = [{"id": "Integer 0x0E07", "value": "1"}]
