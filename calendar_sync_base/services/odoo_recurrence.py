@@ -63,9 +63,8 @@ def neutral_rule(
     if isinstance(until, dt.datetime) and until.tzinfo is None:
         if all_day:
             spec = dataclasses.replace(spec, until=until.date())
-        else:
-            aware = until.replace(tzinfo=zone_info(timezone))
-            spec = dataclasses.replace(spec, until=aware.astimezone(dt.timezone.utc))
+        else:  # written in UTC by format_rrule
+            spec = dataclasses.replace(spec, until=until.replace(tzinfo=zone_info(timezone)))
     return format_rrule(_yearly_weekday_rule(spec, start))
 
 

@@ -68,3 +68,6 @@ def test_an_answer_never_agreed_is_sent():
 def test_no_reply_when_the_answer_is_the_agreed_one_or_the_user_is_not_invited():
     assert reply_event(invitation(Response.ACCEPTED), invitation(Response.ACCEPTED), ME) is None
     assert reply_event(SyncEvent(attendees=(ORGANIZER,)), None, ME) is None
+    # Removed from the guest list: there is no answer of theirs left to send.
+    uninvited = SyncEvent(title="Board", remote_id="r1", attendees=(ORGANIZER,))
+    assert reply_event(uninvited, invitation(Response.ACCEPTED), ME) is None
