@@ -692,9 +692,9 @@ class CalendarSyncRunner(models.AbstractModel):
             return self._sync_exception_entry(link, record, connector)
         if decision == QueueDecision.SEND:
             return self._sync_send_entry(link, record)
-        reply = decision == QueueDecision.REPLY and self._sync_reply_state(record, link)
-        if not reply:
-            link.need_push = False  # no longer synced, or nothing an attendee may send
+        reply = self._sync_reply_state(record, link) if decision == QueueDecision.REPLY else None
+        if reply is None:
+            link.need_push = False  # no longer synced (FORGET), or nothing an attendee may send
             return None
         return PushEntry(reply, PushChange.REPLY, link.silent_push), link
 
