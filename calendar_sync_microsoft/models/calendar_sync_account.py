@@ -100,14 +100,8 @@ class CalendarSyncAccount(models.Model):
 
     def _microsoft_linked_event_ids(self, remote_ids):
         """Which of ``remote_ids`` this connection links to a single event or exception."""
-        links = self.env["calendar.sync.link"].search(
-            [
-                ("account_id", "=", self.id),
-                ("remote_id", "in", remote_ids),
-                ("event_id", "!=", False),
-            ]
-        )
-        return links.mapped("remote_id")
+        links = self.env["calendar.sync.link"]._for_remote_ids(self, remote_ids)
+        return links.filtered("event_id").mapped("remote_id")
 
     def _microsoft_series_ids(self):
         """Remote ids of the series this connection links (asked only when Graph reports a
