@@ -175,6 +175,10 @@ class SyncCaseMixin:
       what it changes on every write (version, modification time).
     - ``remote_guests(remote_id)``: ``{email: (kind, answer)}`` of its guests but the user;
       kind "required", "optional" or "resource", answer in the provider's words.
+    - ``new_remote_series(title, first_day, count)``: a daily series of ``count`` at 09:00
+      Europe/Brussels from the date ``first_day``, created remotely; its master's remote id.
+    - ``remote_occurrences(master_id)``: ``[(start, title)]`` of the series' live
+      occurrences, start in naive UTC as Odoo stores it, sorted.
 
     What the provider does:
     - ``revoke_grant()``: stops accepting the stored authorization; ``holds_grant()``:
@@ -251,6 +255,12 @@ class SyncCaseMixin:
         raise NotImplementedError
 
     def remote_guests(self, remote_id):
+        raise NotImplementedError
+
+    def new_remote_series(self, title, first_day, count):
+        raise NotImplementedError
+
+    def remote_occurrences(self, master_id):
         raise NotImplementedError
 
     def revoke_grant(self):

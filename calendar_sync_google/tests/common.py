@@ -56,6 +56,12 @@ def google_time(moment):
     return {"dateTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
+def utc_naive(date_time):
+    """Google's RFC 3339 time as Odoo stores it."""
+    moment = dt.datetime.fromisoformat(date_time.replace("Z", "+00:00"))
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 def guest_kind(attendee):
     if attendee.get("resource"):
         return "resource"
@@ -148,6 +154,21 @@ class GoogleSyncCase(SyncCaseMixin, TransactionCase):
             for attendee in self.google.get_event(self.email, remote_id)["attendees"]
             if attendee["email"] != self.email
         }
+
+    def new_remote_series(self, title, first_day, count):
+        body = {
+            "summary": title,
+            "start": {"dateTime": f"{first_day}T09:00:00", "timeZone": "Europe/Brussels"},
+            "end": {"dateTime": f"{first_day}T09:30:00", "timeZone": "Europe/Brussels"},
+            "recurrence": [f"RRULE:FREQ=DAILY;COUNT={count}"],
+        }
+        return self.google.insert_event(self.email, body)["id"]
+
+    def remote_occurrences(self, master_id):
+        return sorted(
+            (utc_naive(item["start"]["dateTime"]), item["summary"])
+            for item in self.google.instances(self.email, master_id)
+        )
 
     def revoke_grant(self):
         self.google.revoke(self.refresh_token)

@@ -12,6 +12,11 @@ from emulators.microsoft import MicrosoftEmulator, trusting
 CLIENT_ID = "3f1c7c7e-0d6f-4b0e-9a55-odootest0001"
 CLIENT_SECRET = "test-secret"
 DELTA_PATH = "/calendarView/delta"
+# Wide enough for every series the tests make (the emulator's default stops at its horizon).
+SERIES_WINDOW = (
+    dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),
+    dt.datetime(2035, 1, 1, tzinfo=dt.timezone.utc),
+)
 # What Outlook changes on every write, whoever writes.
 SERVER_FIELDS = {"changeKey", "@odata.etag", "lastModifiedDateTime"}
 TOKYO_EVENT = {
@@ -139,6 +144,31 @@ class MicrosoftSyncCase(SyncCaseMixin, TransactionCase):
             for attendee in self.microsoft.get_event(self.email, remote_id)["attendees"]
             if attendee["emailAddress"]["address"] != self.email
         }
+
+    def new_remote_series(self, title, first_day, count):
+        zone = "Romance Standard Time"
+        body = {
+            "subject": title,
+            "start": {"dateTime": f"{first_day}T09:00:00", "timeZone": zone},
+            "end": {"dateTime": f"{first_day}T09:30:00", "timeZone": zone},
+            "recurrence": {
+                "pattern": {"type": "daily", "interval": 1},
+                "range": {
+                    "type": "numbered",
+                    "startDate": str(first_day),
+                    "numberOfOccurrences": count,
+                    "recurrenceTimeZone": zone,
+                },
+            },
+        }
+        return self.microsoft.insert_event(self.email, body)["id"]
+
+    def remote_occurrences(self, master_id):
+        # The emulator renders times in UTC.
+        return sorted(
+            (dt.datetime.fromisoformat(item["start"]["dateTime"][:19]), item["subject"])
+            for item in self.microsoft.instances(self.email, master_id, *SERIES_WINDOW)
+        )
 
     def revoke_grant(self):
         self.microsoft.revoke_sessions(self.email)
