@@ -6,7 +6,7 @@ from odoo.tools import mute_logger
 from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
 from odoo.addons.calendar_sync_base.tests.contract_sync import SyncContract
 
-from .common import EVENTS_PATH, GoogleSyncCase, error_body, google_time
+from .common import EVENTS_PATH, GoogleSyncCase, google_time
 
 
 @tagged("post_install", "-at_install")
@@ -259,15 +259,7 @@ class TestGooglePush(GoogleSyncCase):
         refused = self.odoo_event("Handed over")
         self.sync()
         link = refused.sudo().sync_link_ids
-        # Ownership moved to someone else in Google meanwhile: Google refuses our edits.
-        self.google.faults.add(
-            status=403,
-            body=error_body(403, "forbiddenForNonOrganizer", "Shared properties can only be "
-                            "changed by the organizer of the event."),
-            method="PATCH",
-            path_regex=f"/events/{link.remote_id}$",
-            times=None,
-        )  # fmt: skip
+        self.refuse_updates(link.remote_id)
         refused.with_user(self.user).write({"name": "Handed over (edited)"})
         mine = self.odoo_event("Mine")
         counts = self.sync()
