@@ -6,6 +6,7 @@ from odoo import api, fields, models
 
 from calendar_sync_base.services.timeutil import as_aware, naive_utc
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
+from calendar_sync_microsoft.services.graph_contacts import GraphContactsClient
 from calendar_sync_microsoft.services.graph_sent_items import GraphSentItemsClient
 from calendar_sync_microsoft.services.msal_auth import (
     GRAPH_SCOPES,
@@ -26,6 +27,8 @@ LIFECYCLE_PATH = "/calendar_sync_microsoft/lifecycle"
 SUBSCRIPTION_LIFETIME = dt.timedelta(minutes=10080 - 60)
 # Saving copies in Sent Items (POST /me/mailFolders/sentitems/messages) needs Mail.ReadWrite.
 MAIL_SCOPES = ("Mail.ReadWrite",)
+# The "Odoo" contact folder and its contacts (create, update, delete) need Contacts.ReadWrite.
+CONTACT_SCOPES = ("Contacts.ReadWrite",)
 
 
 class CalendarSyncAccount(models.Model):
@@ -83,6 +86,16 @@ class CalendarSyncAccount(models.Model):
             self._sync_http_session(),
             self._microsoft_tokens(MAIL_SCOPES),
             graph_base=self._microsoft_graph_base(),
+        )
+
+    def _sync_contacts_connector(self):
+        if self.provider != "microsoft":
+            return super()._sync_contacts_connector()
+        return GraphContactsClient(
+            self._sync_http_session(),
+            self._microsoft_tokens(CONTACT_SCOPES),
+            graph_base=self._microsoft_graph_base(),
+            database_tag=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
         )
 
     def _sync_connector_microsoft(self):
@@ -164,11 +177,15 @@ class CalendarSyncAccount(models.Model):
 
     @api.model
     def _microsoft_scopes(self):
-        """What users consent to: the calendar, plus Mail.ReadWrite while copying sent
-        e-mails is on (users who connected before it was turned on must connect again)."""
+        """What users consent to: the calendar, plus Contacts.ReadWrite while contacts sync
+        and Mail.ReadWrite while copying sent e-mails is on (users who connected before one
+        was turned on must connect again)."""
+        scopes = GRAPH_SCOPES
+        if self.env["calendar.sync.contact.link"]._contact_sync_enabled():
+            scopes += CONTACT_SCOPES
         if self.env["calendar.sync.sent.mail"]._sent_mail_enabled():
-            return GRAPH_SCOPES + MAIL_SCOPES
-        return GRAPH_SCOPES
+            scopes += MAIL_SCOPES
+        return scopes
 
     @api.model
     def _microsoft_connect(self, flow, query_params):
