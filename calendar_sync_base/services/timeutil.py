@@ -28,3 +28,9 @@ def naive_utc(value):
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
+
+
+def rfc3339_utc(moment: dt.datetime) -> str:
+    """``moment`` (a naive one is UTC) as an RFC 3339 UTC timestamp, to the second:
+    ``2030-01-07T08:00:00Z``, the form both Google's and Graph's query parameters take."""
+    return aware_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
