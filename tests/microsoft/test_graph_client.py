@@ -22,7 +22,7 @@ from calendar_sync_base.services.model import (
     SyncEvent,
 )
 from calendar_sync_base.services.protocol import OpKind, PushOp
-from calendar_sync_microsoft.services.graph_client import decode_batch
+from calendar_sync_microsoft.services.graph_batch import decode_batch
 from calendar_sync_microsoft.services.graph_mapper import ODOO_ID_PROPERTY
 
 from .conftest import EMAIL, UTC, make_client
