@@ -32,10 +32,10 @@ from calendar_sync_base.services.errors import (
     Throttled,
 )
 from calendar_sync_base.services.http import ResilientSession
-from calendar_sync_base.services.model import UTC, ChangeSet, Reminder, SyncEvent
+from calendar_sync_base.services.model import ChangeSet, Reminder, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult, every_page
 from calendar_sync_base.services.rest import TokenProvider, json_or_text
-from calendar_sync_base.services.timeutil import rfc3339_utc
+from calendar_sync_base.services.timeutil import UTC, rfc3339_utc
 
 from .batch_format import decode_batch, encode_batch
 from .mapper import (

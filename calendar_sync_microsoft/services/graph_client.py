@@ -66,10 +66,10 @@ from .graph_mapper import (
     ODOO_ID_PROPERTY,
     MalformedEvent,
     from_graph,
-    graph_normalized,
     parse_event,
     transaction_id,
 )
+from .graph_outbound import graph_normalized
 from .graph_push import GraphPush
 
 GRAPH_BASE = "https://graph.microsoft.com/v1.0"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from calendar_sync_base.services.batch import PartResponse
 from calendar_sync_base.services.model import UTC, Recurrence, SyncEvent
 from calendar_sync_base.services.recurrence import expand, parse_rrule
-from calendar_sync_base.services.timeutil import aware_utc, rfc3339_utc
+from calendar_sync_base.services.timeutil import aware_utc, parse_rfc3339, rfc3339_utc
 
 from .graph_batch import event_path, graph_query
 from .graph_errors import is_transient
@@ -22,7 +22,6 @@ from .graph_mapper import (
     MalformedEvent,
     from_graph,
     occurrence_slot,
-    parse_graph_datetime,
     unknown_timezone,
 )
 
@@ -78,7 +77,7 @@ class Window:
 
 def _slot_value(raw: Any):
     try:
-        parsed = parse_graph_datetime(raw)
+        parsed = parse_rfc3339(raw)
     except ValueError:
         return None
     return aware_utc(parsed)

@@ -18,7 +18,8 @@ from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 
 from .graph_batch import event_path
 from .graph_listing import same_slot
-from .graph_mapper import GRAPH_PROPERTIES, MalformedEvent, from_graph, parse_event, to_graph
+from .graph_mapper import MalformedEvent, from_graph, parse_event
+from .graph_outbound import GRAPH_PROPERTIES, to_graph
 from .timezones import to_windows
 
 if TYPE_CHECKING:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from calendar_sync_base.services.batch import BatchPart, PartResponse
 from calendar_sync_base.services.errors import (
     AuthExpired,
     CursorExpired,
@@ -13,7 +14,6 @@ from calendar_sync_base.services.errors import (
     SyncError,
     Throttled,
 )
-from calendar_sync_base.services.batch import BatchPart, PartResponse
 from calendar_sync_google.services.batch_format import decode_batch, encode_batch
 from calendar_sync_google.services.client import error_for
 
