@@ -103,10 +103,6 @@ class BatchingClient(BearerRestClient):
         """The result of an op the provider applied, from its answer."""
         raise NotImplementedError
 
-    def settled_refusal(self, op: PushOp, answer: PartResponse) -> PushResult | None:
-        """A refusal that still reaches the goal (e.g. a create already there), or None."""
-        return None
-
     # ----------------------------------------------------------------- the loop
 
     def new_auth_round(self) -> None:
@@ -237,9 +233,6 @@ class BatchingClient(BearerRestClient):
             return PushResult(op.key)  # already gone: the goal is reached
         if self.is_conflict(answer):
             return PushResult(op.key, conflict=True)
-        settled = self.settled_refusal(op, answer)
-        if settled is not None:
-            return settled
         error = self.error_for(answer.status, answer.payload, answer.headers, op.kind.value)
         retryable = self.is_transient(answer) or isinstance(error, (Throttled, AuthExpired))
         return PushResult(op.key, error=error, retryable=retryable)

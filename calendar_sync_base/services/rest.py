@@ -62,11 +62,11 @@ class BearerRestClient:
         """The engine's error for a failed call (the provider's error-code table)."""
         raise NotImplementedError
 
-    def request_headers(self, page: bool = False) -> dict[str, str]:
+    def request_headers(self, page: bool = False) -> dict[str, str]:  # pylint: disable=unused-argument
         """Headers every call carries (``page``: a call reading a collection page)."""
         return {}
 
-    def retry_if(self, response: requests.Response) -> bool:
+    def retry_if(self, response: requests.Response) -> bool:  # pylint: disable=unused-argument
         """Answers the session retries like a 429 (never processed), beyond the standard ones."""
         return False
 

@@ -420,10 +420,13 @@ class GoogleCalendarClient(BatchingClient):
             )
         return PushResult(op.key, event=event)
 
-    def settled_refusal(self, op: PushOp, answer: PartResponse) -> PushResult | None:
+    def push_outcome(self, op: PushOp, answer: PartResponse) -> PushResult:
+        if answer.status == 409 and op.kind == OpKind.CREATE and op.event.remote_id:
+            return self._existing_create(op)
+        return super().push_outcome(op, answer)
+
+    def _existing_create(self, op: PushOp) -> PushResult:
         """409 on a create with a client-chosen id: ours from an earlier attempt, or a clash."""
-        if answer.status != 409 or op.kind != OpKind.CREATE or not op.event.remote_id:
-            return None
         existing = self.fetch(op.event.remote_id)
         if existing is not None and existing.odoo_id in (None, op.event.odoo_id):
             return PushResult(op.key, event=existing)
