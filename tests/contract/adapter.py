@@ -106,3 +106,21 @@ class ProviderAdapter:
             organizer_email=EMAIL,
             odoo_id=odoo_id,
         )
+
+
+class EmulatorAdapter(ProviderAdapter):
+    """What the adapters over this repository's emulators (``emulators.base``) share."""
+
+    def teardown(self) -> None:
+        self.emulator.reset()
+        self.emulator.set_now(None)
+
+    def _insert(self, body: dict, organizer: str) -> str:
+        extra = {"organizer": organizer} if organizer else {}
+        return self.emulator.insert_event(EMAIL, body, **extra)["id"]
+
+    def delete(self, remote_id):
+        self.emulator.delete_event(EMAIL, remote_id)
+
+    def expire_access_tokens(self):
+        self.emulator.expire_access_tokens()

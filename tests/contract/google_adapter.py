@@ -6,12 +6,12 @@ import datetime as dt
 
 from calendar_sync_google.services.client import GoogleCalendarClient
 
-from .adapter import EMAIL, NOW, UTC, ZONE, ProviderAdapter
+from .adapter import EMAIL, NOW, UTC, ZONE, EmulatorAdapter
 
 EVENTS_LIST = r"/calendar/v3/calendars/[^/]+/events$"
 
 
-class GoogleAdapter(ProviderAdapter):
+class GoogleAdapter(EmulatorAdapter):
     name = "google"
 
     def setup(self) -> None:
@@ -19,10 +19,6 @@ class GoogleAdapter(ProviderAdapter):
         self.emulator.set_now(NOW)
         self.emulator.add_account(EMAIL, time_zone=ZONE)
         self.tokens = type(self.tokens)(self.emulator, EMAIL)
-
-    def teardown(self) -> None:
-        self.emulator.reset()
-        self.emulator.set_now(None)
 
     def connector(self, **options):
         options.setdefault("window_start", dt.datetime(2029, 11, 1, tzinfo=UTC))
@@ -44,14 +40,10 @@ class GoogleAdapter(ProviderAdapter):
         }
         if odoo_id is not None:
             body["extendedProperties"] = {"private": {"odoo_id": str(odoo_id)}}
-        extra = {"organizer": organizer} if organizer else {}
-        return self.emulator.insert_event(EMAIL, body, **extra)["id"]
+        return self._insert(body, organizer)
 
     def rename(self, remote_id, title):
         self.emulator.patch_event(EMAIL, remote_id, {"summary": title})
-
-    def delete(self, remote_id):
-        self.emulator.delete_event(EMAIL, remote_id)
 
     def read(self, remote_id):
         item = self.emulator.get_event(EMAIL, remote_id)
@@ -64,9 +56,6 @@ class GoogleAdapter(ProviderAdapter):
 
     def expire_cursors(self):
         self.emulator.expire_sync_tokens()
-
-    def expire_access_tokens(self):
-        self.emulator.expire_access_tokens()
 
     def fail_create_parts(self, status, times):
         return self.emulator.faults.backend_error(times=times, status=status, method="POST")

@@ -8,12 +8,12 @@ import re
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
 from calendar_sync_microsoft.services.graph_mapper import ODOO_ID_PROPERTY
 
-from .adapter import EMAIL, NOW, UTC, ZONE, ProviderAdapter
+from .adapter import EMAIL, NOW, UTC, ZONE, EmulatorAdapter
 
 WINDOWS_ZONE = "Romance Standard Time"
 
 
-class GraphAdapter(ProviderAdapter):
+class GraphAdapter(EmulatorAdapter):
     name = "graph"
 
     def setup(self) -> None:
@@ -22,10 +22,6 @@ class GraphAdapter(ProviderAdapter):
         self.emulator.set_now(NOW)
         self.emulator.add_account(EMAIL, "Alice", time_zone=WINDOWS_ZONE)
         self.tokens = type(self.tokens)(self.emulator, EMAIL)
-
-    def teardown(self) -> None:
-        self.emulator.reset()
-        self.emulator.set_now(None)
 
     def connector(self, **options):
         options.setdefault("window_start", dt.datetime(2029, 11, 1, tzinfo=UTC))
@@ -47,14 +43,10 @@ class GraphAdapter(ProviderAdapter):
             body["singleValueExtendedProperties"] = [
                 {"id": ODOO_ID_PROPERTY, "value": str(odoo_id)}
             ]
-        extra = {"organizer": organizer} if organizer else {}
-        return self.emulator.insert_event(EMAIL, body, **extra)["id"]
+        return self._insert(body, organizer)
 
     def rename(self, remote_id, title):
         self.emulator.patch_event(EMAIL, remote_id, {"subject": title})
-
-    def delete(self, remote_id):
-        self.emulator.delete_event(EMAIL, remote_id)
 
     def read(self, remote_id):
         item = self.emulator.get_event(EMAIL, remote_id)
@@ -68,9 +60,6 @@ class GraphAdapter(ProviderAdapter):
 
     def expire_cursors(self):
         self.emulator.expire_delta_tokens()
-
-    def expire_access_tokens(self):
-        self.emulator.expire_access_tokens()
 
     def fail_create_parts(self, status, times):
         return self.emulator.faults.add(status=status, times=times, in_batch=True, method="POST")
