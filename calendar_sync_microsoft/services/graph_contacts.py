@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from calendar_sync_base.services.batch import BatchPart, PartResponse
 from calendar_sync_base.services.contact import (
     Address,
     Contact,
@@ -36,16 +37,11 @@ from calendar_sync_base.services.contact import (
     RemoteContact,
 )
 from calendar_sync_base.services.errors import AuthExpired, SyncError, Throttled
+from calendar_sync_base.services.rest import json_or_text
 
-from .graph_client import (
-    BatchPart,
-    GraphCalendarClient,
-    PartResponse,
-    _json,
-    _quote_id,
-    error_for,
-    is_transient,
-)
+from .graph_batch import quote_id
+from .graph_client import GraphCalendarClient
+from .graph_errors import error_for, is_transient
 from .graph_mapper import ODOO_ID_PROPERTY_SET
 
 FOLDER_NAME = "Odoo"
@@ -201,7 +197,7 @@ class GraphContactsClient(GraphCalendarClient):
     def _create_folder(self) -> str:
         url = f"{self.graph_base}/me/contactFolders"
         response = self._send("POST", url, json={"displayName": FOLDER_NAME})
-        payload = _json(response)
+        payload = json_or_text(response)
         if response.status_code == 201:
             return payload["id"]
         if response.status_code == 409:  # created meanwhile (another worker)
@@ -213,7 +209,7 @@ class GraphContactsClient(GraphCalendarClient):
     # ----------------------------------------------------------------- listing
 
     def list_contacts(self) -> list[RemoteContact]:
-        url = f"{self.graph_base}/me/contactFolders/{_quote_id(self.folder_id())}/contacts"
+        url = f"{self.graph_base}/me/contactFolders/{quote_id(self.folder_id())}/contacts"
         params = {"$expand": EXPAND, "$top": str(LISTING_PAGE_SIZE)}
         return [
             self._remote(item)
@@ -234,7 +230,7 @@ class GraphContactsClient(GraphCalendarClient):
         """The folder's contact stamped with ``key``, if any (a create whose answer was lost)."""
         clause = f"singleValueExtendedProperties/any(ep: ep/id eq '{ODOO_CONTACT_PROPERTY}' "
         clause += f"and ep/value eq '{self.stamp(key)}')"
-        url = f"{self.graph_base}/me/contactFolders/{_quote_id(self.folder_id())}/contacts"
+        url = f"{self.graph_base}/me/contactFolders/{quote_id(self.folder_id())}/contacts"
         page = self._get_json(url, {"$filter": clause, "$top": "1"}, "contact lookup")
         found = page.get("value") or []
         return found[0] if found else None
@@ -242,7 +238,7 @@ class GraphContactsClient(GraphCalendarClient):
     # ----------------------------------------------------------------- changes
 
     def apply(self, ops: Sequence[ContactOp]) -> list[ContactResult]:
-        self._auth_refreshed = False
+        self.new_auth_round()
         parts = [self._part(op) for op in ops]
 
         def recover(index: int, answer: PartResponse) -> PartResponse | None:
@@ -259,13 +255,13 @@ class GraphContactsClient(GraphCalendarClient):
 
     def _part(self, op: ContactOp) -> BatchPart:
         if op.kind == ContactOpKind.DELETE:
-            return BatchPart("DELETE", f"/me/contacts/{_quote_id(op.remote_id)}")
+            return BatchPart("DELETE", f"/me/contacts/{quote_id(op.remote_id)}")
         stamped = op.kind == ContactOpKind.CREATE or op.origin == LinkOrigin.CREATED
         body = graph_contact(op.contact or Contact(), self.stamp(op.key) if stamped else None)
         if op.kind == ContactOpKind.CREATE:
-            url = f"/me/contactFolders/{_quote_id(self.folder_id())}/contacts"
+            url = f"/me/contactFolders/{quote_id(self.folder_id())}/contacts"
             return BatchPart("POST", url, body)
-        return BatchPart("PATCH", f"/me/contacts/{_quote_id(op.remote_id)}", body)
+        return BatchPart("PATCH", f"/me/contacts/{quote_id(op.remote_id)}", body)
 
     @staticmethod
     def _result(op: ContactOp, answer: PartResponse) -> ContactResult:
