@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-CONNECT_KINDS = ("oauth_redirect", "admin_credentials", "user_credentials")
-
 
 class CalendarSyncProvider(models.AbstractModel):
     """What a provider addon tells the base: its capabilities and the methods it answers.
