@@ -30,7 +30,7 @@ class CalendarSyncConsole(models.TransientModel):
             console.syncs_contacts = bool(console._provider_cron(CONTACTS_CRON))
             console.copies_mail = bool(console._provider_cron(MAIL_CRON))
             console.contact_count = links.search_count(
-                [("account_id", "in", console._connections().ids)]
+                [("account_id", "in", console._connections().ids), ("remote_id", "!=", False)]
             )
             console.last_contact_sync_date = fields.Datetime.to_datetime(
                 params.get_param(LAST_SYNC_PARAM(console.provider)) or False
