@@ -27,7 +27,7 @@ class CalendarRecurrence(models.Model):
     day_else_last = fields.Boolean(
         string="Else on the Last Day",
         help="Monthly on day 29, 30 or 31: in a month without that day, the occurrence falls "
-        "on its last day (as Outlook repeats such series) instead of being skipped.",
+        "on its last day (as some remote calendars repeat such series) instead of being skipped.",
     )
 
     @api.model

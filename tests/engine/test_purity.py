@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICE_FILES = sorted(REPO.glob("calendar_sync_*/services/**/*.py"))
+SERVICE_FILES = sorted(
+    [*REPO.glob("calendar_sync_*/services/**/*.py"), *REPO.glob("test_addons/*/services/**/*.py")]
+)
 
 
 def odoo_imports(path: Path) -> list[str]:
