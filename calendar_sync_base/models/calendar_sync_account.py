@@ -310,6 +310,8 @@ class CalendarSyncAccount(models.Model):
         """The provider's ``ContactConnector`` (services/contact.py) for this connection;
         None where the provider does not sync contacts."""
         self.ensure_one()
+        provider = self._sync_provider()
+        return provider._contacts_connector(self) if provider._sync_contacts else None
 
     def _sync_http_session(self):
         """The HTTP session a connector talks through: under the scheduled action, no
