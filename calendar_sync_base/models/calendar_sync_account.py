@@ -159,6 +159,13 @@ class CalendarSyncAccount(models.Model):
     )
     validation_date = fields.Datetime("Last Validation", readonly=True)
     validation_error = fields.Text(readonly=True, help="Why the last check failed.")
+    # The contact sync of this connection (calendar.sync.contact.link).
+    contact_last_attempt_date = fields.Datetime(
+        readonly=True, help="When the contact sync last started for this connection."
+    )
+    contact_over_limit = fields.Boolean(
+        readonly=True, help="The last contact sync found more contacts than the maximum."
+    )
     # Secrets: only administrators may read them, and no view ever shows them.
     sync_cursor = fields.Char(groups=TOKEN_GROUP, copy=False)
     sync_page_token = fields.Char(
@@ -168,6 +175,9 @@ class CalendarSyncAccount(models.Model):
     )
     cursor_started = fields.Datetime(
         groups=TOKEN_GROUP, copy=False, help="When the current cursor's full listing ran."
+    )
+    contact_cursor = fields.Char(
+        groups=TOKEN_GROUP, copy=False, help="Where the next listing of remote contacts starts."
     )
     access_token = fields.Char(groups=TOKEN_GROUP, copy=False)
     access_token_expiry = fields.Datetime(groups=TOKEN_GROUP, copy=False)
@@ -300,6 +310,8 @@ class CalendarSyncAccount(models.Model):
         """The provider's ``ContactConnector`` (services/contact.py) for this connection;
         None where the provider does not sync contacts."""
         self.ensure_one()
+        provider = self._sync_provider()
+        return provider._contacts_connector(self) if provider._sync_contacts else None
 
     def _sync_http_session(self):
         """The HTTP session a connector talks through: under the scheduled action, no
@@ -795,15 +807,15 @@ class CalendarSyncAccount(models.Model):
                 cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
-    def _sync_record_attempt(self, account_id):
-        """Stamp the attempt in a transaction of its own, committed before the sync: if the
-        worker is killed during the sync, this account is no longer first next time.
-        False when the account is gone or another worker holds it."""
+    def _sync_record_attempt(self, account_id, stamp_field="last_attempt_date"):
+        """Stamp the attempt (``stamp_field``) in a transaction of its own, committed before
+        the sync: if the worker is killed during the sync, this account is no longer first
+        next time. False when the account is gone or another worker holds it."""
         with self.env.registry.cursor() as cr:
             account = self.with_env(self.env(cr=cr)).sudo().browse(account_id)
             if not (account.exists() and account._sync_try_lock()):
                 return False
-            account.last_attempt_date = fields.Datetime.now()
+            account[stamp_field] = fields.Datetime.now()
         return True
 
     def _sync_try_lock(self):

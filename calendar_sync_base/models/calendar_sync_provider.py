@@ -35,6 +35,9 @@ class CalendarSyncProvider(models.AbstractModel):
     # Whether the provider can create an event with guests without e-mailing them; if not,
     # the user chooses what a first sync does with existing events with guests.
     _sync_pushes_silently = True
+    # Whether the provider mirrors the users' partners in their address book
+    # (``_contacts_connector``, ``_contacts_cron``).
+    _sync_contacts = False
 
     # ------------------------------------------------------------------ registry
 
@@ -84,6 +87,18 @@ class CalendarSyncProvider(models.AbstractModel):
         ``model._cron_sync("<code>")`` on calendar.sync.account), or an empty record."""
         raise NotImplementedError
 
+    @api.model
+    def _contacts_cron(self):
+        """The provider's scheduled contact synchronization (an ``ir.cron`` calling
+        ``model._cron_sync_contacts("<code>")`` on calendar.sync.contact.link), or an empty
+        record (the Sync Console then offers no Sync Contacts Now)."""
+        return self.env["ir.cron"]
+
+    @api.model
+    def _mail_cron(self):
+        """The provider's scheduled copy of sent e-mails, or an empty record."""
+        return self.env["ir.cron"]
+
     # ------------------------------------------------------------------ connecting
 
     @api.model
@@ -102,6 +117,12 @@ class CalendarSyncProvider(models.AbstractModel):
         account's credentials (``account._sync_credentials()``), HTTP session
         (``account._sync_http_session()``), window (``account._sync_window_start()``) and
         page options (``account._sync_page_options()``)."""
+        raise NotImplementedError
+
+    @api.model
+    def _contacts_connector(self, account):
+        """The ``ContactConnector`` (services/contact.py) of ``account``'s address book.
+        Only with ``_sync_contacts``."""
         raise NotImplementedError
 
     @api.model

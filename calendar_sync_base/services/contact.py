@@ -1,8 +1,9 @@
 """Contacts: the neutral contact, its field map (OroCRM's), first-sync matching and the plan.
 
-Contacts go one way, Odoo -> remote: the remote copy is rewritten from Odoo whenever Odoo's
-contact changes, and deleted when the partner no longer syncs (archived, deleted, no longer
-the user's). A connector implements ``ContactConnector`` over its own API.
+Odoo -> remote: the remote copy follows Odoo's contact (the fields that changed since the
+link's snapshot), and is deleted when the partner no longer syncs (archived, deleted, no
+longer the user's). Both ways, remote edits come back first (``contact_merge``). A connector
+implements ``ContactConnector`` over its own API.
 
 The field map follows OroCRM's Outlook / Exchange synchronization: first / middle / last name
 split from a person's name (a company: its company name), title (prefix) and suffix, notes,
@@ -15,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -173,17 +174,31 @@ class ContactOpKind(str, enum.Enum):
 class LinkOrigin(str, enum.Enum):
     CREATED = "created"  # Odoo created the remote contact (it carries Odoo's stamp)
     MATCHED = "matched"  # an existing remote contact linked on a first sync (never stamped)
+    IMPORTED = "imported"  # made by the user in the remote folder, a partner created for it
 
 
 @dataclass(frozen=True)
 class RemoteContact:
     """A remote contact as listed: ``stamp`` is the Odoo key its extended property holds
-    (``None``: no stamp of this database)."""
+    (``None``: no stamp of this database); ``foreign``: stamped by another database."""
 
     remote_id: str
     etag: str = ""
     contact: Contact = field(default_factory=Contact)
     stamp: Key | None = None
+    foreign: bool = False
+    modified: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ContactChanges:
+    """One listing of the folder: contacts created or changed, ids removed, and the cursor
+    for the next one; ``full`` when it listed the whole folder (no cursor, or an expired one)."""
+
+    changed: tuple[RemoteContact, ...] = ()
+    removed: tuple[str, ...] = ()
+    next_cursor: str = ""
+    full: bool = True
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,7 @@ class LinkState:
     remote_id: str
     snapshot: Contact | None = None
     origin: LinkOrigin = LinkOrigin.CREATED
+    etag: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,6 +216,7 @@ class ContactOp:
     contact: Contact | None = None  # create / update: the whole contact, as Odoo has it
     remote_id: str = ""  # update / delete
     origin: LinkOrigin = LinkOrigin.CREATED
+    fields: tuple[str, ...] = ()  # update: only these fields are sent (none: all of them)
 
 
 @dataclass
@@ -221,6 +238,16 @@ class ContactConnector(Protocol):
         """Every contact of the dedicated folder, with the stamp of this database if any."""
         ...
 
+    def list_changes(self, cursor: str, known_etags: Mapping[str, str]) -> ContactChanges:
+        """What changed in the folder since ``cursor`` ("" or expired: everything); the
+        contacts whose change key is in ``known_etags`` (remote id -> change key) are Odoo's
+        own writes, listed without their contents."""
+        ...
+
+    def normalized(self, contact: Contact) -> Contact:
+        """What the remote keeps of ``contact`` (its limits: so many e-mails, phones)."""
+        ...
+
     def apply(self, ops: Sequence[ContactOp]) -> list[ContactResult]:
         """Apply ``ops`` (batched); one result per op, in order; never raises for one op."""
         ...
@@ -232,10 +259,20 @@ def needs_listing(desired: Mapping[Key, Contact], links: Mapping[Key, LinkState]
     return any(key not in links for key in desired)
 
 
+def changed_fields(base: Contact, contact: Contact) -> tuple[str, ...]:
+    """The fields of ``contact`` that differ from ``base``, in field order."""
+    return tuple(
+        f.name
+        for f in dataclasses.fields(Contact)
+        if getattr(base, f.name) != getattr(contact, f.name)
+    )
+
+
 def plan_contacts(
     desired: Mapping[Key, Contact],
     links: Mapping[Key, LinkState],
     remote: Sequence[RemoteContact] = (),
+    frozen: Collection[Key] = (),
 ) -> list[ContactOp]:
     """What to do remotely so the folder mirrors ``desired`` (key -> contact as Odoo has it).
 
@@ -245,6 +282,8 @@ def plan_contacts(
       answer or commit was lost), else match an unstamped, unlinked one on OroCRM's keys
       (``same_person``: linked without a stamp, Odoo's data written onto it), else create.
     ``remote`` (the folder's listing) is only needed when something is not linked yet.
+    ``frozen`` keys are left alone (their last change was refused, or the user deleted their
+    remote contact): neither sent nor deleted until they change in Odoo.
     """
     linked_ids = {link.remote_id for link in links.values()}
     stamped = {item.stamp: item for item in remote if item.stamp is not None}
@@ -253,11 +292,16 @@ def plan_contacts(
     ]
     ops: list[ContactOp] = []
     for key, contact in desired.items():
+        if key in frozen:
+            continue
         link = links.get(key)
         if link is not None:
             if contact != link.snapshot:
+                fields = changed_fields(link.snapshot, contact) if link.snapshot else ()
                 ops.append(
-                    ContactOp(ContactOpKind.UPDATE, key, contact, link.remote_id, link.origin)
+                    ContactOp(
+                        ContactOpKind.UPDATE, key, contact, link.remote_id, link.origin, fields
+                    )
                 )
             continue
         adopted = stamped.get(key)
@@ -273,7 +317,7 @@ def plan_contacts(
             continue
         ops.append(ContactOp(ContactOpKind.CREATE, key, contact))
     for key, link in links.items():
-        if key not in desired:
+        if key not in desired and key not in frozen:
             ops.append(
                 ContactOp(ContactOpKind.DELETE, key, remote_id=link.remote_id, origin=link.origin)
             )

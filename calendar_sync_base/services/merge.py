@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -70,30 +71,11 @@ def three_way_merge(
     local_values = synced_values(local)
     remote_values = synced_values(remote)
     base_values = synced_values(base) if base is not None else None
-    remote_wins = _remote_wins(policy, local_modified, remote_modified)
+    remote_wins = winner_is_remote(policy, local_modified, remote_modified)
 
-    to_local: dict[str, Any] = {}
-    to_remote: list[str] = []
-    conflicts: list[str] = []
-    for group in MERGE_GROUPS:
-        differing = [name for name in group if local_values[name] != remote_values[name]]
-        if not differing:
-            continue
-        if base_values is None:
-            local_changed = remote_changed = True
-        else:
-            local_changed = any(local_values[n] != base_values[n] for n in group)
-            remote_changed = any(remote_values[n] != base_values[n] for n in group)
-        if local_changed and remote_changed:
-            conflicts.extend(differing)
-            goes_to_local = remote_wins
-        else:
-            # Exactly one side moved away from base (both equal to base would mean no difference).
-            goes_to_local = remote_changed
-        if goes_to_local:
-            to_local.update({name: getattr(remote, name) for name in differing})
-        else:
-            to_remote.extend(differing)
+    flows = merge_values(base_values, local_values, remote_values, MERGE_GROUPS, remote_wins)
+    to_local = {name: getattr(remote, name) for name in flows.to_local}
+    to_remote, conflicts = list(flows.to_remote), list(flows.conflicts)
     resolution = None
     if conflicts:
         resolution = ConflictResolution(
@@ -105,6 +87,47 @@ def three_way_merge(
         conflicts=_ordered(conflicts),
         resolution=resolution,
     )
+
+
+@dataclass(frozen=True)
+class FieldFlows:
+    """Field names going to Odoo, going to the remote, and in conflict (also in one flow)."""
+
+    to_local: tuple[str, ...] = ()
+    to_remote: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+
+
+def merge_values(
+    base: Mapping[str, Any] | None,
+    local: Mapping[str, Any],
+    remote: Mapping[str, Any],
+    groups: Sequence[Sequence[str]],
+    remote_wins: bool,
+) -> FieldFlows:
+    """The three-way merge of any record's values, group by group (a group goes whole to one
+    side): a side that moved a group away from ``base`` carries it; both moved it, or no
+    ``base``: a conflict, won by the remote when ``remote_wins``."""
+    to_local: list[str] = []
+    to_remote: list[str] = []
+    conflicts: list[str] = []
+    for group in groups:
+        differing = [name for name in group if local[name] != remote[name]]
+        if not differing:
+            continue
+        if base is None:
+            local_changed = remote_changed = True
+        else:
+            local_changed = any(local[n] != base[n] for n in group)
+            remote_changed = any(remote[n] != base[n] for n in group)
+        if local_changed and remote_changed:
+            conflicts.extend(differing)
+            goes_to_local = remote_wins
+        else:
+            # Exactly one side moved away from base (both equal to base would mean no difference).
+            goes_to_local = remote_changed
+        (to_local if goes_to_local else to_remote).extend(differing)
+    return FieldFlows(tuple(to_local), tuple(to_remote), tuple(conflicts))
 
 
 def changed_groups(base: SyncEvent, local: SyncEvent) -> tuple[str, ...]:
@@ -149,7 +172,7 @@ def effective_policy(policy: ConflictPolicy, direction: Direction) -> ConflictPo
     return ConflictPolicy(policy)
 
 
-def _remote_wins(
+def winner_is_remote(
     policy: ConflictPolicy, local_modified: dt.datetime | None, remote_modified: dt.datetime | None
 ) -> bool:
     policy = ConflictPolicy(policy)

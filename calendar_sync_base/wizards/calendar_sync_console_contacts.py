@@ -2,11 +2,6 @@ from odoo import api, fields, models
 
 from ..models.calendar_sync_contact_link import LAST_SYNC_PARAM
 
-# The scheduled actions the console wakes, by what they do: a provider addon that syncs
-# contacts or copies sent e-mails declares ``calendar_sync_<provider>_cron_<kind>``.
-CONTACTS_CRON = "sync_contacts"
-MAIL_CRON = "copy_sent_mails"
-
 
 class CalendarSyncConsole(models.TransientModel):
     """The Sync Console's contacts and e-mail: Sync Contacts Now, Sync E-mail Now, and the
@@ -27,32 +22,31 @@ class CalendarSyncConsole(models.TransientModel):
         links = self.env["calendar.sync.contact.link"].sudo()
         params = self.env["ir.config_parameter"].sudo()
         for console in self:
-            console.syncs_contacts = bool(console._provider_cron(CONTACTS_CRON))
-            console.copies_mail = bool(console._provider_cron(MAIL_CRON))
+            provider = console._provider_model()
+            console.syncs_contacts = bool(provider._contacts_cron())
+            console.copies_mail = bool(provider._mail_cron())
             console.contact_count = links.search_count(
-                [("account_id", "in", console._connections().ids)]
+                [("account_id", "in", console._connections().ids), ("remote_id", "!=", False)]
             )
             console.last_contact_sync_date = fields.Datetime.to_datetime(
                 params.get_param(LAST_SYNC_PARAM(console.provider)) or False
             )
 
-    def _provider_cron(self, kind):
+    def _provider_model(self):
         self.ensure_one()
-        xmlid = f"calendar_sync_{self.provider}.calendar_sync_{self.provider}_cron_{kind}"
-        return self.env.ref(xmlid, raise_if_not_found=False)
+        return self.env["calendar.sync.account"]._sync_provider(self.provider)
 
     def action_sync_contacts_now(self):
-        return self._run_cron_once(CONTACTS_CRON)
+        return self._run_cron_once(self._provider_model()._contacts_cron())
 
     def action_sync_mail_now(self):
-        return self._run_cron_once(MAIL_CRON)
+        return self._run_cron_once(self._provider_model()._mail_cron())
 
-    def _run_cron_once(self, kind):
-        """Queue one run of the provider's ``kind`` scheduled action now; a run already
+    def _run_cron_once(self, cron):
+        """Queue one run of the provider's scheduled action ``cron`` now; a run already
         waiting to start is not doubled."""
         self.ensure_one()
         self._check_console_access()
-        cron = self._provider_cron(kind)
         if not cron or not cron.active:
             return self._notify(
                 self.env._("This scheduled action is not available or is archived."), "warning"

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 
-from calendar_sync_microsoft.services.graph_contacts import GraphContactsClient
 from calendar_sync_microsoft.services.graph_sent_items import GraphSentItemsClient
 from calendar_sync_microsoft.services.msal_auth import (
     GRAPH_SCOPES,
@@ -68,16 +67,6 @@ class CalendarSyncAccount(models.Model):
             self._sync_http_session(),
             self._microsoft_tokens(MAIL_SCOPES),
             graph_base=self._microsoft_graph_base(),
-        )
-
-    def _sync_contacts_connector(self):
-        if self.provider != "microsoft":
-            return super()._sync_contacts_connector()
-        return GraphContactsClient(
-            self._sync_http_session(),
-            self._microsoft_tokens(CONTACT_SCOPES),
-            graph_base=self._microsoft_graph_base(),
-            database_tag=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
         )
 
     def _microsoft_linked_event_ids(self, remote_ids):

@@ -6,7 +6,10 @@ from odoo import api, models
 
 from calendar_sync_base.services.timeutil import as_aware, naive_utc
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
+from calendar_sync_microsoft.services.graph_contacts import GraphContactsClient
 from calendar_sync_microsoft.services.msal_auth import check_app, check_tenant
+
+from .calendar_sync_account import CONTACT_SCOPES
 
 NOTIFY_PATH = "/calendar_sync_microsoft/notify"
 LIFECYCLE_PATH = "/calendar_sync_microsoft/lifecycle"
@@ -30,6 +33,7 @@ class CalendarSyncProviderMicrosoft(models.AbstractModel):
     _sync_cursor_max_age = dt.timedelta(days=30)
     # Graph has no way to create a meeting with attendees without inviting them.
     _sync_pushes_silently = False
+    _sync_contacts = True
 
     # ------------------------------------------------------------------ configuration
 
@@ -41,6 +45,26 @@ class CalendarSyncProviderMicrosoft(models.AbstractModel):
     def _cron(self):
         return self.env.ref(
             "calendar_sync_microsoft.calendar_sync_microsoft_cron_sync", raise_if_not_found=False
+        )
+
+    @api.model
+    def _contacts_cron(self):
+        return (
+            self.env.ref(
+                "calendar_sync_microsoft.calendar_sync_microsoft_cron_sync_contacts",
+                raise_if_not_found=False,
+            )
+            or self.env["ir.cron"]
+        )
+
+    @api.model
+    def _mail_cron(self):
+        return (
+            self.env.ref(
+                "calendar_sync_microsoft.calendar_sync_microsoft_cron_copy_sent_mails",
+                raise_if_not_found=False,
+            )
+            or self.env["ir.cron"]
         )
 
     @api.model
@@ -62,6 +86,15 @@ class CalendarSyncProviderMicrosoft(models.AbstractModel):
             linked_ids=account._microsoft_linked_event_ids,
             transaction_prefix=f"{database_uuid}:{account.id}",
             **account._sync_page_options(),
+        )
+
+    @api.model
+    def _contacts_connector(self, account):
+        return GraphContactsClient(
+            account._sync_http_session(),
+            account._microsoft_tokens(CONTACT_SCOPES),
+            graph_base=account._microsoft_graph_base(),
+            database_tag=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
         )
 
     # ------------------------------------------------------------------ sync console

@@ -43,14 +43,9 @@ sent again on their own after the longest ``Retry-After``; the others are final:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
-import requests
-
-from calendar_sync_base.services.batch import BatchingClient, BatchPart, PartResponse
 from calendar_sync_base.services.errors import CursorExpired, SyncError
 from calendar_sync_base.services.http import ResilientSession
 from calendar_sync_base.services.model import UTC, ChangeSet, Recurrence, SyncEvent
@@ -58,8 +53,8 @@ from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult, eve
 from calendar_sync_base.services.rest import TokenProvider, json_or_text
 from calendar_sync_base.services.timeutil import aware_utc, rfc3339_utc
 
-from .graph_batch import MAX_BATCH_SIZE, decode_batch, event_path, graph_query, part_json
-from .graph_errors import error_for, is_conflict, is_transient, malformed_id
+from .graph_batch import MAX_BATCH_SIZE, event_path
+from .graph_errors import error_for, malformed_id
 from .graph_listing import INSTANCE_FIELDS, DeltaListing, Window, same_slot
 from .graph_mapper import (
     EXPAND_ODOO_ID,
@@ -71,13 +66,13 @@ from .graph_mapper import (
 )
 from .graph_outbound import graph_normalized
 from .graph_push import GraphPush
+from .graph_rest import GRAPH_BASE, GraphClient
 
-GRAPH_BASE = "https://graph.microsoft.com/v1.0"
 DEFAULT_WINDOW_BACK = dt.timedelta(days=365)
 DEFAULT_WINDOW_AHEAD = dt.timedelta(days=730)
 
 
-class GraphCalendarClient(BatchingClient):
+class GraphCalendarClient(GraphClient):
     """Microsoft Graph v1.0 behind the ``CalendarConnector`` protocol.
 
     ``token_provider()`` returns the current access token, ``token_provider(force_refresh=True)``
@@ -89,8 +84,6 @@ class GraphCalendarClient(BatchingClient):
     ``transaction_prefix`` makes ``transactionId`` unique per
     database. ``skipped`` lists the items of the last ``list_changes`` that could not be mapped.
     """
-
-    service = "Microsoft Graph"
 
     def __init__(
         self,
@@ -108,18 +101,13 @@ class GraphCalendarClient(BatchingClient):
         transaction_prefix: str = "",
         clock: Callable[[], dt.datetime] | None = None,
     ):
-        if batch_size < 1 or page_size < 1:
-            raise ValueError("batch_size and page_size must be positive")
-        super().__init__(session, token_provider)
-        self.graph_base = graph_base.rstrip("/")
+        super().__init__(session, token_provider, graph_base, page_size, batch_size)
         now = (clock or (lambda: dt.datetime.now(UTC)))()
         start = aware_utc(window_start) or _midnight(now - DEFAULT_WINDOW_BACK)
         end = aware_utc(window_end) or _midnight(max(now, start) + DEFAULT_WINDOW_AHEAD)
         if end <= start:
             raise ValueError("window_end must be after window_start")
         self.window = Window(start, end)
-        self.page_size = page_size
-        self.batch_size = min(batch_size, MAX_BATCH_SIZE)
         self.timezone_header = timezone_header
         self.timezone_hint = timezone_hint
         self.series_ids = series_ids
@@ -129,43 +117,12 @@ class GraphCalendarClient(BatchingClient):
         self.unknown_timezones: dict[str, str] = {}  # of the last listing
         self._instances: dict[str, list[dict]] = {}  # master id -> raw instances (window)
 
-    # ----------------------------------------------------------------- plumbing
-
-    @property
-    def _origin(self) -> str:
-        parts = urlsplit(self.graph_base)
-        return f"{parts.scheme}://{parts.netloc}"
-
-    def error_for(self, status, payload, headers=None, what: str = "") -> SyncError:
-        return error_for(status, payload, headers, what)
-
     def request_headers(self, page: bool = False) -> dict[str, str]:
         """Times in ``timezone_header``; a collection page of ``page_size`` items."""
         prefer = [f'outlook.timezone="{self.timezone_header}"']
         if page:
             prefer.append(f"odata.maxpagesize={self.page_size}")
         return {"Prefer": ", ".join(prefer)}
-
-    def next_page_link(self, page: dict) -> str:
-        return page.get("@odata.nextLink") or ""
-
-    def page_request(self, link: str, url: str, params: dict | None) -> tuple[str, None]:
-        return self._absolute(link), None  # the link carries the query
-
-    def follow_pages(self, link: str, what: str):
-        """The pages from the one ``link`` (a page's ``@odata.nextLink``) names on."""
-        return self._pages(self._absolute(link), None, what)
-
-    def _absolute(self, link: str) -> str:
-        """A link Graph gave (absolute) or a stored cursor (relative to ``graph_base``)."""
-        if link.startswith(("https://", "http://")):
-            if not link.startswith(self._origin + "/"):
-                raise SyncError(f"Microsoft Graph link to another host refused: {link[:80]}")
-            return link
-        return self.graph_base + (link if link.startswith("/") else "/" + link)
-
-    def _relative(self, link: str) -> str:
-        return link[len(self.graph_base) :] if link.startswith(self.graph_base + "/") else link
 
     # ----------------------------------------------------------------- pull
 
@@ -317,28 +274,6 @@ class GraphCalendarClient(BatchingClient):
             if same_slot(raw.get("originalStart"), original_start, all_day):
                 return str(raw.get("id") or "")
         return ""
-
-    # ----------------------------------------------------------------- $batch
-
-    def batch_request(self, parts: Sequence[BatchPart]) -> tuple[str, str, str]:
-        body = {"requests": [part_json(part, str(i)) for i, part in enumerate(parts)]}
-        return f"{self.graph_base}/$batch", json.dumps(body), "application/json"
-
-    def batch_answers(self, response: requests.Response, count: int) -> list[PartResponse]:
-        return decode_batch(json_or_text(response), count)
-
-    def is_transient(self, answer: PartResponse) -> bool:
-        return is_transient(answer.status)
-
-    def is_conflict(self, answer: PartResponse) -> bool:
-        return is_conflict(answer.status, answer.payload)
-
-    def batch_get(self, paths: Sequence[str], params: dict | None = None) -> list[PartResponse]:
-        """GET several resources (paths relative to the version root) in ``$batch`` chunks."""
-        query = "?" + graph_query(params) if params else ""
-        parts = [BatchPart("GET", path + query, headers=self.request_headers()) for path in paths]
-        self.new_auth_round()
-        return self.execute(parts)
 
     # ----------------------------------------------------------------- push
 

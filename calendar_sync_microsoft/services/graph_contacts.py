@@ -2,9 +2,15 @@
 
 - Folder: ``/me/contactFolders`` named ``Odoo``, found by name or created (409: another run
   created it meanwhile, found again).
-- Contacts: created with ``POST /me/contactFolders/{id}/contacts``, rewritten with
-  ``PATCH /me/contacts/{id}``, deleted with ``DELETE /me/contacts/{id}``, all through
+- Contacts: created with ``POST /me/contactFolders/{id}/contacts``, updated with
+  ``PATCH /me/contacts/{id}`` (the members of the fields that changed: what Odoo does not
+  hold stays as the user typed it), deleted with ``DELETE /me/contacts/{id}``, all through
   ``$batch`` (20 per request, throttled parts retried after ``Retry-After``).
+- Changes (both ways): ``GET /me/contactFolders/{id}/contacts/delta`` (the first round lists
+  the folder, the next ones only what changed, deletions as ``@removed``); the cursor is the
+  ``@odata.deltaLink``, relative to ``graph_base``; an expired one (410) starts a full round.
+  Delta returns no extended properties: the changed contacts that are not Odoo's own writes
+  (``known_etags``) are read again through ``$batch`` with them (the stamp, the fax).
 - The Odoo id: a single-value extended property (``ODOO_CONTACT_PROPERTY``, in this
   project's property set) holding ``<database uuid>:<partner id>``, so a database recognises
   its own contacts and no other's. A create whose answer was lost is looked up by it before it
@@ -17,32 +23,36 @@
 https://learn.microsoft.com/graph/api/resources/contact,
 https://learn.microsoft.com/graph/api/user-post-contactfolders,
 https://learn.microsoft.com/graph/api/contactfolder-post-contacts,
+https://learn.microsoft.com/graph/api/contact-delta,
 https://learn.microsoft.com/graph/api/resources/singlevaluelegacyextendedproperty
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from calendar_sync_base.services.batch import BatchPart, PartResponse
 from calendar_sync_base.services.contact import (
     Address,
     Contact,
+    ContactChanges,
     ContactOp,
     ContactOpKind,
     ContactResult,
     LinkOrigin,
     RemoteContact,
 )
-from calendar_sync_base.services.errors import AuthExpired, SyncError, Throttled
+from calendar_sync_base.services.errors import AuthExpired, CursorExpired, SyncError, Throttled
 from calendar_sync_base.services.rest import json_or_text
+from calendar_sync_base.services.timeutil import parse_rfc3339
 
 from .graph_batch import quote_id
-from .graph_client import GraphCalendarClient
-from .graph_errors import error_for, is_transient
+from .graph_errors import error_for
 from .graph_mapper import ODOO_ID_PROPERTY_SET
+from .graph_rest import GraphClient
 
 FOLDER_NAME = "Odoo"
 ODOO_CONTACT_PROPERTY = f"String {{{ODOO_ID_PROPERTY_SET}}} Name odoo_contact"
@@ -56,6 +66,23 @@ EXPAND = (
     f"singleValueExtendedProperties($filter=id eq '{ODOO_CONTACT_PROPERTY}' "
     f"or id eq '{BUSINESS_FAX_PROPERTY}')"
 )
+NAME_MEMBERS = ("displayName", "givenName", "middleName", "surname", "title", "generation",
+                "companyName")  # fmt: skip
+# The neutral contact's fields -> the Graph members a partial PATCH sends for them.
+MEMBERS_OF_FIELD = {
+    **dict.fromkeys(
+        ("is_company", "given_name", "middle_name", "surname", "title", "suffix", "company_name"),
+        NAME_MEMBERS,
+    ),
+    "job_title": ("jobTitle",),
+    "emails": ("emailAddresses",),
+    "business_phones": ("businessPhones",),
+    "mobile_phone": ("mobilePhone",),
+    "business_fax": ("singleValueExtendedProperties",),
+    "birthday": ("birthday",),
+    "notes": ("personalNotes",),
+    "addresses": tuple(GRAPH_ADDRESS_MEMBERS.values()),
+}
 
 
 def _display_name(contact: Contact) -> str:
@@ -75,8 +102,20 @@ def _graph_address(address: Address) -> dict[str, str]:
     }
 
 
-def graph_contact(contact: Contact, stamp: str | None = None) -> dict[str, Any]:
-    """Graph's JSON for the whole of ``contact`` (a PATCH with it clears what Odoo cleared)."""
+def kept(contact: Contact) -> Contact:
+    """What Outlook keeps of ``contact``: three e-mail addresses, two business phones."""
+    return dataclasses.replace(
+        contact,
+        emails=contact.emails[:MAX_EMAILS],
+        business_phones=contact.business_phones[:MAX_BUSINESS_PHONES],
+    )
+
+
+def graph_contact(
+    contact: Contact, stamp: str | None = None, fields: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Graph's JSON for ``contact``: every member, or those of ``fields`` (a PATCH clears
+    what Odoo cleared); the stamp whenever given."""
     body: dict[str, Any] = {
         "displayName": _display_name(contact),
         "givenName": "" if contact.is_company else contact.given_name,
@@ -101,8 +140,12 @@ def graph_contact(contact: Contact, stamp: str | None = None) -> dict[str, Any]:
             {"id": BUSINESS_FAX_PROPERTY, "value": contact.business_fax}
         ],
     }
+    if fields:
+        wanted = {member for name in fields for member in MEMBERS_OF_FIELD[name]}
+        body = {key: value for key, value in body.items() if key in wanted}
     if stamp is not None:
-        body["singleValueExtendedProperties"].append({"id": ODOO_CONTACT_PROPERTY, "value": stamp})
+        extended = body.setdefault("singleValueExtendedProperties", [])
+        extended.append({"id": ODOO_CONTACT_PROPERTY, "value": stamp})
     return body
 
 
@@ -158,15 +201,18 @@ def _address_from_graph(value: dict[str, Any]) -> Address:
     )
 
 
-class GraphContactsClient(GraphCalendarClient):
-    """``ContactConnector`` over Graph, with the calendar client's plumbing (token refresh on
-    401, ``$batch`` with retries, errors mapped to the engine's). ``database_tag`` (the
+class GraphContactsClient(GraphClient):
+    """``ContactConnector`` over Graph, with Graph's shared plumbing (token refresh on 401,
+    ``$batch`` with retries, errors mapped to the engine's). ``database_tag`` (the
     database's uuid) prefixes every stamp: contacts of another database are not ours."""
 
     def __init__(self, *args, database_tag: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.database_tag = database_tag
         self._folder_id: str | None = None
+
+    def normalized(self, contact: Contact) -> Contact:
+        return kept(contact)
 
     # ----------------------------------------------------------------- stamps
 
@@ -219,12 +265,57 @@ class GraphContactsClient(GraphCalendarClient):
         ]
 
     def _remote(self, item: dict[str, Any]) -> RemoteContact:
+        stamp = _extended(item, ODOO_CONTACT_PROPERTY)
+        modified = item.get("lastModifiedDateTime")
         return RemoteContact(
             remote_id=item["id"],
             etag=str(item.get("changeKey") or ""),
             contact=contact_from_graph(item),
-            stamp=self.key_of(_extended(item, ODOO_CONTACT_PROPERTY)),
+            stamp=self.key_of(stamp),
+            foreign=bool(stamp) and self.key_of(stamp) is None,
+            modified=parse_rfc3339(modified) if modified else None,
         )
+
+    def list_changes(self, cursor: str, known_etags: Mapping[str, str]) -> ContactChanges:
+        """What changed in the folder since ``cursor`` (a stored delta link; "" or expired:
+        the whole folder). ``known_etags`` (remote id -> change key Odoo last wrote): those
+        contacts are Odoo's own writes coming back, listed without being read again."""
+        try:
+            pages = list(self.follow_pages(cursor, "contacts delta")) if cursor else None
+        except CursorExpired:
+            pages = None
+        full = pages is None
+        if full:
+            folder = quote_id(self.folder_id())
+            url = f"{self.graph_base}/me/contactFolders/{folder}/contacts/delta"
+            pages = list(self._pages(url, {"$select": "id,changeKey"}, "contacts delta"))
+        items = [item for page in pages for item in page.get("value") or () if item.get("id")]
+        removed = tuple(item["id"] for item in items if "@removed" in item)
+        changed = [item for item in items if "@removed" not in item]
+        to_read = [i["id"] for i in changed if known_etags.get(i["id"]) != i.get("changeKey")]
+        own = [
+            RemoteContact(i["id"], str(i.get("changeKey") or ""))
+            for i in changed
+            if i["id"] not in to_read
+        ]
+        return ContactChanges(
+            changed=(*own, *self._read(to_read)),
+            removed=removed,
+            next_cursor=self._relative(pages[-1].get("@odata.deltaLink") or ""),
+            full=full,
+        )
+
+    def _read(self, remote_ids: Sequence[str]) -> list[RemoteContact]:
+        """The contacts ``remote_ids`` with their extended properties (one gone meanwhile is
+        left out: the next round reports its removal)."""
+        paths = [f"/me/contacts/{quote_id(remote_id)}" for remote_id in remote_ids]
+        found = []
+        for answer in self.batch_get(paths, {"$expand": EXPAND}) if paths else ():
+            if answer.ok and isinstance(answer.payload, dict):
+                found.append(self._remote(answer.payload))
+            elif answer.status not in (404, 410):
+                raise self.error_for(answer.status, answer.payload, answer.headers, "contact")
+        return found
 
     def find_stamped(self, key: int) -> dict[str, Any] | None:
         """The folder's contact stamped with ``key``, if any (a create whose answer was lost)."""
@@ -257,14 +348,14 @@ class GraphContactsClient(GraphCalendarClient):
         if op.kind == ContactOpKind.DELETE:
             return BatchPart("DELETE", f"/me/contacts/{quote_id(op.remote_id)}")
         stamped = op.kind == ContactOpKind.CREATE or op.origin == LinkOrigin.CREATED
-        body = graph_contact(op.contact or Contact(), self.stamp(op.key) if stamped else None)
+        stamp = self.stamp(op.key) if stamped else None
+        body = graph_contact(op.contact or Contact(), stamp, op.fields)
         if op.kind == ContactOpKind.CREATE:
             url = f"/me/contactFolders/{quote_id(self.folder_id())}/contacts"
             return BatchPart("POST", url, body)
         return BatchPart("PATCH", f"/me/contacts/{quote_id(op.remote_id)}", body)
 
-    @staticmethod
-    def _result(op: ContactOp, answer: PartResponse) -> ContactResult:
+    def _result(self, op: ContactOp, answer: PartResponse) -> ContactResult:
         if answer.ok:
             payload = answer.payload if isinstance(answer.payload, dict) else {}
             return ContactResult(
@@ -275,5 +366,5 @@ class GraphContactsClient(GraphCalendarClient):
         if answer.status in (404, 410):
             return ContactResult(op.key, remote_id=op.remote_id, gone=True)
         error = error_for(answer.status, answer.payload, answer.headers, f"contact {op.kind.value}")
-        retryable = is_transient(answer.status) or isinstance(error, (Throttled, AuthExpired))
+        retryable = self.is_transient(answer) or isinstance(error, (Throttled, AuthExpired))
         return ContactResult(op.key, remote_id=op.remote_id, error=error, retryable=retryable)

@@ -22,9 +22,9 @@ from calendar_sync_base.services.errors import SyncError
 from calendar_sync_base.services.rest import json_or_text
 from calendar_sync_base.services.timeutil import rfc3339_utc
 
-from .graph_client import GraphCalendarClient
 from .graph_errors import error_for
 from .graph_mapper import ODOO_ID_PROPERTY_SET
+from .graph_rest import GraphClient
 
 MESSAGE_FLAGS_PROPERTY = "Integer 0x0E07"  # PR_MESSAGE_FLAGS
 MSGFLAG_READ = "1"  # read, and not MSGFLAG_UNSENT (8): a sent item, not a draft
@@ -107,9 +107,9 @@ def graph_message(mail: SentMail) -> dict:
     return body
 
 
-class GraphSentItemsClient(GraphCalendarClient):
-    """Saves copies into Sent Items with the calendar client's plumbing (token refresh on
-    401, Graph errors mapped to the engine's, the caller's resilient session)."""
+class GraphSentItemsClient(GraphClient):
+    """Saves copies into Sent Items with Graph's shared plumbing (token refresh on 401,
+    Graph errors mapped to the engine's, the caller's resilient session)."""
 
     def find_copy(self, key: str) -> str | None:
         """The id of the Sent Items message carrying ``key``, if any."""

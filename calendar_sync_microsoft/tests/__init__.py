@@ -19,3 +19,4 @@ from . import test_microsoft_round_trip
 from . import test_microsoft_push_notifications
 from . import test_microsoft_console
 from . import test_microsoft_contacts
+from . import test_microsoft_contacts_both_ways

@@ -13,10 +13,9 @@ from .common import MicrosoftSyncCase
 CONTACT_WRITES = r"/v1\.0/(\$batch|me/contactFolders.*)$"
 
 
-@tagged("post_install", "-at_install")
-class TestMicrosoftContacts(MicrosoftSyncCase):
+class MicrosoftContactsCase(MicrosoftSyncCase):
     """Partners a user owns or follows mirrored in an "Odoo" contact folder of his Outlook,
-    against the Graph emulator."""
+    against the Graph emulator: the fixtures and helpers."""
 
     @classmethod
     def setUpClass(cls):
@@ -52,6 +51,11 @@ class TestMicrosoftContacts(MicrosoftSyncCase):
         return self.env["calendar.sync.log"].search(
             [("account_id", "=", (account or self.account).id), ("operation", "=", "error")]
         )
+
+
+@tagged("post_install", "-at_install")
+class TestMicrosoftContacts(MicrosoftContactsCase):
+    """Odoo -> Outlook (the default direction)."""
 
     # ------------------------------------------------------------------ create / update / delete
 

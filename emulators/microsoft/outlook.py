@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base import RecordedRequest, Response
 from . import errors, events, odata, timezones
+from .contact_delta import CONTACT_READ, ContactDeltaApi
 from .graph import USER, graph_json, request_body
 from .render import body_preview
 from .store import ID_PREFIX, encode_id, new_change_key, new_raw_id
@@ -25,7 +26,6 @@ from .store import ID_PREFIX, encode_id, new_change_key, new_raw_id
 if TYPE_CHECKING:
     from .server import MicrosoftEmulator
 
-CONTACT_READ = {"contacts.read", "contacts.readwrite", "contacts.read.shared"}
 CONTACT_WRITE = {"contacts.readwrite", "contacts.readwrite.shared"}
 MAIL_READ = {"mail.read", "mail.readwrite", "mail.readbasic", "mail.read.shared"}
 MAIL_WRITE = {"mail.readwrite", "mail.readwrite.shared"}
@@ -252,7 +252,7 @@ def _flags_value(members: list[dict[str, Any]]) -> None:
                 ) from None
 
 
-class OutlookApi:
+class OutlookApi(ContactDeltaApi):
     """Requires the host class: ``mailboxes``, ``outlook`` (email -> OutlookStore), ``now()``."""
 
     def _register_outlook_routes(self: MicrosoftEmulator) -> None:
@@ -260,6 +260,7 @@ class OutlookApi:
         self.route("POST", CONTACT_FOLDERS, self._create_contact_folder)
         self.route("GET", CONTACT_FOLDERS + FOLDER, self._get_contact_folder)
         self.route("DELETE", CONTACT_FOLDERS + FOLDER, self._delete_contact_folder)
+        self.route("GET", FOLDER_CONTACTS + r"/delta", self._contact_delta)
         for base in (FOLDER_CONTACTS, CONTACTS):
             self.route("GET", base, self._list_contacts)
             self.route("POST", base, self._create_contact)
@@ -313,6 +314,21 @@ class OutlookApi:
             _apply_extended(item, extended)
             self.outlook_store(email).contacts[item.id] = item
             return self._render_contact(item, [])
+
+    def edit_contact(self: MicrosoftEmulator, email: str, contact_id: str, changes: dict) -> dict:
+        """Python API: the user edits a contact (in Outlook): a new change key."""
+        with self.lock:
+            item = self.outlook_store(email).contacts[contact_id]
+            changes = clean(changes, CONTACT_MEMBERS, "contact")
+            _apply_extended(item, changes.pop("singleValueExtendedProperties", None))
+            item.props.update(changes)
+            item.modified, item.change_key = self.now(), new_change_key()
+            return self._render_contact(item, [])
+
+    def remove_contact(self: MicrosoftEmulator, email: str, contact_id: str) -> None:
+        """Python API: the user deletes a contact (in Outlook)."""
+        with self.lock:
+            del self.outlook_store(email).contacts[contact_id]
 
     def _named_contact_folder(self, email: str, name: str | None, create: bool = False) -> str:
         if name is None:

@@ -165,3 +165,41 @@ def test_refusals_and_expired_grants_are_results(ms, session):
     ms.expire_access_tokens(EMAIL)
     [expired] = reader.apply([ContactOp(ContactOpKind.CREATE, 1, ADA)])
     assert isinstance(expired.error, AuthExpired) and expired.retryable
+
+
+def test_delta_lists_the_folder_then_only_changes_and_removals(ms, contacts):
+    mine = create(contacts, 7)
+    first = contacts.list_changes("", {})
+    assert first.full and [c.remote_id for c in first.changed] == [mine.remote_id]
+    assert first.changed[0].stamp == 7 and first.changed[0].contact.business_fax
+    made = ms.insert_contact(EMAIL, {"givenName": "Grace", "surname": "Hopper"}, "Odoo")
+    second = contacts.list_changes(first.next_cursor, {})
+    assert not second.full
+    assert [(c.remote_id, c.stamp, c.foreign) for c in second.changed] == [
+        (made["id"], None, False)
+    ]
+    ms.remove_contact(EMAIL, made["id"])
+    third = contacts.list_changes(second.next_cursor, {})
+    assert (third.changed, third.removed) == ((), (made["id"],))
+
+
+def test_delta_reads_again_only_what_odoo_did_not_write(ms, contacts):
+    mine = create(contacts, 7)
+    cursor = contacts.list_changes("", {mine.remote_id: mine.etag}).next_cursor
+    edited = ms.edit_contact(EMAIL, mine.remote_id, {"jobTitle": "Admiral"})
+    before = len(ms.requests)
+    changes = contacts.list_changes(cursor, {mine.remote_id: mine.etag})
+    assert [c.contact.job_title for c in changes.changed] == ["Admiral"]
+    assert changes.changed[0].etag == edited["changeKey"]
+    assert [r.path.rsplit("/", 1)[-1] for r in ms.requests[before:] if not r.in_batch] == [
+        "delta",
+        "$batch",
+    ]
+
+
+def test_an_expired_delta_link_lists_the_whole_folder(ms, contacts):
+    create(contacts, 7)
+    cursor = contacts.list_changes("", {}).next_cursor
+    ms.expire_delta_tokens(EMAIL)
+    changes = contacts.list_changes(cursor, {})
+    assert changes.full and len(changes.changed) == 1
