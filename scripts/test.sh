@@ -42,7 +42,7 @@ write_odoo_conf
 LOG_DIR="$ROOT/.test-logs"
 mkdir -p "$LOG_DIR"
 BUILTIN_ADDON=calendar_sync_builtin_check
-MAIN_TAGS="/calendar_sync_base,/calendar_sync_google,/calendar_sync_microsoft"
+MAIN_TAGS="/calendar_sync_base,/calendar_sync_google,/calendar_sync_microsoft,/calendar_sync_exchange"
 BUILTIN_TAGS="/$BUILTIN_ADDON"
 if [ -n "${ODOO_TEST_TAGS:-}" ]; then
   MAIN_TAGS="$(tr ',' '\n' <<<"$ODOO_TEST_TAGS" | grep -v "$BUILTIN_ADDON" | paste -sd, -)"

@@ -1,0 +1,3 @@
+from odoo.addons.calendar_sync_base import expose_pure_package
+
+expose_pure_package(__name__)
