@@ -83,7 +83,10 @@ def error_for(exc: Exception, what: str, mailbox: str) -> SyncError:
 
 def is_unknown_outcome(exc: Exception) -> bool:
     """No EWS answer came back (connection lost, timeout, HTTP failure): a write may or may
-    not have been applied."""
+    not have been applied. exchangelib re-raises a lost connection as
+    ``ErrorTimeoutExpired`` / ``ErrorInternalServerTransientError`` ("Reraised from ...")."""
+    if isinstance(exc, (ErrorTimeoutExpired, ErrorInternalServerTransientError)):
+        return True
     if isinstance(exc, ResponseMessageError):
         return False
     return isinstance(exc, (TransportError, requests.RequestException, ConnectionError))

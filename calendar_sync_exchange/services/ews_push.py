@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING
 
 import requests
 from exchangelib import CalendarItem
-from exchangelib.errors import ErrorIrresolvableConflict, ErrorItemNotFound, EWSError
+from exchangelib.errors import (
+    ErrorIrresolvableConflict,
+    ErrorItemNotFound,
+    EWSError,
+    ResponseMessageError,
+)
 from exchangelib.items import (
     ALL_OCCURRENCES,
     NEVER_OVERWRITE,
@@ -39,7 +44,7 @@ from calendar_sync_base.services.errors import (
 )
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 
-from .ews_errors import error_for, is_unknown_outcome
+from .ews_errors import TRANSIENT, error_for, is_unknown_outcome
 from .ews_mapper import item_values
 
 if TYPE_CHECKING:
@@ -98,6 +103,8 @@ class ExchangePush:
         try:
             return self.client.call.raw(what, call)
         except (EWSError, requests.RequestException, ConnectionError) as exc:
+            if len(indices) == 1 and _answers_the_item(exc):
+                return [exc]  # exchangelib raises the only item's error instead of returning it
             error = error_for(exc, what, self.client.mailbox)
             if isinstance(error, (AuthExpired, ConfigurationError)):
                 raise _StopPush(error) from exc
@@ -253,6 +260,13 @@ class ExchangePush:
                 self.results[index] = PushResult(op.key)  # gone already: the goal is reached
             else:
                 self.results[index] = self._item_failure(index, answer, "DeleteItem")
+
+
+def _answers_the_item(exc: Exception) -> bool:
+    """An error message about the item itself, not about the call (auth, throttling...)."""
+    if not isinstance(exc, ResponseMessageError) or isinstance(exc, TRANSIENT):
+        return False
+    return not isinstance(error_for(exc, "", ""), (AuthExpired, ConfigurationError))
 
 
 def _reply_unsupported() -> RemoteRejected:

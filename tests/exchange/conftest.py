@@ -48,3 +48,7 @@ def make_client(ews):
 @pytest.fixture
 def client(make_client):
     return make_client()
+
+
+# Microsoft's EWS schema (fetched at test time, see tests/emulators/test_ews_schema.py).
+from tests.emulators.test_ews_schema import schema  # noqa: E402, F401
