@@ -217,8 +217,8 @@ def test_server_busy_past_the_deadline_gives_up_at_once(make_client, ews):
     ews.faults.server_busy(back_off_ms=5000)
     with pytest.raises(Throttled):
         client.list_page("")
-    assert [r.status for r in ews.requests][-1] == 500  # asked once, not again
-    assert operations(ews, "SyncFolderItems") == 1
+    assert [r.status for r in ews.requests][-1] == 500  # busy once, not asked again
+    assert [r.status for r in ews.requests].count(500) == 1
 
 
 # -- recurrences -----------------------------------------------------------------------------
