@@ -117,7 +117,7 @@ class CaBundleAdapter(requests.adapters.HTTPAdapter):
         return self.bundles.get((urlsplit(url).netloc or "").lower(), verify)
 
     def cert_verify(self, conn, url, verify, cert):
-        super().cert_verify(conn, url, self._verify(url, verify), cert)
+        return super().cert_verify(conn, url, self._verify(url, verify), cert)
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         verify = self._verify(request.url, verify)

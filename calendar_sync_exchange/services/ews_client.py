@@ -94,7 +94,7 @@ class ExchangeCalendarClient:
 
     def server_version(self) -> str:
         """The server's version, after one light request (Settings and Sync Console)."""
-        self.calendar  # noqa: B018 - the first answer carries ServerVersionInfo
+        _ = self.calendar  # the first answer carries ServerVersionInfo
         return server_version(self.account)
 
     # ----------------------------------------------------------------- pull
@@ -122,7 +122,7 @@ class ExchangeCalendarClient:
 
         changes = self.call("SyncFolderItems", one_page)
         listing = _Listing(self, full=not cursor)
-        events = listing.read(changes)
+        events = listing.pull(changes)
         # exchangelib notes that Exchange may repeat a state without IncludesLastItemInRange.
         last = service.includes_last_item_in_range or service.sync_state == state
         return ChangeSet(
@@ -175,10 +175,13 @@ class ExchangeCalendarClient:
 
     # ----------------------------------------------------------------- occurrences
 
-    def instance_id(self, master_remote_id: str, original_start, all_day: bool) -> str | None:
+    def instance_id(  # pylint: disable=unused-argument
+        self, master_remote_id: str, original_start, all_day: bool
+    ) -> str | None:
         """The item id of the occurrence of a series due at ``original_start``: a modified
         occurrence's own id, else the occurrence at its index in the pattern (EWS addresses
-        occurrences by ``RecurringMasterId`` + 1-based ``InstanceIndex``)."""
+        occurrences by ``RecurringMasterId`` + 1-based ``InstanceIndex``). ``all_day`` is the
+        series' own flag, read from the master here."""
         [master] = self.fetch_items([(master_remote_id, None)])
         if isinstance(master, Exception) or master.type != "RecurringMaster":
             return None
@@ -193,7 +196,7 @@ class ExchangeCalendarClient:
             return None
         occurrence = master.occurrence(index)
         try:
-            self.call.raw("GetItem", occurrence.refresh)
+            self.call.raw(occurrence.refresh)
         except (ErrorItemNotFound, ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange):
             return None
         return occurrence.id
@@ -236,7 +239,7 @@ class _Listing:
         self.unreadable: list[str] = []
         self.unknown_timezones: dict[str, str] = {}
 
-    def read(self, changes: list) -> list[SyncEvent]:
+    def pull(self, changes: list) -> list[SyncEvent]:
         removed = [item.id for kind, item in changes if kind == "delete"]
         changed = {
             item.id: item.changekey for kind, item in changes if kind in ("create", "update")

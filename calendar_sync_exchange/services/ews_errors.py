@@ -118,7 +118,7 @@ class BusyRetry:
         if self.deadline is not None and self.clock() >= self.deadline:
             raise TimeBudgetExceeded(f"time budget of the sync of {self.mailbox} used up")
 
-    def raw(self, what: str, call: Callable[[], T]) -> T:
+    def raw(self, call: Callable[[], T]) -> T:
         """``call()``; exchangelib's errors other than a busy server pass through."""
         attempt = 0
         while True:
@@ -136,6 +136,6 @@ class BusyRetry:
     def __call__(self, what: str, call: Callable[[], T]) -> T:
         """``call()`` with every failure turned into a neutral ``SyncError``."""
         try:
-            return self.raw(what, call)
+            return self.raw(call)
         except (EWSError, requests.RequestException, ConnectionError) as exc:
             raise error_for(exc, what, self.mailbox) from exc

@@ -272,7 +272,7 @@ def item_values(
     names: list[str] = []
     for key, (field_names, convert) in _FIELDS_OUT.items():
         if key in graph:
-            values.update(convert(graph, event))
+            values.update(convert(graph, event))  # pylint: disable=not-callable
             names += field_names
     if event.odoo_id is not None and not for_update:
         values[ODOO_ID_FIELD] = str(event.odoo_id)

@@ -101,7 +101,7 @@ class ExchangePush:
         """The per-item answers of one bulk call, or None when the call itself failed (its ops
         then have their result: retryable, since nothing says they were refused)."""
         try:
-            return self.client.call.raw(what, call)
+            return self.client.call.raw(call)
         except (EWSError, requests.RequestException, ConnectionError) as exc:
             if len(indices) == 1 and _answers_the_item(exc):
                 return [exc]  # exchangelib raises the only item's error instead of returning it
