@@ -3,6 +3,9 @@
 # database with --test-enable for the three addons, whenever Odoo 18 is at $ODOO_PATH.
 # Exits non-zero on any failure, error, unexpected ERROR log line, or skipped browser tour.
 #
+# The main run also installs the test-only addon test_addons/calendar_sync_test: a fake
+# provider plugged in through the provider seam, which runs the base's provider-agnostic cases.
+#
 # (3) Odoo's own google_calendar / microsoft_calendar, unchanged, against the emulators: the
 # test-only addon test_addons/calendar_sync_builtin_check on a database of its own (the built-in
 # modules change calendar.event for everyone, so they stay out of the main test database).
@@ -42,7 +45,8 @@ write_odoo_conf
 LOG_DIR="$ROOT/.test-logs"
 mkdir -p "$LOG_DIR"
 BUILTIN_ADDON=calendar_sync_builtin_check
-MAIN_TAGS="/calendar_sync_base,/calendar_sync_google,/calendar_sync_microsoft,/calendar_sync_exchange"
+TEST_ADDONS_PATH="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT,$ROOT/test_addons"
+MAIN_TAGS="/calendar_sync_base,/calendar_sync_google,/calendar_sync_microsoft,/calendar_sync_exchange,/calendar_sync_test"
 BUILTIN_TAGS="/$BUILTIN_ADDON"
 if [ -n "${ODOO_TEST_TAGS:-}" ]; then
   MAIN_TAGS="$(tr ',' '\n' <<<"$ODOO_TEST_TAGS" | grep -v "$BUILTIN_ADDON" | paste -sd, -)"
@@ -51,10 +55,11 @@ fi
 
 # run_tests DB MODULES TAGS LOG [ADDONS_PATH]: install (or update) MODULES on DB, run TAGS.
 run_tests() {
-  local db="$1" modules="$2" tags="$3" log="$4" flag=-i
-  if [ -n "${ODOO_TEST_DB:-}" ] && db_exists "$db"; then flag=-u; fi
+  local db="$1" modules="$2" tags="$3" log="$4" update=()
+  # A kept database: update what it has, install what it lacks (an addon added since).
+  if [ -n "${ODOO_TEST_DB:-}" ] && db_exists "$db"; then update=(-u "$modules"); fi
   say "Odoo layer ($modules) on database $db (log: $log)"
-  run_odoo -d "$db" "$flag" "$modules" --test-enable --stop-after-init --without-demo=all \
+  run_odoo -d "$db" -i "$modules" "${update[@]}" --test-enable --stop-after-init --without-demo=all \
     --http-port="${TEST_HTTP_PORT:-8169}" --log-level=test --test-tags "$tags" \
     ${5:+--addons-path="$5"} >"$log" 2>&1
   local rc=$?
@@ -69,14 +74,13 @@ TEST_DB="${ODOO_TEST_DB:-calendar_sync_test_$$}"
 LOG="$LOG_DIR/odoo-test.log"
 odoo_rc=skipped
 if [ -n "$MAIN_TAGS" ]; then
-  run_tests "$TEST_DB" "$ADDONS" "$MAIN_TAGS" "$LOG"
+  run_tests "$TEST_DB" "$ADDONS,calendar_sync_test" "$MAIN_TAGS" "$LOG" "$TEST_ADDONS_PATH"
   odoo_rc=$?
 fi
 BUILTIN_LOG="$LOG_DIR/odoo-test-builtin.log"
 builtin_rc=skipped
 if [ -n "$BUILTIN_TAGS" ]; then
-  run_tests "${TEST_DB}_builtin" "$BUILTIN_ADDON" "$BUILTIN_TAGS" "$BUILTIN_LOG" \
-    "$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT,$ROOT/test_addons"
+  run_tests "${TEST_DB}_builtin" "$BUILTIN_ADDON" "$BUILTIN_TAGS" "$BUILTIN_LOG" "$TEST_ADDONS_PATH"
   builtin_rc=$?
 fi
 

@@ -1,5 +1,6 @@
 from . import (
     calendar_sync_mixin,
+    calendar_sync_provider,
     calendar_sync_runner,
     calendar_sync_account,
     calendar_sync_channel,

@@ -55,7 +55,7 @@ CONFLICT_POLICIES = [
     ("newest", "Newest change wins"),
 ]
 # What a first sync or a reset does with existing events that have guests, where the
-# provider cannot create them without e-mailing the guests (Outlook).
+# provider cannot create them without e-mailing the guests (``_sync_pushes_silently``).
 EXISTING_GUESTS_POLICIES = [
     ("with_guests", "Push them with their guests (the guests receive an invitation)"),
     ("without_guests", "Push them without guests (the guest list stays in Odoo)"),
@@ -79,9 +79,10 @@ DEADLINE_KEY = "calendar_sync_deadline"
 class CalendarSyncAccount(models.Model):
     """One user's connection to one remote calendar provider.
 
-    Provider addons add their value to ``provider`` and implement
-    ``_sync_connector_<provider>()`` returning a ``CalendarConnector``; everything else
-    (locking, pull/push through the engine, counts, errors) is shared here.
+    Provider addons add their value to ``provider`` and declare their provider model
+    (``calendar.sync.provider``, found by ``_sync_provider()``), which builds the
+    ``CalendarConnector``; everything else (locking, pull/push through the engine, counts,
+    errors) is shared here.
     """
 
     _name = "calendar.sync.account"
@@ -114,8 +115,8 @@ class CalendarSyncAccount(models.Model):
         default="all",
         required=True,
         help="Whether the remote calendar e-mails guests about changes pushed from Odoo. "
-        "First and reset synchronizations send none through Google; Outlook cannot create "
-        "an event with guests silently (see Existing Events with Guests).",
+        "First and reset synchronizations send none, where the remote calendar can create "
+        "an event with guests silently (otherwise see Existing Events with Guests).",
     )
     problem_count = fields.Integer(
         "Problems",
@@ -128,9 +129,9 @@ class CalendarSyncAccount(models.Model):
         default=lambda self: (
             self._sync_param("calendar_sync.existing_guests_policy") or "without_guests"
         ),
-        help="Outlook e-mails the guests of every event created with guests: what a first "
-        "synchronization (or a reset that synchronizes all existing events) does with your "
-        "existing events that have guests.",
+        help="For a remote calendar that e-mails the guests of every event created with "
+        "guests: what a first synchronization (or a reset that synchronizes all existing "
+        "events) does with your existing events that have guests.",
     )
     first_sync_done = fields.Boolean(readonly=True)
     sync_requested = fields.Boolean(
@@ -260,7 +261,9 @@ class CalendarSyncAccount(models.Model):
         )
 
     def _sync_batch_size(self):
-        return max(1, int(self._sync_param("calendar_sync.batch_size", 50)))
+        """Changes pushed per run: the administrator's number, else the provider's."""
+        size = self._sync_param("calendar_sync.batch_size")
+        return max(1, int(size or self._sync_provider()._sync_batch_size))
 
     def _sync_page_options(self):
         """The connector's listing page size, when the administrator set one (items per
@@ -278,16 +281,20 @@ class CalendarSyncAccount(models.Model):
             starts.append(fields.Datetime.to_datetime(fields.Date.to_date(start_date)))
         return max(starts) if starts else None
 
-    def _sync_provider_method(self, prefix):
-        """``<prefix>_<provider>``: where each provider addon plugs in its implementation."""
-        name = f"{prefix}_{self.provider}"
-        if not hasattr(self, name):
-            raise ConfigurationError(f"Provider {self.provider!r} has no {prefix}")
-        return getattr(self, name)
+    def _sync_provider(self, provider=None):
+        """The provider model (``calendar.sync.provider``) of ``provider``, by default this
+        account's: where each provider addon plugs in its implementation."""
+        if provider is None:
+            self.ensure_one()
+            provider = self.provider
+        name = self.env["calendar.sync.provider"]._sync_provider_models().get(provider)
+        if not name:
+            raise ConfigurationError(f"No provider model declares {provider!r}")
+        return self.env[name].with_env(self.env)
 
     def _sync_connector(self):
         self.ensure_one()
-        return self._sync_provider_method("_sync_connector")()
+        return self._sync_provider()._connector(self)
 
     def _sync_http_session(self):
         """The HTTP session a connector talks through: under the scheduled action, no
@@ -315,9 +322,10 @@ class CalendarSyncAccount(models.Model):
     # ------------------------------------------------------------------ calendar side panel
 
     def _sync_provider_configured(self, provider):
+        """Enabled by the administrator, with everything the provider needs."""
         return bool(
             self._sync_param(f"calendar_sync_{provider}.enabled")
-            and self._sync_param(f"calendar_sync_{provider}.client_id")
+            and self._sync_provider(provider).sudo()._is_configured()
         )
 
     @api.model
@@ -416,10 +424,9 @@ class CalendarSyncAccount(models.Model):
         )
 
     @api.model
-    def _sync_provider_pushes_silently(self, provider):  # pylint: disable=unused-argument
-        """Whether ``provider`` can create an event with guests without e-mailing them
-        (providers that cannot override this)."""
-        return True
+    def _sync_provider_pushes_silently(self, provider):
+        """Whether ``provider`` can create an event with guests without e-mailing them."""
+        return self._sync_provider(provider)._sync_pushes_silently
 
     @api.model
     def action_sync_button(self, provider, existing_guests_policy=None):
@@ -431,13 +438,10 @@ class CalendarSyncAccount(models.Model):
         if not self._sync_user_allowed():
             return {"status": "not_allowed", "message": self._sync_not_allowed_message()}
         if not self._sync_provider_configured(provider):
+            provider_model = self._sync_provider(provider)
             if not self._sync_param(f"calendar_sync_{provider}.notified_error"):
-                self._sync_notify_administrators(provider, self.env._("The Client ID is empty."))
-            message = self.env._(
-                "An administrator must enter the Client ID and Client Secret in "
-                "Calendar > Configuration > Settings first. An administrator has been notified."
-            )
-            return {"status": "need_config", "message": message}
+                self._sync_notify_administrators(provider, provider_model._not_configured_detail())
+            return {"status": "need_config", "message": provider_model._not_configured_message()}
         account = self.search([("user_id", "=", self.env.uid), ("provider", "=", provider)])
         if not account or account.state in ("disconnected", "needs_reconnect"):
             if self._sync_user_limit_reached(provider):
@@ -445,8 +449,8 @@ class CalendarSyncAccount(models.Model):
             if existing_guests_policy:
                 self._sync_choose_existing_guests(provider, account, existing_guests_policy)
             elif not account and not self._sync_provider_pushes_silently(provider):
-                return self._sync_existing_guests_question()
-            return {"status": "redirect", "url": f"/calendar_sync_{provider}/authorize"}
+                return self._sync_existing_guests_question(provider)
+            return self._sync_provider(provider)._connect_action(self.env.user)
         account.action_resume()
         return {"status": "synced", "notification": account.action_sync_now()["params"]}
 
@@ -470,14 +474,15 @@ class CalendarSyncAccount(models.Model):
         return len(accounts)
 
     @api.model
-    def _sync_existing_guests_question(self):
+    def _sync_existing_guests_question(self, provider):
         policies = self._fields["existing_guests_policy"]._description_selection(self.env)
         return {
             "status": "choose_existing_guests",
             "message": self.env._(
-                "Outlook sends an invitation e-mail to the guests of every event Odoo creates "
-                "there with guests. What should the first synchronization do with your existing "
-                "Odoo events that have guests?"
+                "%(provider)s sends an invitation e-mail to the guests of every event Odoo "
+                "creates there with guests. What should the first synchronization do with your "
+                "existing Odoo events that have guests?",
+                provider=self._sync_provider_label(provider),
             ),
             "choices": [{"value": value, "label": label} for value, label in policies],
             "proposed": self._fields["existing_guests_policy"].default(self),
@@ -503,6 +508,7 @@ class CalendarSyncAccount(models.Model):
         )
 
     # ------------------------------------------------------------------ OAuth state
+    # A toolkit for the providers that connect through an OAuth redirect.
 
     @api.model
     def _oauth_new_state(self, provider, session):
@@ -707,10 +713,8 @@ class CalendarSyncAccount(models.Model):
 
     @api.model
     def _sync_cron(self, provider):
-        """The provider's scheduled action (each provider addon declares
-        ``calendar_sync_<provider>.calendar_sync_<provider>_cron_sync``)."""
-        xmlid = f"calendar_sync_{provider}.calendar_sync_{provider}_cron_sync"
-        return self.env.ref(xmlid, raise_if_not_found=False)
+        """The provider's scheduled synchronization."""
+        return self._sync_provider(provider)._cron()
 
     def _sync_request(self):
         """Have these connections synced within seconds: a change made in Odoo must not

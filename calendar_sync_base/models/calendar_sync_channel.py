@@ -33,11 +33,11 @@ class CalendarSyncChannel(models.Model):
     the user disconnects or resets the connection. Administrators only: the secret is a
     credential.
 
-    Providers plug in with methods on ``calendar.sync.account``:
-    ``_push_open_<provider>(base_url, secret)`` -> values (``remote_id``, ``resource_id``,
-    ``expiration``), ``_push_close_<provider>(channel)``, and optionally
-    ``_push_renew_<provider>(channel)`` (renew in place; default: open a new channel, then
-    close the old one) and ``_push_reauthorize_<provider>(channel)``.
+    Providers with ``_sync_push_notifications`` plug in with their provider model's
+    ``_push_open(account, base_url, secret)`` -> values (``remote_id``, ``resource_id``,
+    ``expiration``), ``_push_close(channel)``, and optionally ``_push_renew(channel)`` (renew
+    in place; default: open a new channel, then close the old one) and
+    ``_push_reauthorize(channel)``.
     """
 
     _name = "calendar.sync.channel"
@@ -49,7 +49,9 @@ class CalendarSyncChannel(models.Model):
     )
     provider = fields.Selection(related="account_id.provider", store=True)
     remote_id = fields.Char(required=True, help="The channel or subscription id.")
-    resource_id = fields.Char(help="Google's id of the watched resource (to stop the channel).")
+    resource_id = fields.Char(
+        help="The provider's id of the watched resource, where stopping the channel needs it."
+    )
     secret = fields.Char(groups=TOKEN_GROUP, copy=False, help="Checked on every notification.")
     expiration = fields.Datetime(required=True)
     lifecycle_event = fields.Selection(
@@ -76,8 +78,8 @@ class CalendarSyncChannel(models.Model):
         return channel
 
     def _push_lifecycle(self, event):
-        """Graph asked for something the route must not do itself (an API call): record
-        it and wake the channel cron."""
+        """The provider asked for something the route must not do itself (an API call):
+        record it and wake the channel cron."""
         self.lifecycle_event = event
         self._push_schedule()
 
@@ -136,7 +138,7 @@ class CalendarSyncChannel(models.Model):
         domain = ["|", ("state", "in", SYNCABLE_STATES), ("push_channel_ids", "!=", False)]
         found = accounts.search(domain)
         for done, account in enumerate(found, 1):
-            if hasattr(account, f"_push_open_{account.provider}"):
+            if account._sync_provider()._sync_push_notifications:
                 self._push_maintain_guarded(account, base_url)
             accounts._sync_notify_progress(done, len(found) - done)
 
@@ -182,7 +184,7 @@ class CalendarSyncChannel(models.Model):
     @api.model
     def _push_open(self, account, base_url):
         secret = secrets.token_urlsafe(32)
-        vals = account._sync_provider_method("_push_open")(base_url, secret)
+        vals = account._sync_provider()._push_open(account, base_url, secret)
         return self.create({**vals, "account_id": account.id, "secret": secret})
 
     def _push_renew(self, base_url):
@@ -190,9 +192,9 @@ class CalendarSyncChannel(models.Model):
         stop this one only then, so no change falls between the two (Google)."""
         self.ensure_one()
         account = self.account_id
-        renew = getattr(account, f"_push_renew_{self.provider}", None)
-        if renew:
-            self.expiration = renew(self)
+        expiration = account._sync_provider()._push_renew(self)
+        if expiration:
+            self.expiration = expiration
             return self
         channel = self._push_open(account, base_url)
         self._push_close()
@@ -204,7 +206,7 @@ class CalendarSyncChannel(models.Model):
         self.ensure_one()
         account = self.account_id
         if self.lifecycle_event == "reauthorize":
-            account._sync_provider_method("_push_reauthorize")(self)
+            account._sync_provider()._push_reauthorize(self)
             self.lifecycle_event = False
             return self
         channel = self._push_open(account, base_url)
@@ -217,7 +219,7 @@ class CalendarSyncChannel(models.Model):
         itself) and forget them."""
         for channel in self:
             try:
-                channel.account_id._sync_provider_method("_push_close")(channel)
+                channel.account_id._sync_provider()._push_close(channel)
             except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
                 _logger.info("Push channel %s could not be stopped", channel.id, exc_info=True)
         self.unlink()

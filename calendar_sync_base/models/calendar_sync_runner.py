@@ -295,14 +295,13 @@ class CalendarSyncRunner(models.AbstractModel):
         return states
 
     def _sync_cursor_is_stale(self):
-        """A cursor is restarted from a full listing now and then: some providers fix the
-        listing window when the cursor chain starts (Graph's delta), so only a fresh listing
-        lets the window move forward. Like an expired cursor, it links by remote id and
-        neither duplicates nor deletes."""
-        days = int(self._sync_param("calendar_sync.relist_days", 30))
-        if not self.sync_cursor or not days or not self.cursor_started:
+        """A cursor is restarted from a full listing once older than the provider's
+        ``_sync_cursor_max_age``: some providers fix the listing window when the cursor chain
+        starts (a delta query), so only a fresh listing lets the window move forward. Like an
+        expired cursor, it links by remote id and neither duplicates nor deletes."""
+        if not self.sync_cursor or not self.cursor_started:
             return False
-        return self.cursor_started < fields.Datetime.subtract(fields.Datetime.now(), days=days)
+        return self._sync_provider()._cursor_is_stale(self.cursor_started)
 
     def _sync_links_by_remote_id(self, events):
         remote_ids = [event.remote_id for event in events if event.remote_id]

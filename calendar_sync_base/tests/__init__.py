@@ -1,11 +1,3 @@
-from . import (
-    test_account_lock,
-    test_error_messages,
-    test_event_translation,
-    test_security,
-    test_security_rpc,
-    test_sync_credential,
-    test_sync_log,
-    test_sync_mixin,
-    test_sync_summary,
-)
+# The base declares no provider: its provider-agnostic cases (``*_cases.py``) are mixins that
+# a provider's test case runs (test_addons/calendar_sync_test runs them all with its fake
+# provider, as OCA's test_connector does for connector).

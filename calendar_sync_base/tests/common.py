@@ -9,23 +9,13 @@ from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 
-def insert_account(env, user, provider="test_provider", state="connected"):
-    """An account row for a provider the base addon does not know.
-
-    The base addon declares no provider value (each provider addon adds its own), so its
-    tests write the row directly; everything they exercise is provider-agnostic.
-    """
-    env.cr.execute(
-        """
-        INSERT INTO calendar_sync_account
-               (user_id, provider, state, active, send_updates, first_sync_done, queued_count,
-                queue_existing, create_uid, write_uid, create_date, write_date)
-        VALUES (%s, %s, %s, true, 'all', false, 0, true, 1, 1, now(), now())
-        RETURNING id
-        """,
-        [user.id, provider, state],
+def insert_account(env, user, provider, state="connected"):
+    """A connection of ``user`` to ``provider`` (the test case's), made through the ORM."""
+    return (
+        env["calendar.sync.account"]
+        .sudo()
+        .create({"user_id": user.id, "provider": provider, "state": state})
     )
-    return env["calendar.sync.account"].browse(env.cr.fetchone()[0])
 
 
 # Where a failed account sync writes its one WARNING line.

@@ -74,9 +74,7 @@ class ConsoleCases:
     # ------------------------------------------------------------------ Sync Calendar Now
 
     def test_sync_now_twice_queues_one_run(self):
-        cron = self.env.ref(
-            f"calendar_sync_{self.provider}.calendar_sync_{self.provider}_cron_sync"
-        )
+        cron = self.env["calendar.sync.account"]._sync_cron(self.provider)
         triggers = self.env["ir.cron.trigger"]
         triggers.search([("cron_id", "=", cron.id)]).unlink()
         self.account.sync_requested = False
@@ -177,7 +175,7 @@ class ConsoleCases:
             .with_user(self.user)
             .action_sync_button(self.provider, existing_guests_policy="without_guests")
         )
-        self.assertEqual(answer["status"], "redirect")
+        self.assertIn(answer["status"], ("redirect", "action"), "the provider's connect step")
 
     # ------------------------------------------------------------------ access
 

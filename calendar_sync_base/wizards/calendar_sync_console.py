@@ -153,9 +153,9 @@ class CalendarSyncConsole(models.TransientModel):
         exact reason it refused."""
         self.ensure_one()
         self._check_console_access()
-        accounts = self.env["calendar.sync.account"].sudo()
+        provider = self.env["calendar.sync.account"].sudo()._sync_provider(self.provider)
         try:
-            found = getattr(accounts, f"_console_check_connection_{self.provider}")()
+            found = provider._console_check_connection()
         except SyncError as error:
             return self._notify(
                 self.env._("The connection test failed: %(reason)s", reason=str(error)),
@@ -186,7 +186,7 @@ class CalendarSyncConsole(models.TransientModel):
             return None
         try:
             with self.env.cr.savepoint():
-                account._sync_provider_method("_console_probe")(account._sync_connector())
+                account._sync_provider()._console_probe(account, account._sync_connector())
         # One user's failure, whatever it is, is that user's result, never the others'.
         except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
             if not isinstance(error, EXPECTED_FAILURES):

@@ -43,15 +43,15 @@ class CalendarSyncResetWizard(models.TransientModel):
         required=True,
         help="Only new: Odoo pushes only events created or changed after the reset. "
         "All: existing events are matched with the remote calendar first (no duplicates), "
-        "then the rest is pushed: Google without e-mailing guests, Outlook as chosen below "
-        "for events with guests.",
+        "then the rest is pushed without e-mailing guests where the remote calendar can, "
+        "otherwise as chosen below for events with guests.",
     )
     existing_guests_policy = fields.Selection(
         EXISTING_GUESTS_POLICIES,
         string="Existing Events with Guests",
         default="without_guests",
         required=True,
-        help="Outlook e-mails the guests of every event created with guests.",
+        help="This remote calendar e-mails the guests of every event created with guests.",
     )
     asks_existing_guests = fields.Boolean(compute="_compute_counts")
     organized_count = fields.Integer(compute="_compute_counts")

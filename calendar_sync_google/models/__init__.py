@@ -1,1 +1,6 @@
-from . import calendar_event, calendar_sync_account, res_config_settings
+from . import (
+    calendar_event,
+    calendar_sync_account,
+    calendar_sync_provider_google,
+    res_config_settings,
+)

@@ -1,29 +1,16 @@
-import datetime as dt
-
-from dateutil.parser import isoparse
-
 from odoo import api, fields, models
 
-from calendar_sync_base.services.timeutil import as_aware, naive_utc
-from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
 from calendar_sync_microsoft.services.graph_sent_items import GraphSentItemsClient
 from calendar_sync_microsoft.services.msal_auth import (
     GRAPH_SCOPES,
     MsalTokenProvider,
     build_app,
-    check_app,
-    check_tenant,
     finish_flow,
     load_cache,
     start_flow,
 )
 
 PARAM = "calendar_sync_microsoft.{}".format
-NOTIFY_PATH = "/calendar_sync_microsoft/notify"
-LIFECYCLE_PATH = "/calendar_sync_microsoft/lifecycle"
-# Graph keeps a subscription to Outlook events at most 10,080 minutes (under 7 days); an
-# hour less leaves room for clock skew.
-SUBSCRIPTION_LIFETIME = dt.timedelta(minutes=10080 - 60)
 # Saving copies in Sent Items (POST /me/mailFolders/sentitems/messages) needs Mail.ReadWrite.
 MAIL_SCOPES = ("Mail.ReadWrite",)
 
@@ -58,11 +45,6 @@ class CalendarSyncAccount(models.Model):
             token_cache=token_cache,
         )
 
-    @api.model
-    def _sync_provider_pushes_silently(self, provider):
-        # Graph has no way to create a meeting with attendees without inviting them.
-        return provider != "microsoft" and super()._sync_provider_pushes_silently(provider)
-
     # ------------------------------------------------------------------ connector
 
     def _microsoft_tokens(self, scopes=GRAPH_SCOPES):
@@ -83,19 +65,6 @@ class CalendarSyncAccount(models.Model):
             self._sync_http_session(),
             self._microsoft_tokens(MAIL_SCOPES),
             graph_base=self._microsoft_graph_base(),
-        )
-
-    def _sync_connector_microsoft(self):
-        return GraphCalendarClient(
-            self._sync_http_session(),
-            self._microsoft_tokens(),
-            graph_base=self._microsoft_graph_base(),
-            window_start=as_aware(self._sync_window_start()),
-            timezone_hint=self.user_id.tz or "",
-            series_ids=self._microsoft_series_ids,
-            linked_ids=self._microsoft_linked_event_ids,
-            transaction_prefix=f"{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}:{self.id}",
-            **self._sync_page_options(),
         )
 
     def _microsoft_linked_event_ids(self, remote_ids):
@@ -120,44 +89,6 @@ class CalendarSyncAccount(models.Model):
             ]
         )
         return links.mapped("remote_id")
-
-    # ------------------------------------------------------------------ sync console
-
-    @api.model
-    def _console_check_connection_microsoft(self):
-        """Test Connection: the tenant exists (``check_tenant``) and accepts the configured
-        application (``check_app``)."""
-        check_tenant(self._microsoft_param("authority_host"), self._microsoft_param("tenant"))
-        check_app(self._microsoft_app())
-        return self.env._(
-            "Microsoft accepted the application %(app)s in the tenant %(tenant)s.",
-            app=self._microsoft_param("client_id"),
-            tenant=self._microsoft_param("tenant") or "common",
-        )
-
-    def _console_probe_microsoft(self, connector):
-        """Validate Users: one light read of the user's calendar (an event id at most)."""
-        connector.check_access()
-
-    # ------------------------------------------------------------------ push (subscription)
-
-    def _push_open_microsoft(self, base_url, secret):
-        subscription = self._sync_connector().subscribe(
-            f"{base_url}{NOTIFY_PATH}", f"{base_url}{LIFECYCLE_PATH}", secret, _subscription_end()
-        )
-        return {"remote_id": subscription["id"], "expiration": _expiration(subscription)}
-
-    def _push_renew_microsoft(self, channel):
-        subscription = self._sync_connector().renew_subscription(
-            channel.remote_id, _subscription_end()
-        )
-        return _expiration(subscription)
-
-    def _push_reauthorize_microsoft(self, channel):
-        self._sync_connector().reauthorize_subscription(channel.remote_id)
-
-    def _push_close_microsoft(self, channel):
-        self._sync_connector().delete_subscription(channel.remote_id)
 
     # ------------------------------------------------------------------ OAuth (msal)
 
@@ -195,13 +126,3 @@ class CalendarSyncAccount(models.Model):
         )
         self.env["calendar.sync.channel"]._push_schedule()
         return account
-
-
-def _subscription_end():
-    return dt.datetime.now(dt.timezone.utc) + SUBSCRIPTION_LIFETIME
-
-
-def _expiration(subscription):
-    """Graph's ``expirationDateTime`` as Odoo stores it (naive UTC)."""
-    moment = isoparse(subscription["expirationDateTime"])
-    return naive_utc(moment)

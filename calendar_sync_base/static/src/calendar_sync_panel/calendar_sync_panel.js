@@ -119,6 +119,12 @@ export class CalendarSyncPanel extends Component {
                 browser.location.assign(result.url);
                 return;
             }
+            if (result.status === "action") {
+                // The provider's own step (a credentials form), or what connecting did.
+                await this.action.doAction(result.action, { onClose: () => this.reload() });
+                await this.reload();
+                return;
+            }
             if (result.status === "need_config" || result.status === "not_allowed") {
                 this.notification.add(result.message, { type: "warning" });
                 return;

@@ -3,7 +3,8 @@ import { Dialog } from "@web/core/dialog/dialog";
 
 /**
  * Asked before a first connection to a calendar that e-mails the guests of every event
- * created with guests (Outlook): what to do with the user's existing events with guests.
+ * created with guests (a provider without ``_sync_pushes_silently``): what to do with the
+ * user's existing events with guests.
  */
 export class ExistingGuestsDialog extends Component {
     static template = "calendar_sync_base.ExistingGuestsDialog";

@@ -1,18 +1,19 @@
 from odoo import fields
-from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.calendar_sync_base.models.calendar_sync_mixin import PULL_CONTEXT_KEY
 
 from .common import insert_account, make_user
 
 
-@tagged("post_install", "-at_install")
-class TestSyncMixin(TransactionCase):
+class SyncMixinCases:
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user = make_user(cls.env, "mixin_user", tz="Europe/Brussels")
-        cls.account = insert_account(cls.env, cls.user)
+        cls.account = insert_account(cls.env, cls.user, cls.provider)
         cls.event = cls.env["calendar.event"].create(
             {
                 "name": "Weekly review",

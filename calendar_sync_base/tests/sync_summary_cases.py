@@ -1,17 +1,17 @@
-from odoo.tests import TransactionCase, tagged
-
 from calendar_sync_base.services.engine import SyncCounts
 
 from .common import insert_account, make_user
 
 
-@tagged("post_install", "-at_install")
-class TestSyncSummary(TransactionCase):
+class SyncSummaryCases:
     """The user reads what a sync did in words: totals always, the rest only when any."""
+
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
 
     def setUp(self):
         super().setUp()
-        self.account = insert_account(self.env, make_user(self.env, "summary_user"))
+        self.account = insert_account(self.env, make_user(self.env, "summary_user"), self.provider)
 
     def summary(self, **counts):
         return self.account._sync_summary(SyncCounts(**counts))

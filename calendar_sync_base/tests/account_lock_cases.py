@@ -1,32 +1,28 @@
 from contextlib import closing
 
 from odoo import api, sql_db
-from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
+from .common import insert_account
 
-@tagged("post_install", "-at_install")
-class TestAccountLock(BaseCase):
+
+class AccountLockCases:
     """Two cron workers on one database: the second skips the account the first holds.
 
     Uses real committed rows and two real connections, because row locks only exist between
     separate transactions (a test cursor would share one).
     """
 
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
+
     def setUp(self):
         super().setUp()
         self.db = sql_db.db_connect(get_db_name())
         with closing(self.db.cursor()) as cr:
-            cr.execute(
-                """
-                INSERT INTO calendar_sync_account
-                       (user_id, provider, state, active, send_updates, first_sync_done,
-                        queued_count, create_uid, write_uid, create_date, write_date)
-                VALUES (2, 'lock_test', 'connected', true, 'all', false, 0, 1, 1, now(), now())
-                RETURNING id
-                """
-            )
-            self.account_id = cr.fetchone()[0]
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            user = env.ref("base.user_admin")
+            self.account_id = insert_account(env, user, self.provider).id
             # Row locks only exist between committed rows and separate transactions;
             # the row is deleted again by the cleanup below.
             cr.commit()  # pylint: disable=invalid-commit

@@ -1,19 +1,20 @@
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, tagged
 
 from .common import insert_account, make_user
 
 
-@tagged("post_install", "-at_install")
-class TestSyncLog(TransactionCase):
+class SyncLogCases:
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user = make_user(cls.env, "log_user")
         cls.other = make_user(cls.env, "log_other")
-        cls.account = insert_account(cls.env, cls.user)
-        cls.other_account = insert_account(cls.env, cls.other)
+        cls.account = insert_account(cls.env, cls.user, cls.provider)
+        cls.other_account = insert_account(cls.env, cls.other, cls.provider)
         cls.event = cls.env["calendar.event"].create(
             {
                 "name": "Budget",

@@ -1,20 +1,22 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, TransactionCase, tagged
+from odoo.tests import Form
 
 from .common import insert_account, make_user
 
 SECRET_FIELDS = ("refresh_token", "access_token", "token_cache", "sync_cursor")
 
 
-@tagged("post_install", "-at_install")
-class TestSecurity(TransactionCase):
+class SecurityCases:
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.alice = make_user(cls.env, "alice_sec")
         cls.bob = make_user(cls.env, "bob_sec")
-        cls.alice_account = insert_account(cls.env, cls.alice)
-        cls.bob_account = insert_account(cls.env, cls.bob)
+        cls.alice_account = insert_account(cls.env, cls.alice, cls.provider)
+        cls.bob_account = insert_account(cls.env, cls.bob, cls.provider)
         cls.alice_account.sudo().write(
             {"refresh_token": "1//alice-refresh", "access_token": "ya29.alice", "sync_cursor": "c"}
         )

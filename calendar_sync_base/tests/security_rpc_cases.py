@@ -6,7 +6,7 @@ import json
 import xmlrpc.client
 
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from .common import insert_account, make_user
@@ -60,8 +60,10 @@ class Refused(Exception):
     """The server answered the RPC with an error."""
 
 
-@tagged("post_install", "-at_install")
-class TestSecurityRpc(HttpCase):
+class SecurityRpcCases:
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -69,8 +71,8 @@ class TestSecurityRpc(HttpCase):
         cls.alice = make_user(cls.env, "alice_rpc")
         cls.bob = make_user(cls.env, "bobby_rpc")
         cls.portal = new_test_user(cls.env, login="portal_rpc", groups="base.group_portal")
-        cls.alice_account = insert_account(cls.env, cls.alice)
-        cls.bob_account = insert_account(cls.env, cls.bob)
+        cls.alice_account = insert_account(cls.env, cls.alice, cls.provider)
+        cls.bob_account = insert_account(cls.env, cls.bob, cls.provider)
         cls.alice_account.sudo().write(ALICE_SECRETS)
         cls.bob_account.sudo().write(BOB_SECRETS)
         logs = cls.env["calendar.sync.log"]
@@ -93,10 +95,10 @@ class TestSecurityRpc(HttpCase):
             .create({"account_id": cls.bob_account.id})
         )
         cls.public_uid = cls.env.ref("base.public_user").id
-        # A provider value the ORM accepts (the provider addons add them), so that only our
-        # checks can refuse a connection moved to it or created with it.
+        # Another provider value the ORM accepts, so that only our checks can refuse a
+        # connection moved to it or created with it.
         providers = cls.env["calendar.sync.account"]._fields["provider"].get_values(cls.env)
-        cls.other_provider = providers[0] if providers else "test_provider_2"
+        cls.other_provider = next(code for code in providers if code != cls.provider)
 
     # ------------------------------------------------------------------ RPC as somebody
 
@@ -354,14 +356,7 @@ class TestSecurityRpc(HttpCase):
     def test_console_is_for_administrators_only(self):
         """No console method, nor Reset All, for a non-administrator: not even one that
         only reads (the console reports on every user's connection)."""
-        self.env.cr.execute(
-            """
-            INSERT INTO calendar_sync_console (provider, create_uid, write_uid, create_date,
-                                               write_date)
-            VALUES ('test_provider', 1, 1, now(), now()) RETURNING id
-            """
-        )
-        console_ids = [self.env.cr.fetchone()[0]]
+        console_ids = self.env["calendar.sync.console"].create({"provider": self.provider}).ids
         error = self.env["calendar.sync.log"]._log_change(
             self.bob_account, "pull", "error", message="Refused"
         )
@@ -375,7 +370,7 @@ class TestSecurityRpc(HttpCase):
                         self.assertRefused(protocol, login, console, method, console_ids)
                     self.assertRefused(
                         protocol, login, reset, "create",
-                        {"provider": "test_provider", "confirmation": "DELETE"},
+                        {"provider": self.provider, "confirmation": "DELETE"},
                     )  # fmt: skip
         self.assertTrue(error.exists())
         self.assertFalse(self.bob_account.sudo().sync_requested)
@@ -387,23 +382,25 @@ class TestSecurityRpc(HttpCase):
         group = self.env["res.groups"].create({"name": "Calendar sync pilots"})
         for protocol in PROTOCOLS:
             with self.subTest(protocol=protocol, login="portal_rpc"):
-                answer = self.call(protocol, "portal_rpc", accounts, "action_sync_button", "x")
+                answer = self.call(
+                    protocol, "portal_rpc", accounts, "action_sync_button", self.provider
+                )
                 self.assertEqual(answer["status"], "not_allowed")
                 self.assertEqual(
                     self.call(protocol, "portal_rpc", accounts, "get_sync_panel_state"), []
                 )
             with self.subTest(protocol=protocol, login=None):
-                self.assertRefused(protocol, None, accounts, "action_sync_button", "x")
+                self.assertRefused(protocol, None, accounts, "action_sync_button", self.provider)
             # Every internal user, as long as the administrator chose no group.
-            answer = self.call(protocol, "alice_rpc", accounts, "action_sync_button", "x")
+            answer = self.call(protocol, "alice_rpc", accounts, "action_sync_button", self.provider)
             self.assertEqual(answer["status"], "need_config")
         self.env["ir.config_parameter"].set_param("calendar_sync.allowed_group_id", group.id)
         for protocol in PROTOCOLS:
-            answer = self.call(protocol, "alice_rpc", accounts, "action_sync_button", "x")
+            answer = self.call(protocol, "alice_rpc", accounts, "action_sync_button", self.provider)
             self.assertEqual(answer["status"], "not_allowed")
             self.assertIn("not allowed to connect a calendar", answer["message"])
             self.assertEqual(self.call(protocol, "alice_rpc", accounts, "get_sync_panel_state"), [])
         group.users += self.alice
         for protocol in PROTOCOLS:
-            answer = self.call(protocol, "alice_rpc", accounts, "action_sync_button", "x")
+            answer = self.call(protocol, "alice_rpc", accounts, "action_sync_button", self.provider)
             self.assertEqual(answer["status"], "need_config")

@@ -1,19 +1,19 @@
 import requests
 
-from odoo.tests import TransactionCase, tagged
-
 from calendar_sync_base.services.errors import RemoteRejected, Throttled
 
 from .common import insert_account, make_user
 
 
-@tagged("post_install", "-at_install")
-class TestErrorMessages(TransactionCase):
+class ErrorMessagesCases:
     """A failed synchronization is described in plain words, not an exception's text."""
+
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
 
     def setUp(self):
         super().setUp()
-        self.account = insert_account(self.env, make_user(self.env, "errors_user"))
+        self.account = insert_account(self.env, make_user(self.env, "errors_user"), self.provider)
 
     def failure(self, error):
         self.account._sync_record_failure("error", error)

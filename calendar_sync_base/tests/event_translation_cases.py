@@ -1,7 +1,6 @@
 import datetime as dt
 
 from odoo import fields
-from odoo.tests import TransactionCase, tagged
 
 from calendar_sync_base.services.model import (
     Attendee,
@@ -17,13 +16,15 @@ from .common import insert_account, make_user
 UTC = dt.timezone.utc
 
 
-@tagged("post_install", "-at_install")
-class TestEventTranslation(TransactionCase):
+class EventTranslationCases:
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user = make_user(cls.env, "translator", tz="America/Los_Angeles")
-        cls.account = insert_account(cls.env, cls.user)
+        cls.account = insert_account(cls.env, cls.user, cls.provider)
         cls.colleague = make_user(cls.env, "colleague")
         cls.Event = cls.env["calendar.event"]
 

@@ -1,15 +1,18 @@
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, tagged
 
 from ..models.calendar_sync_credential import credentials_fingerprint
 from .common import insert_account, make_user
 
 
-@tagged("post_install", "-at_install")
-class TestSyncCredential(TransactionCase):
+class SyncCredentialCases:
+    provider = None  # the test case's provider (``_sync_provider_code``)
+    allow_inherited_tests_method = True
+
     def test_only_credentials_a_sync_may_still_take_are_kept(self):
-        waiting = insert_account(self.env, make_user(self.env, "cred_waiting"))
-        reconnected = insert_account(self.env, make_user(self.env, "cred_reconnected"))
+        waiting = insert_account(self.env, make_user(self.env, "cred_waiting"), self.provider)
+        reconnected = insert_account(
+            self.env, make_user(self.env, "cred_reconnected"), self.provider
+        )
         waiting.refresh_token = reconnected.refresh_token = "before"
         Saved = self.env["calendar.sync.credential"]
         rows = Saved.create(

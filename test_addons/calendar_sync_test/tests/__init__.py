@@ -1,0 +1,1 @@
+from . import test_base_cases, test_fake_provider

@@ -1,0 +1,187 @@
+"""The provider seam, proven by a provider the base knows nothing of: connect, sync both
+ways, reset, history and the Sync Console, all through ``calendar.sync.provider.fake``."""
+
+import json
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER, HistoryCaseMixin
+from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL, ConsoleCases
+
+from calendar_sync_test.services.fake_calendar import SERVER
+
+from .common import PROVIDER, FakeSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestFakeProviderRegistry(FakeSyncCase):
+    def test_the_base_finds_the_provider_through_the_registry(self):
+        provider = self.account._sync_provider()
+        self.assertEqual(provider._name, "calendar.sync.provider.fake")
+        self.assertEqual(provider._sync_label(), "Fake Calendar")
+        self.assertIn(PROVIDER, self.env["calendar.sync.provider"]._sync_provider_models())
+        self.assertEqual(
+            self.account._sync_cron(PROVIDER),
+            self.env.ref("calendar_sync_test.calendar_sync_test_cron_sync"),
+        )
+
+    def test_capabilities_reach_the_base(self):
+        self.assertTrue(self.account._sync_provider_pushes_silently(PROVIDER))
+        self.assertEqual(self.account._sync_batch_size(), 50, "the provider's default")
+        self.env["ir.config_parameter"].set_param("calendar_sync.batch_size", 3)
+        self.assertEqual(self.account._sync_batch_size(), 3, "the administrator's number")
+
+
+@tagged("post_install", "-at_install")
+class TestFakeProviderConnect(FakeSyncCase):
+    def setUp(self):
+        super().setUp()
+        self.account.unlink()
+        self.accounts = self.env["calendar.sync.account"].with_user(self.user)
+
+    def test_connecting_asks_nothing_and_wakes_the_cron(self):
+        cron = self.env.ref("calendar_sync_test.calendar_sync_test_cron_sync")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        [entry] = [e for e in self.accounts.get_sync_panel_state() if e["provider"] == PROVIDER]
+        self.assertEqual(entry["state"], "disconnected")
+        answer = self.accounts.action_sync_button(PROVIDER)
+        self.assertEqual(answer["status"], "action")
+        self.assertEqual(answer["action"]["tag"], "display_notification")
+        account = self.accounts.search([("provider", "=", PROVIDER)])
+        self.assertEqual((account.state, account.remote_email), ("connected", self.email))
+        self.assertTrue(account.sync_requested)
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
+        )
+
+    def test_an_unconfigured_provider_says_so_and_tells_the_administrators(self):
+        self.env["ir.config_parameter"].set_param("calendar_sync_fake.server", "")
+        answer = self.accounts.action_sync_button(PROVIDER)
+        self.assertEqual(answer["status"], "need_config")
+        self.assertIn("finish setting up Fake Calendar", answer["message"])
+        notice = self.env["mail.message"].search(
+            [("subject", "ilike", "misconfigured")], order="id desc", limit=1
+        )
+        self.assertIn("The settings of Fake Calendar are incomplete.", str(notice.body))
+        self.assertFalse(self.accounts.search([("provider", "=", PROVIDER)]))
+
+
+@tagged("post_install", "-at_install")
+class TestFakeProviderSync(FakeSyncCase):
+    def test_first_sync_pulls_and_pushes(self):
+        remote_id = self.new_remote("From the fake calendar")
+        event = self.odoo_event("From Odoo")
+        counts = self.sync()
+        self.assertEqual((counts.pulled_created, counts.pushed_created), (1, 1))
+        self.assertEqual(self.linked(remote_id).name, "From the fake calendar")
+        self.assertEqual(self.remote_titles(), ["From Odoo", "From the fake calendar"])
+        self.assertEqual(self.remote_title(event.sudo().sync_link_ids.remote_id), "From Odoo")
+        self.assertTrue(self.account.first_sync_done)
+        counts = self.sync()
+        self.assertEqual((counts.pulled, counts.pushed), (0, 0), "settled: nothing to do")
+
+    def test_edits_travel_both_ways(self):
+        remote_id = self.new_remote("Remote")
+        event = self.odoo_event("Local")
+        self.sync()
+        pulled = self.linked(remote_id)
+        self.set_remote_title(remote_id, "Remote (edited there)")
+        event.with_user(self.user).write({"name": "Local (edited here)"})
+        counts = self.sync()
+        self.assertEqual((counts.pulled_updated, counts.pushed_updated), (1, 1))
+        self.assertEqual(pulled.name, "Remote (edited there)")
+        self.assertEqual(
+            self.remote_title(event.sudo().sync_link_ids.remote_id), "Local (edited here)"
+        )
+
+    def test_deletions_travel_both_ways(self):
+        remote_id = self.new_remote("Deleted there")
+        event = self.odoo_event("Deleted here")
+        self.sync()
+        pulled = self.linked(remote_id)
+        pushed_id = event.sudo().sync_link_ids.remote_id
+        self.delete_remote(remote_id)
+        event.with_user(self.user).unlink()
+        self.sync()
+        self.assertFalse(pulled.active, "a remote deletion archives")
+        self.assertFalse(self.remote_exists(pushed_id))
+        self.assertEqual(self.remote_titles(), [])
+
+    def test_an_expired_cursor_relists_without_duplicates(self):
+        self.new_remote("Listed twice")
+        self.sync()
+        self.remote.expire_cursors()
+        self.sync()
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("name", "=", "Listed twice")]), 1
+        )
+
+    def test_reset_deletes_remote_copies_and_pushes_them_again(self):
+        self.odoo_event("Mine")
+        self.new_remote("Theirs")
+        self.sync()
+        wizard = (
+            self.env["calendar.sync.reset.wizard"]
+            .with_user(self.user)
+            .create(
+                {
+                    "account_id": self.account.id,
+                    "delete_policy": "delete_remote",
+                    "sync_policy": "all",
+                }
+            )
+        )
+        self.assertEqual(wizard.provider_label, "Fake Calendar")
+        self.assertFalse(wizard.asks_existing_guests, "the fake creates events silently")
+        wizard.action_reset()
+        self.assertEqual(self.account.state, "disconnected")
+        self.assertEqual(self.remote_titles(), [])
+        self.env["calendar.sync.account"].with_user(self.user).action_sync_button(PROVIDER)
+        self.sync()
+        self.assertEqual(self.remote_titles(), ["Mine", "Theirs"])
+
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
+    def test_a_revoked_access_asks_to_reconnect(self):
+        self.revoke_grant()
+        self.sync(expect_ok=False)
+        self.assertEqual(self.account.state, "needs_reconnect")
+        self.assertIn("no longer accepts", self.account.last_error)
+
+    def test_a_sync_tells_the_open_calendar(self):
+        self.env["bus.bus"].sudo().search([]).unlink()
+        self.new_remote("News")
+        self.sync()
+        messages = [json.loads(message.message) for message in self.env["bus.bus"].search([])]
+        self.assertIn(
+            {"provider": PROVIDER, "summary": self.account.last_sync_summary},
+            [m["payload"] for m in messages if m["type"] == "calendar_sync/synced"],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestFakeProviderHistory(HistoryCaseMixin, FakeSyncCase):
+    """Revert, conflict history and the reconnect notice (``HistoryCaseMixin``)."""
+
+    provider_label = FakeSyncCase.provider_label
+
+
+@tagged("post_install", "-at_install")
+class TestFakeProviderConsole(ConsoleCases, FakeSyncCase):
+    """The Sync Console's buttons (``ConsoleCases``); Test Connection is the provider's."""
+
+    provider = PROVIDER
+
+    def connect_other_user(self):
+        other = self.connect(self.other_user())
+        return other, lambda: setattr(SERVER.calendar(OTHER_EMAIL), "revoked", True)
+
+    def test_test_connection_reports_what_the_provider_accepted(self):
+        kind, message = self.notified(self.console().action_test_connection())
+        self.assertEqual((kind, message), ("success", "The fake server fake.example.com answered."))
+
+    def test_test_connection_with_a_wrong_secret_says_why(self):
+        self.env["ir.config_parameter"].set_param("calendar_sync_fake.server", "")
+        kind, message = self.notified(self.console().action_test_connection())
+        self.assertEqual(kind, "danger")
+        self.assertIn("No fake server is set", message)
