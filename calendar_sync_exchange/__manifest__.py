@@ -9,6 +9,13 @@
     "development_status": "Alpha",
     "depends": ["calendar_sync_base", "calendar_sync_microsoft"],
     "external_dependencies": {"python": ["exchangelib", "requests"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/calendar_event_views.xml",
+        "views/calendar_sync_exchange_login_views.xml",
+        "views/calendar_sync_exchange_connect_users_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
     "installable": True,
 }

@@ -37,9 +37,11 @@ from exchangelib import (
 )
 from exchangelib.protocol import BaseProtocol
 
-from calendar_sync_base.services.errors import ConfigurationError
+from calendar_sync_base.services.errors import ConfigurationError, SyncError
 
 AUTH_TYPES = {"ntlm": NTLM, "basic": BASIC, "oauth": OAUTH2}
+# The WWW-Authenticate scheme of each authentication.
+AUTH_SCHEMES = {"ntlm": "NTLM", "basic": "Basic", "oauth": "Bearer"}
 ACCESS_TYPES = {"impersonation": IMPERSONATION, "delegate": DELEGATE}
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Microsoft turns EWS off in Exchange Online tenant by tenant from October 2026, for good on
@@ -89,8 +91,6 @@ def _check_endpoint(settings: ExchangeSettings) -> None:
         raise ConfigurationError(
             "Basic authentication sends the password as it is: it needs an https EWS URL"
         )
-    if not settings.mailbox:
-        raise ConfigurationError("No mailbox address to synchronize")
 
 
 def _credentials(settings: ExchangeSettings):
@@ -146,6 +146,8 @@ def build_account(settings: ExchangeSettings, *, timezone=None) -> Account:
     exchangelib's default (the user's), used where an item names none.
     """
     _check_endpoint(settings)
+    if not settings.mailbox:
+        raise ConfigurationError("No mailbox address to synchronize")
     if settings.ca_bundle:
         trust_ca_bundle(settings.endpoint, settings.ca_bundle)
     config = Configuration(
@@ -162,6 +164,26 @@ def build_account(settings: ExchangeSettings, *, timezone=None) -> Account:
         access_type=ACCESS_TYPES[settings.access],
         default_timezone=timezone,
     )
+
+
+def offered_auth_schemes(settings: ExchangeSettings, timeout: float = 30) -> list[str]:
+    """The authentication schemes the EWS URL offers an anonymous request (its 401
+    challenge), checked to include the configured one: a test of the URL, the certificate
+    and the authentication that needs no user's credentials."""
+    _check_endpoint(settings)
+    verify = settings.ca_bundle or True
+    try:
+        answer = requests.post(settings.endpoint, data=b"", verify=verify, timeout=timeout)
+    except (requests.RequestException, OSError) as exc:  # OSError: an unreadable CA bundle
+        raise SyncError(f"The EWS URL {settings.endpoint} could not be reached: {exc}") from exc
+    challenges = answer.headers.get("WWW-Authenticate", "")  # several are joined by ", "
+    offered = [part.strip().split(" ")[0] for part in challenges.split(",") if part.strip()]
+    if answer.status_code != 401 or AUTH_SCHEMES[settings.auth] not in offered:
+        raise ConfigurationError(
+            f"The EWS URL {settings.endpoint} does not offer {AUTH_SCHEMES[settings.auth]} "
+            f"authentication (HTTP {answer.status_code}, offered: {', '.join(offered) or 'none'})"
+        )
+    return offered
 
 
 def server_version(account: Account) -> str:

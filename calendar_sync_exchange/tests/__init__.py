@@ -1,0 +1,1 @@
+from . import test_exchange_connect, test_exchange_sync
