@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import pytest
 from lxml import etree
@@ -11,12 +12,15 @@ from lxml import etree
 from calendar_sync_base.services.errors import (
     ConfigurationError,
     CursorExpired,
+    SyncError,
     Throttled,
 )
 from calendar_sync_base.services.model import UTC, Attendee, Recurrence, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp
 from calendar_sync_base.services.recurrence import format_rrule, parse_rrule
+from calendar_sync_exchange.services.ews_account import offered_auth_schemes
 from tests.emulators.ews_support import operations
+from tests.exchange.conftest import settings_for
 
 ALICE = "alice@example.com"
 
@@ -323,3 +327,13 @@ def test_every_body_of_a_sync_session_follows_the_ews_schema(client, ews, schema
             if not schema.validate(etree.fromstring(body)):
                 problems.append(f"{request.context['operation']} {label}: {schema.error_log}")
     assert not problems, "\n".join(problems[:5])
+
+
+def test_the_url_test_reads_the_offered_authentications_without_credentials(ews):
+    settings = settings_for(ews, mailbox="", username="", password="")
+    assert offered_auth_schemes(settings) == ["Negotiate", "NTLM", "Basic"]
+    ews.auth_methods = ("Basic",)
+    with pytest.raises(ConfigurationError, match="does not offer NTLM"):
+        offered_auth_schemes(replace(settings, auth="ntlm"))
+    with pytest.raises(SyncError, match="could not be reached"):
+        offered_auth_schemes(replace(settings, endpoint="http://127.0.0.1:9/EWS/Exchange.asmx"))
