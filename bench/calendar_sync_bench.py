@@ -92,7 +92,7 @@ from odoo.addons.calendar_sync_base.models.calendar_sync_runner import PAGE_COMM
 from calendar_sync_base.services.model import Attendee, Reminder, SyncEvent
 from calendar_sync_base.services.snapshot import to_snapshot
 from calendar_sync_google.services.mapper import to_google
-from calendar_sync_microsoft.services.graph_mapper import to_graph
+from calendar_sync_microsoft.services.graph_outbound import to_graph
 from emulators.google import GoogleEmulator
 from emulators.microsoft import MicrosoftEmulator, trusting
 

@@ -3,6 +3,8 @@
 import pytest
 
 from calendar_sync_base.services.http import ResilientSession
+from emulators.google import GoogleEmulator
+from emulators.microsoft import MicrosoftEmulator, trusting
 
 
 class Sleeps(list):
@@ -40,3 +42,20 @@ class TokenProvider:
         if force_refresh:
             self.token, _refresh = self.emulator.issue_tokens(self.email)
         return self.token
+
+
+@pytest.fixture(scope="module")
+def google_emulator():
+    with GoogleEmulator(client_id="cid", client_secret="secret") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def microsoft_emulator():
+    """HTTPS with a CA made for the test run; ``trusting`` points ``REQUESTS_CA_BUNDLE`` (set
+    machine-wide here, and stronger than ``verify=``) at a bundle that includes it."""
+    with (
+        MicrosoftEmulator(client_id="cid", client_secret="secret") as server,
+        trusting(server.ca_path),
+    ):
+        yield server

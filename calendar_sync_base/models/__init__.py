@@ -6,6 +6,7 @@ from . import (
     calendar_sync_channel,
     calendar_sync_credential,
     calendar_sync_link,
+    calendar_sync_contact_link,
     calendar_sync_log,
     calendar_sync_log_line,
     calendar_sync_skipped_item,

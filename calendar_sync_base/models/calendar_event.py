@@ -190,14 +190,7 @@ class CalendarEvent(models.Model):
                     own[account].need_push = True
                 elif series_link.remote_id:
                     # The push finds the occurrence's remote id (connector.instance_id).
-                    Link.create(
-                        {
-                            "account_id": account.id,
-                            "event_id": event.id,
-                            "origin": "push",
-                            "need_push": True,
-                        }
-                    )
+                    Link._bind(account, event, origin="push", need_push=True)
 
     def _sync_slot(self):
         """The original start of this occurrence, aware UTC (a date for all-day events)."""

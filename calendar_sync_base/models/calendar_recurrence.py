@@ -1,10 +1,9 @@
-import dataclasses
 import datetime as dt
 
 from odoo import api, fields, models
 
 from calendar_sync_base.services.model import Recurrence
-from calendar_sync_base.services.recurrence import format_rrule, parse_rrule, zone_info
+from calendar_sync_base.services.odoo_recurrence import is_day_else_last, neutral_rule, odoo_rule
 from calendar_sync_base.services.timeutil import naive_utc
 
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
@@ -34,7 +33,7 @@ class CalendarRecurrence(models.Model):
     @api.model
     def _rrule_parse(self, rule_str, date_start):
         values = super()._rrule_parse(rule_str, date_start)
-        values["day_else_last"] = _is_day_else_last(rule_str)
+        values["day_else_last"] = is_day_else_last(rule_str)
         return values
 
     def _get_rrule(self, dtstart=None):
@@ -74,17 +73,10 @@ class CalendarRecurrence(models.Model):
         )
 
     def _sync_rrule(self, neutral):
-        """Odoo's rule as a bare RRULE line; a floating UNTIL becomes UTC (as iCalendar wants
-        for timed series) or a date (all-day series)."""
-        spec = parse_rrule(_rule_line(self.rrule or ""))
-        until = spec.until
-        if isinstance(until, dt.datetime) and until.tzinfo is None:
-            if neutral.all_day:
-                spec = dataclasses.replace(spec, until=until.date())
-            else:
-                aware = until.replace(tzinfo=zone_info(self.event_tz or neutral.timezone))
-                spec = dataclasses.replace(spec, until=aware.astimezone(UTC))
-        return format_rrule(_yearly_weekday_rule(spec, neutral.start))
+        """Odoo's rule as a bare RRULE line (see ``neutral_rule``)."""
+        return neutral_rule(
+            self.rrule or "", neutral.start, neutral.all_day, self.event_tz or neutral.timezone
+        )
 
     def _sync_exdates(self):
         """Original starts the rule produces but Odoo no longer has (deleted occurrences)."""
@@ -140,48 +132,3 @@ class CalendarRecurrence(models.Model):
             if naive_utc(event._sync_slot()) == wanted:
                 return event
         return self.env["calendar.event"]
-
-
-def _rule_line(rule):
-    """The RRULE line of Odoo's rule text (which may start with a DTSTART line)."""
-    line = next((part for part in rule.splitlines() if "FREQ=" in part), rule)
-    return line.removeprefix("RRULE:")
-
-
-def _is_day_else_last(rule):
-    """Whether ``rule`` repeats monthly on a day 29..31, else the month's last day."""
-    try:
-        spec = parse_rrule(_rule_line(rule))
-    except ValueError:
-        return False
-    days = set(spec.bymonthday)
-    return (
-        spec.freq == "MONTHLY"
-        and spec.bysetpos == (1,)
-        and len(days) == 2
-        and -1 in days
-        and max(days) >= 29
-    )
-
-
-def odoo_rule(rule):
-    """A neutral RRULE as Odoo can store it.
-
-    Odoo's yearly rule only repeats a date; "the last Friday of March every year" is, for
-    Odoo, "the last Friday, every 12 months" (starting in March): same occurrences.
-    """
-    spec = parse_rrule(rule)
-    if spec.freq != "YEARLY" or not spec.byday:
-        return rule
-    return format_rrule(
-        dataclasses.replace(spec, freq="MONTHLY", interval=spec.interval * 12, bymonth=())
-    )
-
-
-def _yearly_weekday_rule(spec, start):
-    """The reverse of ``odoo_rule``: every 12*k months on a weekday is a yearly rule."""
-    if spec.freq != "MONTHLY" or not spec.byday or spec.interval % 12 or start is None:
-        return spec
-    return dataclasses.replace(
-        spec, freq="YEARLY", interval=spec.interval // 12, bymonth=(start.month,)
-    )

@@ -296,6 +296,11 @@ class CalendarSyncAccount(models.Model):
         self.ensure_one()
         return self._sync_provider()._connector(self)
 
+    def _sync_contacts_connector(self):
+        """The provider's ``ContactConnector`` (services/contact.py) for this connection;
+        None where the provider does not sync contacts."""
+        self.ensure_one()
+
     def _sync_http_session(self):
         """The HTTP session a connector talks through: under the scheduled action, no
         request or retry outlives the account's time budget."""

@@ -1,14 +1,17 @@
 from odoo import api, fields, models
 
+from calendar_sync_base.services.pull_selection import KnownLink
+
 
 class CalendarSyncLink(models.Model):
-    """One Odoo record mirrored in one connected remote calendar.
+    """One Odoo record mirrored in one connected remote calendar: the binder.
 
     A meeting shared by several connected users (or by Google and Outlook) keeps one Odoo
     event with one link per account, instead of one duplicate event per calendar.
     ``snapshot`` is the last state both sides agreed on: the base of the three-way merge.
     A link whose record was deleted in Odoo survives (``event_id`` empty) until the remote
-    copy is deleted too.
+    copy is deleted too. Links are found and stored through ``_for_remote_ids``,
+    ``_for_records`` and ``_bind`` (OCA connector's binder).
     """
 
     _name = "calendar.sync.link"
@@ -80,6 +83,38 @@ class CalendarSyncLink(models.Model):
     @api.model
     def _link_field_for(self, model_name):
         return "recurrence_id" if model_name == "calendar.recurrence" else "event_id"
+
+    @api.model
+    def _for_remote_ids(self, account, remote_ids):
+        """The links of ``account`` with these remote ids."""
+        return self.search([("account_id", "=", account.id), ("remote_id", "in", list(remote_ids))])
+
+    @api.model
+    def _for_records(self, account, records):
+        """The links of ``account`` of these events, or of these series."""
+        field_name = self._link_field_for(records._name)
+        return self.search([("account_id", "=", account.id), (field_name, "in", records.ids)])
+
+    @api.model
+    def _binding_vals(self, account, record, **vals):
+        """Values of the link of ``record`` (an event or a series) in ``account``."""
+        return {"account_id": account.id, self._link_field_for(record._name): record.id, **vals}
+
+    @api.model
+    def _bind(self, account, record, **vals):
+        """Link ``record`` to ``account``: with its remote identity in ``vals``, or none yet
+        (a pending link, queued for its first push)."""
+        return self.create(self._binding_vals(account, record, **vals))
+
+    def _sync_known_link(self):
+        """This link as a pull's selection of remote events needs it."""
+        self.ensure_one()
+        return KnownLink(
+            etag=self.etag or "",
+            record_exists=bool(self.with_context(active_test=False)._record()),
+            stopped=self.stopped,
+            guests_withheld=self.guests_withheld,
+        )
 
     def _record(self):
         self.ensure_one()

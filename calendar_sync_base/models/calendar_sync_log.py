@@ -213,17 +213,8 @@ class CalendarSyncLog(models.Model):
         if not account or not account._sync_organizes(event):
             return
         link_model = self.env["calendar.sync.link"].sudo()
-        if not link_model.search_count(
-            [("account_id", "=", account.id), ("event_id", "=", event.id)]
-        ):
-            link_model.create(
-                {
-                    "account_id": account.id,
-                    "event_id": event.id,
-                    "origin": "pull",
-                    "need_push": True,
-                }
-            )
+        if not link_model._for_records(account, event):
+            link_model._bind(account, event, origin="pull", need_push=True)
 
     def _post_reverted(self, event):
         """Say on the event's chatter that the synchronized change was undone, and by whom."""
@@ -360,7 +351,7 @@ class CalendarSyncLog(models.Model):
         """
         resolution = action.resolution
         changes = {
-            NEUTRAL_TO_ODOO_FIELDS.get(name, (name,))[0]: (
+            NEUTRAL_TO_ODOO_FIELDS.get(name, name): (
                 _readable_neutral(getattr(action.local.event, name)),
                 _readable_neutral(getattr(action.remote, name)),
                 None,

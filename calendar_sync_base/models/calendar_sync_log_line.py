@@ -24,6 +24,6 @@ class CalendarSyncLogLine(models.Model):
             field = (
                 model._fields.get(name)
                 or events._fields.get(name)
-                or events._fields.get(NEUTRAL_TO_ODOO_FIELDS.get(name, ("",))[0])
+                or events._fields.get(NEUTRAL_TO_ODOO_FIELDS.get(name, ""))
             )
             line.field_label = field._description_string(self.env) if field else name

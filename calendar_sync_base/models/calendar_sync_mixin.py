@@ -93,9 +93,9 @@ class CalendarSyncMixin(models.AbstractModel):
         )
         if not accounts:
             return
-        field_name = self.env["calendar.sync.link"]._link_field_for(self._name)
+        link_model = self.env["calendar.sync.link"].sudo()
         new_links = [
-            {"account_id": account.id, field_name: record.id, "need_push": True, "origin": "push"}
+            link_model._binding_vals(account, record, need_push=True, origin="push")
             for record in records
             if "pull" not in record.sync_link_ids.mapped("origin")
             for account in accounts
@@ -103,4 +103,4 @@ class CalendarSyncMixin(models.AbstractModel):
             and account not in record.sync_link_ids.account_id
             and record._sync_allowed_for(account.provider)
         ]
-        self.env["calendar.sync.link"].sudo().create(new_links)
+        link_model.create(new_links)

@@ -10,20 +10,49 @@ from odoo.tools import SQL, html2plaintext
 
 from odoo.addons.calendar.models.calendar_recurrence import MAX_RECURRENT_EVENT
 
-from calendar_sync_base.services.engine import PullActionKind, plan_pull, plan_push
+from calendar_sync_base.services.engine import (
+    PullActionKind,
+    PushChange,
+    PushEntry,
+    plan_pull,
+    plan_push,
+)
 from calendar_sync_base.services.errors import CursorExpired, SyncError
+from calendar_sync_base.services.local_state import (
+    agreed_event,
+    normalized_states,
+    own_base,
+    same_content,
+    still_to_push,
+    with_remote_only_fields,
+    without_lone_self,
+)
 from calendar_sync_base.services.matcher import (
     MATCHED_BY_ICAL_UID,
     MATCHED_BY_KEY,
     LocalState,
     Matcher,
 )
-from calendar_sync_base.services.model import Direction, SyncEvent
-from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
-from calendar_sync_base.services.snapshot import from_snapshot, synced_values, to_snapshot
+from calendar_sync_base.services.model import Direction
+from calendar_sync_base.services.odoo_recurrence import odoo_rule
+from calendar_sync_base.services.protocol import OpKind, PushResult
+from calendar_sync_base.services.pull_selection import (
+    addressable,
+    events_to_apply,
+    remote_version,
+    unknown_zone_warnings,
+    without_withheld_guests,
+)
+from calendar_sync_base.services.push_queue import (
+    QueueDecision,
+    QueuedLink,
+    deleted_state,
+    queue_decision,
+    reply_event,
+)
+from calendar_sync_base.services.snapshot import from_snapshot, to_snapshot
 from calendar_sync_base.services.timeutil import naive_utc
 
-from .calendar_recurrence import odoo_rule
 from .calendar_sync_mixin import PULL_CONTEXT_KEY
 
 # Context key: pull one page per transaction (the scheduled action commits between pages).
@@ -31,19 +60,21 @@ PAGE_COMMIT_KEY = "calendar_sync_commit_pages"
 
 _logger = logging.getLogger(__name__)
 
+# The synced fields an Odoo event takes from a remote one, each with the Odoo field the user
+# knows it by (the history names a change by it).
 NEUTRAL_TO_ODOO_FIELDS = {
-    "title": ("name",),
-    "start": ("start", "stop", "allday", "start_date", "stop_date"),
-    "stop": ("start", "stop", "allday", "start_date", "stop_date"),
-    "all_day": ("allday",),
-    "description": ("description",),
-    "location": ("location",),
-    "privacy": ("privacy",),
-    "show_as": ("show_as",),
-    "organizer_email": ("user_id",),
-    "attendees": ("partner_ids",),
-    "reminders": ("alarm_ids",),
-    "video_url": ("videocall_location",),
+    "title": "name",
+    "start": "start",
+    "stop": "stop",
+    "all_day": "allday",
+    "description": "description",
+    "location": "location",
+    "privacy": "privacy",
+    "show_as": "show_as",
+    "organizer_email": "user_id",
+    "attendees": "partner_ids",
+    "reminders": "alarm_ids",
+    "video_url": "videocall_location",
 }
 
 
@@ -124,29 +155,19 @@ class CalendarSyncRunner(models.AbstractModel):
         self._sync_warn_unknown_timezones(changes, counts)
         links = self._sync_links_by_remote_id(changes.events)
         skipped = self._sync_skipped_items(changes.events)
-        events = [
-            _without_withheld_guests(links.get(event.remote_id), event)
-            for event in changes.events
-            if not _pending_local_delete(links, event)
-            and not _own_echo(links, event)
-            and not _stopped(links, event)
-            and not _still_skipped(skipped, event)
-        ]
-        # Series first: the exceptions that follow are matched to the occurrences they create.
-        series = [event for event in events if not event.master_remote_id]
+        series, exceptions = events_to_apply(
+            changes.events,
+            {remote_id: link._sync_known_link() for remote_id, link in links.items()},
+            {remote_id: item.version for remote_id, item in skipped.items()},
+        )
         modes = (first_sync, match_keys)
         self._sync_pull_batch(connector, series, (links, skipped), rules, modes, counts)
-        exceptions = [event for event in events if event.master_remote_id]
         if exceptions:
             modes = (first_sync, False)
             self._sync_pull_batch(connector, exceptions, (links, skipped), rules, modes, counts)
 
     def _sync_warn_unknown_timezones(self, changes, counts):
-        events = {event.remote_id: event for event in changes.events}
-        for remote_id, zone in changes.unknown_timezones.items():
-            event = events.get(remote_id)
-            if event is None or event.cancelled:
-                continue
+        for event, zone in unknown_zone_warnings(changes):
             self._sync_warn(
                 counts,
                 self.env._(
@@ -156,7 +177,7 @@ class CalendarSyncRunner(models.AbstractModel):
                     zone=zone,
                     fallback=event.timezone,
                 ),
-                remote_id=remote_id,
+                remote_id=event.remote_id,
             )
 
     def _sync_warn(self, counts, message, record=None, remote_id=""):
@@ -190,10 +211,8 @@ class CalendarSyncRunner(models.AbstractModel):
         candidates = self._sync_candidates(events, links, match_keys)
         if any(event.master_remote_id for event in events):
             candidates += self._sync_occurrence_candidates(events, links)
-            known = {state.event.remote_id for state in candidates}
-            # An exception of a series Odoo does not have would become a stray single event.
-            events = [event for event in events if event.remote_id in known]
-        matcher = Matcher(_normalized(connector, candidates), match_keys=match_keys)
+            events = addressable(events, candidates)
+        matcher = Matcher(normalized_states(connector, candidates), match_keys=match_keys)
         new_events = []
         for action in plan_pull(events, matcher, rules, first_sync=first_sync):
             if action.kind == PullActionKind.CREATE_LOCAL and not action.remote.recurrence:
@@ -248,7 +267,7 @@ class CalendarSyncRunner(models.AbstractModel):
 
     def _sync_skip_remote(self, remote, item, error, counts):
         """Remember a remote item that cannot be applied; report it the first time only."""
-        version = _remote_version(remote)
+        version = remote_version(remote)
         if item and item.version == version:
             return  # its version is unknown, so it was tried again: already reported
         reason = _readable_reason(error)
@@ -271,27 +290,19 @@ class CalendarSyncRunner(models.AbstractModel):
         )  # fmt: skip
 
     def _sync_occurrence_candidates(self, events, links):
-        """Odoo occurrences for remote exceptions seen for the first time.
-
-        The occurrence is still what its series generated, so it is its own base: the
-        remote exception's differences all apply, whatever the conflict policy.
-        """
+        """Odoo occurrences for remote exceptions seen for the first time (``own_base``)."""
         pending = [event for event in events if event.remote_id not in links]
-        series_links = self.env["calendar.sync.link"].search(
-            [
-                ("account_id", "=", self.id),
-                ("remote_id", "in", list({event.master_remote_id for event in pending})),
-                ("recurrence_id", "!=", False),
-            ]
+        series_links = self.env["calendar.sync.link"]._for_remote_ids(
+            self, {event.master_remote_id for event in pending}
         )
-        series = {link.remote_id: link.recurrence_id for link in series_links}
+        series = {link.remote_id: link.recurrence_id for link in series_links if link.recurrence_id}
         states = []
         for event in pending:
             recurrence = series.get(event.master_remote_id)
             occurrence = recurrence and recurrence._sync_occurrence_at(event.original_start)
             if occurrence:
                 state = self._sync_local_state(occurrence, None, remote_id=event.remote_id)
-                states.append(dataclasses.replace(state, snapshot=state.event))
+                states.append(own_base(state))
         return states
 
     def _sync_cursor_is_stale(self):
@@ -305,9 +316,7 @@ class CalendarSyncRunner(models.AbstractModel):
 
     def _sync_links_by_remote_id(self, events):
         remote_ids = [event.remote_id for event in events if event.remote_id]
-        links = self.env["calendar.sync.link"].search(
-            [("account_id", "=", self.id), ("remote_id", "in", remote_ids)]
-        )
+        links = self.env["calendar.sync.link"]._for_remote_ids(self, remote_ids)
         return {link.remote_id: link for link in links}
 
     def _sync_candidates(self, events, links, match_keys):
@@ -342,9 +351,7 @@ class CalendarSyncRunner(models.AbstractModel):
         series = self.env["calendar.recurrence"].search(
             [("base_event_id.partner_ids", "in", self.user_id.partner_id.ids)]
         )
-        known = self.env["calendar.sync.link"].search(
-            [("account_id", "=", self.id), ("recurrence_id", "in", series.ids)]
-        )
+        known = self.env["calendar.sync.link"]._for_records(self, series)
         return series - known.recurrence_id
 
     def _sync_orphans_we_created(self, events, links, linked):
@@ -381,15 +388,13 @@ class CalendarSyncRunner(models.AbstractModel):
         if window_start:
             domain.append(("stop", ">=", window_start))
         events = self.env["calendar.event"].search(domain)
-        mine = self.env["calendar.sync.link"].search(
-            [("account_id", "=", self.id), ("event_id", "in", events.ids)]
-        )
+        mine = self.env["calendar.sync.link"]._for_records(self, events)
         return events - mine.event_id
 
     def _sync_local_state(self, record, link, ical_uid="", remote_id=""):
         snapshot = from_snapshot(link.snapshot) if link and link.snapshot else None
         neutral = self._sync_without_lone_self(
-            _without_withheld_guests(link, self._sync_neutral(record, snapshot))
+            without_withheld_guests(self._sync_neutral(record, snapshot), _withheld(link))
         ).replace(
             remote_id=link.remote_id if link else remote_id,
             ical_uid=(link.ical_uid if link else ical_uid) or "",
@@ -410,32 +415,11 @@ class CalendarSyncRunner(models.AbstractModel):
         time zone, which Odoo keeps only for series, and the attendees' roles (optional,
         resource), which Odoo has no field for. They never read as Odoo changes then, and
         an attendee list Odoo sends back keeps them."""
-        neutral = record._sync_to_neutral()
-        if remote is None:
-            return neutral
-        roles = {attendee.email.casefold(): attendee for attendee in remote.attendees}
-        attendees = tuple(
-            dataclasses.replace(attendee, optional=role.optional, resource=role.resource)
-            if (role := roles.get(attendee.email.casefold()))
-            else attendee
-            for attendee in neutral.attendees
-        )
-        neutral = neutral.replace(attendees=attendees)
-        if record._name == "calendar.event" and not record.recurrence_id:
-            neutral = neutral.replace(timezone=remote.timezone or neutral.timezone)
-        return neutral
+        single = record._name == "calendar.event" and not record.recurrence_id
+        return with_remote_only_fields(record._sync_to_neutral(), remote, keeps_timezone=not single)
 
     def _sync_without_lone_self(self, neutral):
-        """An event whose only attendee is this user has no guests, as the remote sees it.
-
-        Pulls add the user to every event they have remotely; without this, a guest-less
-        event would look like a local attendee change and be pushed back with the user
-        invited to their own event.
-        """
-        mine = (self.user_id.email or "").lower()
-        if len(neutral.attendees) == 1 and neutral.attendees[0].email.lower() == mine:
-            return neutral.replace(attendees=())
-        return neutral
+        return without_lone_self(neutral, self.user_id.email or "")
 
     def _sync_series_identity(self, record):
         """For an occurrence: its series' remote id and its slot, as the remote knows them."""
@@ -613,15 +597,13 @@ class CalendarSyncRunner(models.AbstractModel):
         those edits keep showing as local changes until a push succeeds. A pull never clears
         a pending push; only a successful push does.
         """
-        agreed = _without_withheld_guests(link, self._sync_neutral(record, remote)).replace(
-            **{name: getattr(remote, name) for name in push_back}
-        )
+        local = without_withheld_guests(self._sync_neutral(record, remote), _withheld(link))
         vals = {
             "remote_id": remote.remote_id,
             "ical_uid": remote.ical_uid or (link and link.ical_uid) or False,
             "etag": remote.etag or False,
-            "snapshot": to_snapshot(agreed),
-            "need_push": bool(push_back) or (bool(link and link.need_push) and not pushed),
+            "snapshot": to_snapshot(agreed_event(local, remote, push_back)),
+            "need_push": still_to_push(push_back, bool(link and link.need_push), pushed),
             "push_error": False,
         }
         if pushed:
@@ -631,32 +613,28 @@ class CalendarSyncRunner(models.AbstractModel):
             link.write(vals)
             return link
         adopted = remote.odoo_id == record.id and record._name == "calendar.event"
-        vals.update(
-            account_id=self.id,
-            origin="push" if adopted else "pull",
-            **{self.env["calendar.sync.link"]._link_field_for(record._name): record.id},
-        )
-        return self.env["calendar.sync.link"].create(vals)
+        vals["origin"] = "push" if adopted else "pull"
+        return self.env["calendar.sync.link"]._bind(self, record, **vals)
 
     def _sync_new_link_vals(self, event, remote):
         """The link of an event a pull just created (as ``_sync_store_link`` writes it)."""
-        return {
-            "account_id": self.id,
-            "event_id": event.id,
-            "origin": "pull",
-            "remote_id": remote.remote_id,
-            "ical_uid": remote.ical_uid or False,
-            "etag": remote.etag or False,
-            "snapshot": to_snapshot(self._sync_neutral(event, remote)),
-            "need_push": False,
-        }
+        return self.env["calendar.sync.link"]._binding_vals(
+            self,
+            event,
+            origin="pull",
+            remote_id=remote.remote_id,
+            ical_uid=remote.ical_uid or False,
+            etag=remote.etag or False,
+            snapshot=to_snapshot(self._sync_neutral(event, remote)),
+            need_push=False,
+        )
 
     def _sync_pending_link(self, record):
         """This account's link of ``record`` still waiting for its first push, if any."""
-        field_name = self.env["calendar.sync.link"]._link_field_for(record._name)
-        return self.env["calendar.sync.link"].search(
-            [("account_id", "=", self.id), (field_name, "=", record.id), ("remote_id", "=", False)],
-            limit=1,
+        return (
+            self.env["calendar.sync.link"]
+            ._for_records(self, record)
+            .filtered(lambda link: not link.remote_id)
         )
 
     def _sync_record_for_key(self, key):
@@ -672,31 +650,16 @@ class CalendarSyncRunner(models.AbstractModel):
         if self.queue_existing:
             self._sync_queue_existing()
         batch, remaining = self._sync_push_queue(self._sync_batch_size(), connector)
-        links = {state.key: link for state, _deleted, link in batch}
-        ops = plan_push(
-            [(state, deleted) for state, deleted, _link in batch if deleted is not None],
-            rules,
-        ) + [
-            PushOp(OpKind.REPLY, state.key, state.event)
-            for state, deleted, _ in batch
-            if deleted is None
-        ]
-        ops = [
-            dataclasses.replace(op, send_updates=self._sync_send_updates(links[op.key]))
-            for op in ops
-        ]
+        links = {entry.state.key: link for entry, link in batch}
+        ops = plan_push([entry for entry, _link in batch], rules, self.send_updates)
         if ops:
             results = connector.apply(ops)
             for op, result in zip(ops, results, strict=True):
                 self._sync_apply_push_result(connector, rules, op, result, links[op.key], counts)
         return remaining
 
-    def _sync_send_updates(self, link):
-        """Guests are never e-mailed about what a first sync or a reset pushes."""
-        return "none" if link.silent_push else self.send_updates
-
     def _sync_push_queue(self, limit, connector):
-        """Up to ``limit`` (LocalState, deleted, link) waiting to be pushed, oldest first, and
+        """Up to ``limit`` (PushEntry, link) waiting to be pushed, oldest first, and
         how many wait beyond them. Only the batch is converted: a long backlog costs nothing
         until its turn comes."""
         Link = self.env["calendar.sync.link"]
@@ -711,20 +674,33 @@ class CalendarSyncRunner(models.AbstractModel):
 
     def _sync_push_entry(self, link, connector):
         record = link.with_context(active_test=False)._record()
-        if not record or (link.stopped and link.origin == "push" and link.remote_id):
-            return _deleted_state(link), True, link
-        if link.stopped:
-            link.need_push = False
-            return None
-        if not link.remote_id and _is_occurrence(record):
+        decision = queue_decision(
+            QueuedLink(
+                record_exists=bool(record),
+                remote_id=link.remote_id or "",
+                stopped=link.stopped,
+                created_by_odoo=link.origin == "push",
+                occurrence=bool(record) and _is_occurrence(record),
+                organized_by_user=bool(record) and self._sync_organizes(record),
+            )
+        )
+        if decision == QueueDecision.DELETE_REMOTE:
+            state = deleted_state(f"{link._name},{link.id}", link.remote_id or "", link.etag or "")
+            return PushEntry(state, PushChange.DELETE, link.silent_push), link
+        if decision == QueueDecision.ADDRESS_EXCEPTION:
             return self._sync_exception_entry(link, record, connector)
-        if self._sync_organizes(record):
-            return self._sync_local_state(record, link), _archived(record), link
-        reply = self._sync_reply_state(record, link)
+        if decision == QueueDecision.SEND:
+            return self._sync_send_entry(link, record)
+        reply = self._sync_reply_state(record, link) if decision == QueueDecision.REPLY else None
         if reply is None:
-            link.need_push = False  # nothing an attendee may send
+            link.need_push = False  # no longer synced (FORGET), or nothing an attendee may send
             return None
-        return reply, None, link  # None: an answer, not an edit
+        return PushEntry(reply, PushChange.REPLY, link.silent_push), link
+
+    def _sync_send_entry(self, link, record):
+        """The user's own record as it is now: an archived one is deleted remotely."""
+        change = PushChange.DELETE if _archived(record) else PushChange.SAVE
+        return PushEntry(self._sync_local_state(record, link), change, link.silent_push), link
 
     def _sync_exception_entry(self, link, record, connector):
         """An occurrence edited on its own: address the remote occurrence of its series."""
@@ -738,7 +714,7 @@ class CalendarSyncRunner(models.AbstractModel):
             link.unlink()
             return None
         link.remote_id = remote_id
-        return self._sync_local_state(record, link), _archived(record), link
+        return self._sync_send_entry(link, record)
 
     def _sync_queue_existing(self):
         """Queue, once, the user's own events and series no remote calendar knows yet.
@@ -812,19 +788,12 @@ class CalendarSyncRunner(models.AbstractModel):
         return event.user_id == self.user_id
 
     def _sync_reply_state(self, record, link):
-        """An invitation this user does not organize: only their own answer may go out.
-
-        Returns a state whose event carries just that attendee, or None when the answer is
-        the one last agreed (then there is nothing this user may push).
-        """
+        """An invitation this user does not organize: a state carrying only their own answer
+        (``reply_event``), or None when there is nothing this user may push."""
         state = self._sync_local_state(record, link)
-        mine = (self.user_id.email or "").lower()
-        own = [a for a in state.event.attendees if a.email.lower() == mine]
         agreed = from_snapshot(link.snapshot) if link.snapshot else None
-        agreed_own = [a for a in agreed.attendees if a.email.lower() == mine] if agreed else []
-        if not own or [a.response for a in own] == [a.response for a in agreed_own]:
-            return None
-        return dataclasses.replace(state, event=state.event.replace(attendees=tuple(own)))
+        event = reply_event(state.event, agreed, self.user_id.email or "")
+        return event and dataclasses.replace(state, event=event)
 
     def _sync_apply_push_result(self, connector, rules, op, result, link, counts):
         record = (
@@ -869,14 +838,14 @@ class CalendarSyncRunner(models.AbstractModel):
         else this one (both sides' changes were kept).
         """
         remote = connector.fetch(link.remote_id) if link and link.remote_id else None
-        remote = remote and _without_withheld_guests(link, remote)
-        if remote and record and _same_content(connector, op.event, remote):
+        remote = remote and without_withheld_guests(remote, _withheld(link))
+        if remote and record and same_content(connector, op.event, remote):
             self._sync_push_succeeded(op, PushResult(op.key, event=remote), record, link, counts)
             return
         conflicts_before = counts.conflicts
         if remote is not None and record is not None:
             state = self._sync_local_state(record, link)
-            matcher = Matcher(_normalized(connector, [state]), match_keys=False)
+            matcher = Matcher(normalized_states(connector, [state]), match_keys=False)
             for action in plan_pull([remote], matcher, rules, first_sync=False):
                 self._sync_apply_pull(action, {link.remote_id: link}, counts)
         if counts.conflicts == conflicts_before:
@@ -907,18 +876,9 @@ class CalendarSyncRunner(models.AbstractModel):
             )
 
 
-def _still_skipped(skipped, event):
-    """Skipped before at this very version: unchanged remotely, so it would fail again."""
-    item = skipped.get(event.remote_id)
-    version = _remote_version(event)
-    return bool(item and version and item.version == version)
-
-
-def _remote_version(event):
-    """What changes whenever the remote item does (etag or change key, else its time)."""
-    if event.etag:
-        return event.etag
-    return event.last_modified.isoformat() if event.last_modified else ""
+def _withheld(link):
+    """Whether ``link`` keeps its record's guests in Odoo only."""
+    return bool(link and link.guests_withheld)
 
 
 def _readable_reason(error):
@@ -929,12 +889,6 @@ def _readable_reason(error):
     return lines[0][:200] if lines else error.__class__.__name__
 
 
-def _without_withheld_guests(link, event):
-    """The event without guests when its link keeps them in Odoo only (neither sent nor
-    read back, so they are never lost on either side)."""
-    return event.replace(attendees=()) if link and link.guests_withheld else event
-
-
 def _has_guests(alias, partner):
     """SQL: the event ``alias`` has attendees besides ``partner``."""
     return SQL(
@@ -942,55 +896,6 @@ def _has_guests(alias, partner):
         " WHERE g.calendar_event_id = %s AND g.res_partner_id != %s)",
         SQL.identifier(alias, "id"),
         partner.id,
-    )
-
-
-def _pending_local_delete(links, event):
-    link = links.get(event.remote_id)
-    return bool(link) and not link.with_context(active_test=False)._record()
-
-
-def _same_content(connector, sent, remote):
-    """Whether the remote copy holds every synced field as ``sent`` (as the provider keeps
-    them)."""
-    return synced_values(connector.normalized(sent)) == synced_values(connector.normalized(remote))
-
-
-def _normalized(connector, states):
-    """Local states as the provider would keep them, so what it cannot store (a second
-    reminder, a read-only video link) never looks changed on the remote side."""
-    return [
-        dataclasses.replace(
-            state,
-            event=connector.normalized(state.event),
-            snapshot=connector.normalized(state.snapshot) if state.snapshot else None,
-        )
-        for state in states
-    ]
-
-
-def _stopped(links, event):
-    link = links.get(event.remote_id)
-    return bool(link and link.stopped)
-
-
-def _own_echo(links, event):
-    """Our own push coming back: the remote copy is exactly the one we stored.
-
-    Not for series: a connector may derive a master's excluded dates from its occurrences,
-    which change without the master's own version changing (Graph's changeKey).
-    """
-    link = links.get(event.remote_id)
-    return bool(link and event.etag and link.etag == event.etag and not event.recurrence)
-
-
-def _deleted_state(link):
-    return LocalState(
-        key=f"calendar.sync.link,{link.id}",
-        event=SyncEvent(remote_id=link.remote_id or "", etag=link.etag or ""),
-        snapshot=None,
-        dirty=True,
-        modified=None,
     )
 
 

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .calendar_sync_account import CONFLICT_POLICIES, DIRECTIONS
+from .calendar_sync_contact_link import CONTACT_DIRECTIONS, DOMAIN_PARAM, LIMIT_PARAM
 
 
 class ResConfigSettings(models.TransientModel):
@@ -48,6 +49,27 @@ class ResConfigSettings(models.TransientModel):
         string="Unknown Attendees",
         default="create",
         config_parameter="calendar_sync.unknown_attendees",
+    )
+    calendar_sync_contact_direction = fields.Selection(
+        CONTACT_DIRECTIONS,
+        string="Contact Sync",
+        default="to_remote",
+        config_parameter="calendar_sync.contact_direction",
+        help="Partners each user is the salesperson of or follows are copied hourly to an "
+        '"Odoo" folder of the user\'s remote address book.',
+    )
+    calendar_sync_contact_domain = fields.Char(
+        "Contacts to Sync",
+        default="[]",
+        config_parameter=DOMAIN_PARAM,
+        help="Only the partners matching this filter, among those each user is the "
+        "salesperson of or follows.",
+    )
+    calendar_sync_max_contacts = fields.Integer(
+        "Maximum Contacts per User",
+        config_parameter=LIMIT_PARAM,
+        help="A user with more contacts to sync is not synced (the Sync Console says so). "
+        "0: no limit.",
     )
 
     calendar_sync_allowed_group_id = fields.Many2one(

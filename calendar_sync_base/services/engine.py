@@ -148,32 +148,50 @@ def _with_merge(action: PullAction, merged: MergeResult) -> PullAction:
     return action
 
 
+class PushChange(str, enum.Enum):
+    SAVE = "save"  # the record as Odoo has it: create it remotely, or update what changed
+    DELETE = "delete"  # gone from Odoo (deleted, archived, no longer synced): delete the copy
+    REPLY = "reply"  # someone else's invitation: only the user's own answer goes out
+
+
+@dataclass(frozen=True)
+class PushEntry:
+    """One queued record for ``plan_push``. ``silent``: queued by a first sync or a reset,
+    pushed without e-mailing the guests."""
+
+    state: LocalState
+    change: PushChange = PushChange.SAVE
+    silent: bool = False
+
+
 def plan_push(
-    states: Iterable[tuple[LocalState, bool]],
+    entries: Iterable[PushEntry],
     rules: SyncRules,
     send_updates: str = "none",
 ) -> list[PushOp]:
-    """Remote operations for local records: ``(state, deleted)`` pairs.
+    """Remote operations for queued records, in their order.
 
-    Unlinked -> CREATE (unless it ends before ``rules.start``); deleted and linked -> DELETE;
-    linked and dirty -> UPDATE of the fields changed since the snapshot (all of them without
-    one); anything else needs nothing.
+    SAVE: unlinked -> CREATE (unless it ends before ``rules.start``), linked and dirty ->
+    UPDATE of the fields changed since the snapshot (all of them without one); DELETE: linked
+    -> DELETE; REPLY -> REPLY; anything else needs nothing. ``send_updates`` goes with every
+    op but the silent ones.
     """
     if not rules.writes_remote:
         return []
     ops: list[PushOp] = []
-    for state, deleted in states:
-        op = _plan_one_push(state, deleted, rules, send_updates)
+    for entry in entries:
+        op = _plan_one_push(entry, rules, "none" if entry.silent else send_updates)
         if op is not None:
             ops.append(op)
     return ops
 
 
-def _plan_one_push(
-    state: LocalState, deleted: bool, rules: SyncRules, send_updates: str
-) -> PushOp | None:
+def _plan_one_push(entry: PushEntry, rules: SyncRules, send_updates: str) -> PushOp | None:
+    state = entry.state
     linked = bool(state.event.remote_id)
-    if deleted:
+    if entry.change is PushChange.REPLY:
+        return PushOp(OpKind.REPLY, state.key, state.event, send_updates)
+    if entry.change is PushChange.DELETE:
         return PushOp(OpKind.DELETE, state.key, state.event, send_updates) if linked else None
     if not linked:
         if ends_before(state.event, rules.start):

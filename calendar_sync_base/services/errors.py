@@ -28,6 +28,20 @@ class RemoteRejected(SyncError):
         self.status = status
 
 
+class MalformedItem(RemoteRejected, ValueError):
+    """A remote item (inbound) or a neutral event (outbound) a connector cannot map, naming
+    the item's id and the field; ``kind`` names the provider's items in the message."""
+
+    kind = "Remote event"
+
+    def __init__(self, remote_id: str, field: str, detail: str):
+        super().__init__(
+            f"{self.kind} {remote_id or '(no id)'}: {field}: {detail}", reason="malformed"
+        )
+        self.remote_id = remote_id
+        self.field = field
+
+
 class ConfigurationError(SyncError):
     """A setting is missing or wrong (client id, endpoint): the administrator must fix it."""
 

@@ -185,14 +185,14 @@ class CalendarSyncResetWizard(models.TransientModel):
         with_guests = {record for record in records if account._sync_has_guests(record)}
         link_model.create(
             [
-                {
-                    "account_id": account.id,
-                    link_model._link_field_for(record._name): record.id,
-                    "need_push": True,
-                    "silent_push": True,
-                    "guests_withheld": policy == "without_guests" and record in with_guests,
-                    "origin": "push",
-                }
+                link_model._binding_vals(
+                    account,
+                    record,
+                    need_push=True,
+                    silent_push=True,
+                    guests_withheld=policy == "without_guests" and record in with_guests,
+                    origin="push",
+                )
                 for record in records
                 if not (policy == "hold" and record in with_guests)
             ]

@@ -39,10 +39,9 @@ from calendar_sync_microsoft.services.graph_mapper import (
     ODOO_ID_PROPERTY,
     ODOO_ID_PROPERTY_SET,
     MalformedEvent,
-    graph_normalized,
     parse_event,
-    to_graph,
 )
+from calendar_sync_microsoft.services.graph_outbound import graph_normalized, to_graph
 from calendar_sync_microsoft.services.timezones import to_iana
 
 from .ews_recurrence import recurrence_from_graph, recurrence_to_graph

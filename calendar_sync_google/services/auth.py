@@ -5,7 +5,7 @@
 - ``exchange_code``: authorization code -> tokens.
 - ``refresh_access_token``: refresh token -> fresh access token (google-auth ``Credentials``;
   Google may rotate the refresh token, the new one is returned).
-- ``GoogleTokenProvider``: the ``credentials_provider`` ``GoogleCalendarClient`` expects.
+- ``GoogleTokenProvider``: the ``token_provider`` ``GoogleCalendarClient`` expects.
 
 ``invalid_grant`` (revoked or expired grant) raises ``AuthExpired``: the user must reconnect.
 Other refusals raise ``ConfigurationError`` with Google's ``error_description`` (wrong client id
@@ -216,7 +216,7 @@ def refresh_access_token(
 
 
 class GoogleTokenProvider:
-    """``credentials_provider`` for ``GoogleCalendarClient``.
+    """``token_provider`` for ``GoogleCalendarClient``.
 
     Hands out the cached access token while it is valid for more than ``margin``, refreshes it
     otherwise or when called with ``force_refresh=True`` (after a 401), and calls

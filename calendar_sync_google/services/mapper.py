@@ -26,18 +26,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from calendar_sync_base.services.errors import RemoteRejected
-from calendar_sync_base.services.model import (
-    Attendee,
-    Privacy,
-    Recurrence,
-    Reminder,
-    Response,
-    ShowAs,
-    SyncEvent,
-    without_nul,
-)
+from calendar_sync_base.services import model
+from calendar_sync_base.services.errors import MalformedItem
+from calendar_sync_base.services.model import Attendee, Recurrence, Reminder, SyncEvent, without_nul
 from calendar_sync_base.services.recurrence import recurrence_from_lines, recurrence_to_lines
+from calendar_sync_base.services.timeutil import UTC, parse_rfc3339
 
 ODOO_ID_PROPERTY = "odoo_id"
 MAX_REMINDERS = 5
@@ -45,35 +38,26 @@ MAX_REMINDER_MINUTES = 40320
 REMINDER_METHODS = ("email", "popup")
 
 _RESPONSE_IN = {
-    "needsAction": Response.NEEDS_ACTION,
-    "accepted": Response.ACCEPTED,
-    "declined": Response.DECLINED,
-    "tentative": Response.TENTATIVE,
+    "needsAction": model.Response.NEEDS_ACTION,
+    "accepted": model.Response.ACCEPTED,
+    "declined": model.Response.DECLINED,
+    "tentative": model.Response.TENTATIVE,
 }
 _RESPONSE_OUT = {value: key for key, value in _RESPONSE_IN.items()}
-_PRIVACY_IN = {p.value: p for p in Privacy}
+_PRIVACY_IN = {p.value: p for p in model.Privacy}
+_SHOW_AS_IN = {"transparent": model.ShowAs.FREE}
 _HTML_TAG = re.compile(
     r"<\s*/?\s*(a|b|i|u|s|p|br|hr|div|span|ul|ol|li|strong|em|h[1-6]|table|thead|tbody|tr|td|"
     r"th|blockquote|pre|code|img|font|sup|sub|small|big|strike|del|ins|mark)\b[^<>]*>"
     r"|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);",
     re.IGNORECASE,
 )
-_RFC3339 = re.compile(
-    r"^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$"
-)
-_UTC = dt.timezone.utc  # noqa: UP017 - datetime.UTC needs Python 3.11, Odoo 18 runs on 3.10
 
 
-class MalformedEvent(RemoteRejected, ValueError):
+class MalformedEvent(MalformedItem):
     """A Google event (inbound) or a neutral event (outbound) that cannot be mapped."""
 
-    def __init__(self, remote_id: str, field: str, detail: str):
-        super().__init__(
-            f"Google event {remote_id or '(no id)'}: {field}: {detail}",
-            reason="malformed",
-        )
-        self.remote_id = remote_id
-        self.field = field
+    kind = "Google event"
 
 
 # --------------------------------------------------------------------------- time helpers
@@ -95,29 +79,15 @@ def _parse_date(value: Any, rid: str, field: str) -> dt.date:
         raise MalformedEvent(rid, field, f"invalid date {value!r}") from None
 
 
-def _fromisoformat(value: str) -> dt.datetime:
-    """RFC 3339 on every Python Odoo 18 runs on (3.10 knows neither ``Z`` nor ``.1`` fractions)."""
-    match = _RFC3339.match(value)
-    if not match:
-        raise ValueError(value)
-    base, fraction, offset = match.groups()
-    micros = (fraction or ".0")[1:7].ljust(6, "0")
-    if offset in ("Z", "z"):
-        offset = "+00:00"
-    elif offset and ":" not in offset:
-        offset = f"{offset[:3]}:{offset[3:]}"
-    return dt.datetime.fromisoformat(f"{base.replace('t', 'T')}.{micros}{offset or ''}")
-
-
 def _parse_datetime(value: Any, zone: ZoneInfo, rid: str, field: str) -> dt.datetime:
     """RFC 3339 -> aware UTC; a value without offset is read in ``zone``."""
     try:
-        parsed = _fromisoformat(value)
+        parsed = parse_rfc3339(value)
     except (TypeError, ValueError):
         raise MalformedEvent(rid, field, f"invalid dateTime {value!r}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(_UTC)
+    return parsed.astimezone(UTC)
 
 
 def _parse_when(obj: Any, zone: ZoneInfo, rid: str, field: str) -> dt.date | dt.datetime:
@@ -191,7 +161,7 @@ def _attendee_in(raw: Any) -> Attendee | None:
     return Attendee(
         email=email.strip(),
         name=raw.get("displayName") or "",
-        response=_RESPONSE_IN.get(raw.get("responseStatus"), Response.NEEDS_ACTION),
+        response=_RESPONSE_IN.get(raw.get("responseStatus"), model.Response.NEEDS_ACTION),
         optional=bool(raw.get("optional")),
         resource=bool(raw.get("resource")),
         organizer=bool(raw.get("organizer")),
@@ -267,9 +237,9 @@ def _exdate_like_series(value, start, zone: ZoneInfo):
     if not isinstance(start, dt.datetime):
         return value.astimezone(zone).date() if isinstance(value, dt.datetime) else value
     if isinstance(value, dt.datetime):
-        return value.astimezone(_UTC)
+        return value.astimezone(UTC)
     local_time = start.astimezone(zone).time()
-    return dt.datetime.combine(value, local_time, tzinfo=zone).astimezone(_UTC)
+    return dt.datetime.combine(value, local_time, tzinfo=zone).astimezone(UTC)
 
 
 def recurrence_from_google(
@@ -343,15 +313,15 @@ def parse_event(
     start, stop, all_day = _parse_span(item, zone, rid)
     attendees = attendees_from_google(item.get("attendees"))
     event = SyncEvent(
+        timezone=timezone,
         title=item.get("summary") or "",
         start=start,
         stop=stop,
         all_day=all_day,
-        timezone=timezone,
         description=description_to_html(item.get("description")),
         location=item.get("location") or "",
-        privacy=_PRIVACY_IN.get(item.get("visibility"), Privacy.DEFAULT),
-        show_as=ShowAs.FREE if item.get("transparency") == "transparent" else ShowAs.BUSY,
+        privacy=_PRIVACY_IN.get(item.get("visibility"), model.Privacy.DEFAULT),
+        show_as=_SHOW_AS_IN.get(item.get("transparency"), model.ShowAs.BUSY),
         organizer_email=_organizer_email(item, attendees),
         attendees=attendees,
         reminders=_reminders_in(item.get("reminders"), tuple(default_reminders)),
@@ -490,7 +460,7 @@ def _full_body(event: SyncEvent, for_patch: bool) -> dict[str, Any]:
         "start": _when_out(event.start, event, "start", for_patch),
         "end": _when_out(event.stop, event, "stop", for_patch),
         "visibility": event.privacy.value,
-        "transparency": "transparent" if event.show_as == ShowAs.FREE else "opaque",
+        "transparency": "transparent" if event.show_as == model.ShowAs.FREE else "opaque",
         "attendees": [attendee_to_google(a) for a in event.attendees if a.email],
         "reminders": reminders_to_google(event.reminders),
     }

@@ -1,14 +1,12 @@
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.common import HistoryCaseMixin
+from odoo.addons.calendar_sync_base.tests.contract_history import HistoryContract
 
 from .common import GoogleSyncCase
 
 
 @tagged("post_install", "-at_install")
-class TestGoogleHistory(HistoryCaseMixin, GoogleSyncCase):
-    provider_label = "Google"
-
+class TestGoogleHistory(HistoryContract, GoogleSyncCase):
     def test_pulled_changes_leave_a_line_in_the_chatter(self):
         remote = self.remote_event(summary="Chatty")
         self.sync()

@@ -2,20 +2,13 @@ import datetime as dt
 
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.common import HonestStateCases
+from odoo.addons.calendar_sync_base.tests.contract_honest import HonestStateContract
 
 from .common import GoogleSyncCase, google_time
 
 
 @tagged("post_install", "-at_install")
-class TestGoogleHonestState(HonestStateCases, GoogleSyncCase):
-    allow_inherited_tests_method = True  # the shared scenarios live in HonestStateCases
-
-    def drop_next_batch(self):
-        self.google.faults.add(
-            drop_connection=True, method="POST", path_regex="^/batch/", times=None
-        )
-
+class TestGoogleHonestState(HonestStateContract, GoogleSyncCase):
     def warnings(self):
         return self.env["calendar.sync.log"].search(
             [("account_id", "=", self.account.id), ("operation", "=", "warning")]

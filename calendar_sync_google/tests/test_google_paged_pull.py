@@ -1,17 +1,10 @@
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.common import PagedPullCases
+from odoo.addons.calendar_sync_base.tests.contract_paged_pull import PagedPullContract
 
 from .common import GoogleSyncCase
 
 
 @tagged("post_install", "-at_install")
-class TestGooglePagedPull(PagedPullCases, GoogleSyncCase):
-    listing_path = r"/events$"
-
-    @property
-    def emulator(self):
-        return self.google
-
-    def resumed(self, request):
-        return bool(request.arg("pageToken"))
+class TestGooglePagedPull(PagedPullContract, GoogleSyncCase):
+    """The paged pull contract every provider passes."""

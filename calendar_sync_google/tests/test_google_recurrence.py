@@ -2,6 +2,8 @@ import datetime as dt
 
 from odoo.tests import tagged
 
+from odoo.addons.calendar_sync_base.tests.contract_recurrence import RecurrenceContract
+
 from .common import GoogleSyncCase
 
 UTC = dt.timezone.utc
@@ -62,23 +64,6 @@ class TestGoogleRecurrencePull(GoogleSyncCase):
         others = recurrence.calendar_event_ids - moved
         self.assertEqual(set(others.mapped("name")), {"Weekly sync"})
 
-    def test_renamed_series_renames_every_occurrence(self):
-        master, _recurrence = self.pull_series()
-        self.google.patch_event(self.email, master["id"], {"summary": "Renamed sync"})
-        self.sync()
-        link = self.env["calendar.sync.link"].search([("remote_id", "=", master["id"])])
-        self.assertEqual(
-            set(link.recurrence_id.calendar_event_ids.mapped("name")), {"Renamed sync"}
-        )
-        self.assertEqual(len(link.recurrence_id.calendar_event_ids), 3)
-
-    def test_deleted_series_archives_every_occurrence(self):
-        master, recurrence = self.pull_series()
-        events = recurrence.calendar_event_ids
-        self.google.delete_event(self.email, master["id"])
-        self.sync()
-        self.assertFalse(any(events.mapped("active")))
-
     def test_all_day_series(self):
         _master, recurrence = self.pull_series(
             {
@@ -93,90 +78,6 @@ class TestGoogleRecurrencePull(GoogleSyncCase):
             [dt.date(2027, 1, 25), dt.date(2027, 2, 25), dt.date(2027, 3, 25)],
         )
         self.assertTrue(all(recurrence.calendar_event_ids.mapped("allday")))
-
-
-@tagged("post_install", "-at_install")
-class TestGoogleRecurrencePush(GoogleSyncCase):
-    def create_series(self):
-        event = (
-            self.env["calendar.event"]
-            .with_user(self.user)
-            .create(
-                {
-                    "name": "Standup",
-                    "start": dt.datetime(2027, 3, 22, 8),
-                    "stop": dt.datetime(2027, 3, 22, 8, 15),
-                    "recurrency": True,
-                    "rrule_type": "daily",
-                    "interval": 1,
-                    "count": 3,
-                    "end_type": "count",
-                    "event_tz": "Europe/Brussels",
-                }
-            )
-        )
-        self.sync()
-        link = event.recurrence_id.sudo().sync_link_ids
-        self.assertEqual(len(link), 1)
-        return event.recurrence_id, link
-
-    def remote_starts(self, master_id):
-        return [item["start"]["dateTime"] for item in self.google.instances(self.email, master_id)]
-
-    def test_new_series_is_pushed_as_one_master(self):
-        _recurrence, link = self.create_series()
-        master = self.google.get_event(self.email, link.remote_id)
-        self.assertEqual(master["recurrence"], ["RRULE:FREQ=DAILY;COUNT=3"])
-        self.assertEqual(master["start"]["timeZone"], "Europe/Brussels")
-        self.assertEqual(len(self.google.instances(self.email, link.remote_id)), 3)
-        self.assertEqual(
-            len(self.google.events(self.email)), 1, "occurrences are not pushed one by one"
-        )
-
-    def test_series_rename_updates_the_master(self):
-        recurrence, link = self.create_series()
-        recurrence.base_event_id.with_user(self.user).write(
-            {"name": "Daily standup", "recurrence_update": "all_events"}
-        )
-        self.sync()
-        self.assertEqual(
-            self.google.get_event(self.email, link.remote_id)["summary"], "Daily standup"
-        )
-        self.assertTrue(link.exists())
-
-    def test_occurrence_edited_alone_becomes_an_exception(self):
-        recurrence, link = self.create_series()
-        second = recurrence.calendar_event_ids.sorted("start")[1]
-        second.with_user(self.user).write(
-            {
-                "name": "Standup (moved)",
-                "start": dt.datetime(2027, 3, 23, 10),
-                "stop": dt.datetime(2027, 3, 23, 10, 15),
-            }
-        )
-        self.sync()
-        instance = self.google.get_event(self.email, f"{link.remote_id}_20270323T080000Z")
-        self.assertEqual(instance["summary"], "Standup (moved)")
-        self.assertEqual(instance["start"]["dateTime"][:19], "2027-03-23T11:00:00")
-        self.assertEqual(self.google.get_event(self.email, link.remote_id)["summary"], "Standup")
-
-    def test_deleted_occurrence_is_excluded_remotely(self):
-        recurrence, link = self.create_series()
-        recurrence.calendar_event_ids.sorted("start")[2].with_user(self.user).unlink()
-        self.sync()
-        self.assertEqual(len(self.google.instances(self.email, link.remote_id)), 2)
-
-    def test_this_and_following_splits_the_remote_series(self):
-        recurrence, _link = self.create_series()
-        third = recurrence.calendar_event_ids.sorted("start")[2]
-        third.with_user(self.user).write(
-            {"name": "Standup v2", "recurrence_update": "future_events"}
-        )
-        self.sync()
-        masters = {item["summary"]: item for item in self.google.events(self.email)}
-        self.assertEqual(set(masters), {"Standup", "Standup v2"})
-        self.assertEqual(len(self.google.instances(self.email, masters["Standup"]["id"])), 2)
-        self.assertEqual(len(self.google.instances(self.email, masters["Standup v2"]["id"])), 1)
 
 
 @tagged("post_install", "-at_install")
@@ -212,3 +113,14 @@ class TestGoogleRecurrenceSplitPull(GoogleSyncCase):
                 ("Weekly sync (new time)", dt.datetime(2027, 4, 5, 12)),
             ],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleContractRecurrence(RecurrenceContract, GoogleSyncCase):
+    """The recurrence contract every provider passes, and how Google receives a series."""
+
+    def test_new_series_is_pushed_as_an_rrule_in_its_zone(self):
+        master_id, _recurrence = self.odoo_series()
+        master = self.google.get_event(self.email, master_id)
+        self.assertEqual(master["recurrence"], ["RRULE:FREQ=DAILY;COUNT=3"])
+        self.assertEqual(master["start"]["timeZone"], "Europe/Brussels")

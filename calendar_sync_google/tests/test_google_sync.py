@@ -4,10 +4,9 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
+from odoo.addons.calendar_sync_base.tests.contract_sync import SyncContract
 
-from .common import GoogleSyncCase, error_body, google_time
-
-EVENTS_PATH = r"^/calendar/v3/calendars/[^/]+/events$"
+from .common import EVENTS_PATH, GoogleSyncCase, google_time
 
 
 @tagged("post_install", "-at_install")
@@ -124,129 +123,29 @@ class TestGooglePull(GoogleSyncCase):
                 (neutral.start, neutral.stop), (dt.date(2026, 12, 24), dt.date(2026, 12, 26))
             )
 
-    def test_incremental_pull_uses_the_sync_token(self):
-        remote = self.remote_event(summary="Planning")
-        self.sync()
-        self.google.patch_event(self.email, remote["id"], {"summary": "Planning (moved)"})
-        self.google.requests.clear()
-        counts = self.sync()
-        listing = self.google.requests.filter(method="GET", path_regex=EVENTS_PATH)
-        self.assertTrue(listing)
-        self.assertTrue(all(req.arg("syncToken") for req in listing))
-        self.assertFalse(any(req.arg("timeMin") for req in listing))
-        self.assertEqual(counts.pulled_updated, 1)
-        self.assertEqual(self.linked(remote["id"]).name, "Planning (moved)")
-
-    def test_old_cursor_is_restarted_by_a_full_listing_without_duplicates(self):
-        self.remote_event(summary="Steady")
-        self.sync()
-        self.account.cursor_started = dt.datetime.now() - dt.timedelta(days=40)
-        self.google.requests.clear()
-        self.sync()
-        listing = self.google.requests.filter(method="GET", path_regex=EVENTS_PATH)
-        self.assertFalse(any(req.arg("syncToken") for req in listing), "a fresh full listing")
-        self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "Steady")]), 1)
-        self.assertGreater(self.account.cursor_started, dt.datetime.now() - dt.timedelta(hours=1))
-
-    def test_remote_deletion_archives_the_odoo_event(self):
-        remote = self.remote_event()
-        self.sync()
-        event = self.linked(remote["id"])
-        self.google.delete_event(self.email, remote["id"])
-        counts = self.sync()
-        self.assertEqual(counts.pulled_deleted, 1)
-        self.assertFalse(event.active)
-        log = self.env["calendar.sync.log"].search(
-            [("res_id", "=", event.id), ("operation", "=", "delete")]
-        )
-        self.assertTrue(log)
-
-    def test_expired_sync_token_resyncs_without_duplicates_or_deletions(self):
-        kept = self.remote_event(summary="Kept")
-        local = self.odoo_event("Local only")
-        self.sync()
-        self.google.expire_sync_tokens(self.email)
-        self.google.patch_event(self.email, kept["id"], {"location": "New room"})
-        with mute_logger("odoo.addons.calendar_sync_base.models.calendar_sync_runner"):
-            self.sync()
-        events = self.env["calendar.event"].search([("name", "in", ("Kept", "Local only"))])
-        self.assertEqual(len(events), 2, "no duplicate after the full resync")
-        self.assertTrue(local.active)
-        self.assertEqual(self.linked(kept["id"]).location, "New room")
-        self.assertEqual(len(self.google.events(self.email)), 2)
-
-    def test_first_sync_does_not_link_near_duplicates(self):
-        local = self.odoo_event("Budget review", hours_from_now=30)
-        start = local.start.replace(tzinfo=dt.timezone.utc)
-        for summary, shift in (("Budget review", 1), ("Budget reviews", 0)):
-            self.google.insert_event(
-                self.email,
-                {
-                    "summary": summary,
-                    "start": google_time(start + dt.timedelta(hours=shift)),
-                    "end": google_time(start + dt.timedelta(hours=shift + 1)),
-                },
-            )
-        counts = self.sync()
-        self.assertEqual(counts.linked, 0)
-        self.assertEqual(counts.pulled_created, 2)
-        self.assertEqual(len(self.google.events(self.email)), 3, "the local one is pushed")
-
-    def test_first_sync_links_existing_events_instead_of_duplicating(self):
-        local = self.odoo_event("Budget", hours_from_now=30)
-        start = local.start.replace(tzinfo=dt.timezone.utc)
-        remote = self.google.insert_event(
-            self.email,
-            {
-                "summary": "  budget ",
-                "start": google_time(start),
-                "end": google_time(start + dt.timedelta(hours=1)),
-            },
-        )
-        counts = self.sync()
-        self.assertEqual(counts.linked, 1)
-        self.assertIn(
-            "1 linked", self.account._sync_summary(counts), "the user is told how many were linked"
-        )
-        self.assertEqual(self.linked(remote["id"]), local)
-        self.assertEqual(len(self.google.events(self.email)), 1)
-        self.assertEqual(
-            self.env["calendar.event"].search_count([("id", "!=", 0), ("name", "ilike", "budget")]),
-            1,
-        )
-
 
 @tagged("post_install", "-at_install")
 class TestGooglePush(GoogleSyncCase):
-    def test_push_create_update_delete(self):
+    def test_push_carries_the_odoo_id_the_etag_and_the_invitation_choice(self):
         event = self.odoo_event("Design review", location="Lab")
-        counts = self.sync()
-        self.assertEqual(counts.pushed_created, 1)
+        self.sync()
         link = event.sudo().sync_link_ids
         remote = self.google.get_event(self.email, link.remote_id)
-        self.assertEqual((remote["summary"], remote["location"]), ("Design review", "Lab"))
         self.assertEqual(remote["extendedProperties"]["private"]["odoo_id"], str(event.id))
         first_push = self.google.requests.filter(in_batch=True, method="POST")[-1]
         self.assertEqual(first_push.arg("sendUpdates"), "none", "first sync sends no invitations")
 
         event.with_user(self.user).write({"name": "Design review v2"})
-        self.assertTrue(link.need_push)
         self.google.requests.clear()
-        counts = self.sync()
-        self.assertEqual(counts.pushed_updated, 1)
+        self.sync()
         patch = self.google.requests.filter(method="PATCH", in_batch=True)[-1]
         self.assertEqual(patch.headers.get("If-Match"), remote["etag"])
         self.assertEqual(patch.arg("sendUpdates"), "all")
-        self.assertEqual(
-            self.google.get_event(self.email, link.remote_id)["summary"], "Design review v2"
-        )
 
         remote_id = link.remote_id
         event.with_user(self.user).unlink()
-        counts = self.sync()
-        self.assertEqual(counts.pushed_deleted, 1)
+        self.sync()
         self.assertEqual(self.google.get_event(self.email, remote_id)["status"], "cancelled")
-        self.assertFalse(link.exists())
 
     def test_push_maps_every_field(self):
         guest = self.env["res.partner"].create({"name": "Guest", "email": "guest@example.org"})
@@ -310,14 +209,6 @@ class TestGooglePush(GoogleSyncCase):
         """A sync token issued now: a pull with it will not see earlier remote edits."""
         return self.account._sync_connector().list_changes("").next_cursor
 
-    def test_archiving_cancels_the_remote_event(self):
-        event = self.odoo_event("Archived soon")
-        self.sync()
-        remote_id = event.sudo().sync_link_ids.remote_id
-        event.with_user(self.user).active = False
-        self.sync()
-        self.assertEqual(self.google.get_event(self.email, remote_id)["status"], "cancelled")
-
     def test_initial_push_goes_in_batches(self):
         self.env["ir.config_parameter"].set_param("calendar_sync.batch_size", 500)
         self.env["ir.config_parameter"].set_param("calendar_sync_google.batch_request_size", 50)
@@ -354,21 +245,6 @@ class TestGooglePush(GoogleSyncCase):
         create = self.google.requests.filter(method="POST", in_batch=True)[-1]
         self.assertEqual(create.arg("sendUpdates"), "all")
 
-    def test_own_push_coming_back_is_not_applied_again(self):
-        self.odoo_event("Echo")
-        self.sync()
-        logs_before = self.env["calendar.sync.log"].search_count([])
-        counts = self.sync()
-        self.assertEqual((counts.pulled_updated, counts.pushed_updated), (0, 0))
-        self.assertEqual(self.env["calendar.sync.log"].search_count([]), logs_before)
-
-    def test_rate_limited_parts_are_retried(self):
-        self.odoo_event("Throttled")
-        self.google.faults.rate_limit(times=1, reason="userRateLimitExceeded", method="POST")
-        counts = self.sync()
-        self.assertEqual(counts.pushed_created, 1)
-        self.assertEqual(len(self.google.events(self.email)), 1)
-
     def test_failed_push_stays_queued(self):
         event = self.odoo_event("Unlucky")
         self.google.faults.backend_error(times=50, status=503, method="POST")
@@ -379,50 +255,11 @@ class TestGooglePush(GoogleSyncCase):
         self.assertEqual(counts.pushed_created, 1)
         self.assertTrue(event.sudo().sync_link_ids.remote_id)
 
-    def test_concurrent_remote_edit_is_merged_not_overwritten(self):
-        event = self.odoo_event("Shared agenda", location="Room A")
-        self.sync()
-        remote_id = event.sudo().sync_link_ids.remote_id
-        # Both sides change different fields between two syncs: both changes survive.
-        self.google.patch_event(self.email, remote_id, {"summary": "Shared agenda (remote)"})
-        event.with_user(self.user).write({"location": "Room B"})
-        counts = self.sync()
-        remote = self.google.get_event(self.email, remote_id)
-        self.assertEqual(event.name, "Shared agenda (remote)")
-        self.assertEqual(remote["location"], "Room B")
-        self.assertEqual(remote["summary"], "Shared agenda (remote)")
-        self.assertGreaterEqual(counts.pulled_updated, 1)
-
-    def test_conflict_policy_odoo_wins(self):
-        self.assertEqual(self.contest("odoo"), ("Odoo title", "Odoo title"))
-
-    def test_conflict_policy_remote_wins(self):
-        self.assertEqual(self.contest("remote"), ("Remote title", "Remote title"))
-
-    def test_create_whose_commit_was_lost_is_adopted_not_duplicated(self):
-        event = self.odoo_event("Crash victim")
-        self.sync()
-        # A crash after the remote create, before Odoo committed: the link is still pending.
-        event.sudo().sync_link_ids.write(
-            {"remote_id": False, "etag": False, "snapshot": False, "need_push": True}
-        )
-        self.sync()
-        self.assertEqual(len(self.google.events(self.email)), 1)
-        self.assertEqual(len(event.sudo().sync_link_ids), 1)
-
     def test_event_google_refuses_is_reported_and_does_not_block_the_rest(self):
         refused = self.odoo_event("Handed over")
         self.sync()
         link = refused.sudo().sync_link_ids
-        # Ownership moved to someone else in Google meanwhile: Google refuses our edits.
-        self.google.faults.add(
-            status=403,
-            body=error_body(403, "forbiddenForNonOrganizer", "Shared properties can only be "
-                            "changed by the organizer of the event."),
-            method="PATCH",
-            path_regex=f"/events/{link.remote_id}$",
-            times=None,
-        )  # fmt: skip
+        self.refuse_updates(link.remote_id)
         refused.with_user(self.user).write({"name": "Handed over (edited)"})
         mine = self.odoo_event("Mine")
         counts = self.sync()
@@ -451,26 +288,6 @@ class TestGooglePush(GoogleSyncCase):
 
 @tagged("post_install", "-at_install")
 class TestGoogleCredentials(GoogleSyncCase):
-    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
-    def test_revoked_grant_marks_needs_reconnect_and_notifies(self):
-        self.google.revoke(self.refresh_token)
-        self.account.access_token = False
-        counts = self.sync(expect_ok=False)
-        self.assertIsNone(counts)
-        self.assertEqual(self.account.state, "needs_reconnect")
-        self.assertIn("reconnect", self.account.last_error)
-        error_log = self.env["calendar.sync.log"].search(
-            [("account_id", "=", self.account.id), ("operation", "=", "error")]
-        )
-        self.assertIn("invalid_grant", error_log.message, "the detail stays in the history")
-        notified = self.env["mail.message"].search(
-            [
-                ("partner_ids", "in", self.user.partner_id.ids),
-                ("subject", "=", "Reconnect your calendar"),
-            ]
-        )
-        self.assertTrue(notified)
-
     def test_expired_access_token_is_refreshed_and_rotated_refresh_token_kept(self):
         self.google.rotate_refresh_tokens = True
         self.google.expire_access_tokens(self.email)
@@ -524,50 +341,5 @@ class TestGoogleCredentials(GoogleSyncCase):
 
 
 @tagged("post_install", "-at_install")
-class TestGoogleInvitations(GoogleSyncCase):
-    def test_answer_given_in_odoo_reaches_the_organizer_copy(self):
-        remote = self.google.insert_event(
-            self.email,
-            {
-                "summary": "Board meeting",
-                "start": google_time(self.now + dt.timedelta(hours=30)),
-                "end": google_time(self.now + dt.timedelta(hours=31)),
-                "attendees": [
-                    {"email": "boss@example.com", "responseStatus": "accepted"},
-                    {"email": self.email, "responseStatus": "needsAction"},
-                ],
-            },
-            organizer="boss@example.com",
-        )
-        self.sync()
-        event = self.linked(remote["id"])
-        self.assertFalse(event.user_id, "organized outside Odoo")
-        mine = event.attendee_ids.filtered(lambda a: a.partner_id == self.user.partner_id)
-        self.assertEqual(mine.state, "needsAction")
-        mine.with_user(self.user).do_accept()
-        counts = self.sync()
-        self.assertEqual(counts.errors, 0, event.sudo().sync_link_ids.push_error)
-        answers = {
-            a["email"]: a["responseStatus"]
-            for a in self.google.get_event(self.email, remote["id"])["attendees"]
-        }
-        self.assertEqual(answers, {"boss@example.com": "accepted", self.email: "accepted"})
-        self.assertFalse(event.sudo().sync_link_ids.need_push)
-
-    def test_local_edit_of_someone_elses_event_is_not_pushed(self):
-        remote = self.google.insert_event(
-            self.email,
-            {
-                "summary": "Their event",
-                "start": google_time(self.now + dt.timedelta(hours=40)),
-                "end": google_time(self.now + dt.timedelta(hours=41)),
-            },
-            organizer="boss@example.com",
-        )
-        self.sync()
-        event = self.linked(remote["id"])
-        event.write({"name": "My own title"})
-        self.google.requests.clear()
-        self.sync()
-        self.assertFalse(self.google.requests.filter(method="PATCH"))
-        self.assertEqual(self.google.get_event(self.email, remote["id"])["summary"], "Their event")
+class TestGoogleContractSync(SyncContract, GoogleSyncCase):
+    """The sync contract every provider passes."""

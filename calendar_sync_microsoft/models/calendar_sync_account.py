@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from calendar_sync_microsoft.services.graph_contacts import GraphContactsClient
 from calendar_sync_microsoft.services.graph_sent_items import GraphSentItemsClient
 from calendar_sync_microsoft.services.msal_auth import (
     GRAPH_SCOPES,
@@ -13,6 +14,8 @@ from calendar_sync_microsoft.services.msal_auth import (
 PARAM = "calendar_sync_microsoft.{}".format
 # Saving copies in Sent Items (POST /me/mailFolders/sentitems/messages) needs Mail.ReadWrite.
 MAIL_SCOPES = ("Mail.ReadWrite",)
+# The "Odoo" contact folder and its contacts (create, update, delete) need Contacts.ReadWrite.
+CONTACT_SCOPES = ("Contacts.ReadWrite",)
 
 
 class CalendarSyncAccount(models.Model):
@@ -67,16 +70,20 @@ class CalendarSyncAccount(models.Model):
             graph_base=self._microsoft_graph_base(),
         )
 
+    def _sync_contacts_connector(self):
+        if self.provider != "microsoft":
+            return super()._sync_contacts_connector()
+        return GraphContactsClient(
+            self._sync_http_session(),
+            self._microsoft_tokens(CONTACT_SCOPES),
+            graph_base=self._microsoft_graph_base(),
+            database_tag=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
+        )
+
     def _microsoft_linked_event_ids(self, remote_ids):
         """Which of ``remote_ids`` this connection links to a single event or exception."""
-        links = self.env["calendar.sync.link"].search(
-            [
-                ("account_id", "=", self.id),
-                ("remote_id", "in", remote_ids),
-                ("event_id", "!=", False),
-            ]
-        )
-        return links.mapped("remote_id")
+        links = self.env["calendar.sync.link"]._for_remote_ids(self, remote_ids)
+        return links.filtered("event_id").mapped("remote_id")
 
     def _microsoft_series_ids(self):
         """Remote ids of the series this connection links (asked only when Graph reports a
@@ -101,11 +108,15 @@ class CalendarSyncAccount(models.Model):
 
     @api.model
     def _microsoft_scopes(self):
-        """What users consent to: the calendar, plus Mail.ReadWrite while copying sent
-        e-mails is on (users who connected before it was turned on must connect again)."""
+        """What users consent to: the calendar, plus Contacts.ReadWrite while contacts sync
+        and Mail.ReadWrite while copying sent e-mails is on (users who connected before one
+        was turned on must connect again)."""
+        scopes = GRAPH_SCOPES
+        if self.env["calendar.sync.contact.link"]._contact_sync_enabled():
+            scopes += CONTACT_SCOPES
         if self.env["calendar.sync.sent.mail"]._sent_mail_enabled():
-            return GRAPH_SCOPES + MAIL_SCOPES
-        return GRAPH_SCOPES
+            scopes += MAIL_SCOPES
+        return scopes
 
     @api.model
     def _microsoft_connect(self, flow, query_params):

@@ -1,10 +1,11 @@
 """Microsoft Graph v1.0 event JSON <-> neutral ``SyncEvent``, both directions.
 
-Inbound (``from_graph`` / ``parse_event``) is lenient where Graph's data is merely incomplete (an
-attendee without address is skipped, an unknown event zone falls back to the hint) and strict
-where a guess would corrupt the calendar (no id, unreadable start/end, a recurrence that cannot
-be read): such an item raises ``MalformedEvent`` naming the event id and the field, and
-``from_graph`` turns that into ``None`` so one bad item never aborts a page.
+Inbound (``from_graph`` / ``parse_event``, here) is lenient where Graph's data is merely
+incomplete (an attendee without address is skipped, an unknown event zone falls back to the
+hint) and strict where a guess would corrupt the calendar (no id, unreadable start/end, a
+recurrence that cannot be read): such an item raises ``MalformedEvent`` naming the event id and
+the field, and ``from_graph`` turns that into ``None`` so one bad item never aborts a page.
+Outbound (``to_graph``, ``graph_normalized``) is in ``graph_outbound``.
 
 Decisions (each also explained where it is implemented):
 
@@ -45,11 +46,11 @@ import datetime as dt
 import hashlib
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from calendar_sync_base.services.errors import RemoteRejected
+from calendar_sync_base.services.errors import MalformedItem
 from calendar_sync_base.services.model import (
     UTC,
     Attendee,
@@ -61,10 +62,10 @@ from calendar_sync_base.services.model import (
     SyncEvent,
     without_nul,
 )
-from calendar_sync_base.services.timeutil import aware_utc
+from calendar_sync_base.services.timeutil import aware_utc, parse_rfc3339
 
-from .graph_recurrence import graph_recurrence, rrule_from_graph
-from .timezones import to_iana, to_windows, zone_for
+from .graph_recurrence import rrule_from_graph
+from .timezones import to_iana, zone_for
 
 # The MAPI named property carrying the Odoo id: property set GUID chosen for Calendar Sync.
 ODOO_ID_PROPERTY_SET = "2237511b-c58f-42fa-9bab-1c131fcf342a"
@@ -99,58 +100,32 @@ SENSITIVITY_OUT = {
     Privacy.PRIVATE: "private",
     Privacy.CONFIDENTIAL: "confidential",
 }
-# Graph's local date-times have 7 fractional digits ("2017-08-29T04:00:00.0000000"), which
-# Python 3.10's ``fromisoformat`` cannot read; DateTimeOffset values add "Z" or an offset.
-_DATETIME = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?([Zz]|[+-]\d{2}:?\d{2})?$"
-)
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_DOCUMENT = re.compile(r"^\s*(<!DOCTYPE[^>]*>\s*)?<html\b", re.IGNORECASE)
 
 
-class MalformedEvent(RemoteRejected, ValueError):
+class MalformedEvent(MalformedItem):
     """A Graph event (inbound) or a neutral event (outbound) that cannot be mapped."""
 
-    def __init__(self, remote_id: str, field: str, detail: str):
-        super().__init__(
-            f"Outlook event {remote_id or '(no id)'}: {field}: {detail}", reason="malformed"
-        )
-        self.remote_id = remote_id
-        self.field = field
+    kind = "Outlook event"
 
 
 # --------------------------------------------------------------------------- time helpers
 
 
-def parse_graph_datetime(value: Any) -> dt.datetime:
-    """A Graph date-time string -> datetime (aware when it carries ``Z``/an offset)."""
-    match = _DATETIME.match(value) if isinstance(value, str) else None
-    if not match:
-        raise ValueError(f"invalid date-time {value!r}")
-    day, clock, fraction, offset = match.groups()
-    if len(clock) == 5:
-        clock += ":00"
-    micros = (fraction or "0")[:6].ljust(6, "0")
-    if offset in ("Z", "z"):
-        offset = "+00:00"
-    elif offset and ":" not in offset:
-        offset = f"{offset[:3]}:{offset[3:]}"
-    return dt.datetime.fromisoformat(f"{day}T{clock}.{micros}{offset or ''}")
-
-
-def format_graph_datetime(value: dt.datetime) -> str:
-    """Wall time as Graph writes it (no offset: the zone travels in ``timeZone``)."""
-    return value.replace(tzinfo=None).isoformat(timespec="seconds")
+def _date_time(obj: Any, rid: str, field: str) -> dt.datetime:
+    """The ``dateTime`` of a ``dateTimeTimeZone``, as written (naive unless it has an offset)."""
+    if not isinstance(obj, dict):
+        raise MalformedEvent(rid, field, "missing or not an object")
+    try:
+        return parse_rfc3339(obj.get("dateTime"))
+    except ValueError as exc:
+        raise MalformedEvent(rid, f"{field}.dateTime", str(exc)) from None
 
 
 def _instant(obj: Any, rid: str, field: str) -> dt.datetime:
     """A ``dateTimeTimeZone`` -> aware UTC datetime."""
-    if not isinstance(obj, dict):
-        raise MalformedEvent(rid, field, "missing or not an object")
-    try:
-        value = parse_graph_datetime(obj.get("dateTime"))
-    except ValueError as exc:
-        raise MalformedEvent(rid, f"{field}.dateTime", str(exc)) from None
+    value = _date_time(obj, rid, field)
     if value.tzinfo is None:
         zone = zone_for(obj.get("timeZone") or "UTC")
         if zone is None:
@@ -166,12 +141,7 @@ def _local_day(obj: Any, zone: ZoneInfo, rid: str, field: str) -> dt.date:
     ``Prefer`` zone anyway, the instant is brought back to the event's zone and rounded to
     the nearest midnight instead of shifting the event by a day.
     """
-    if not isinstance(obj, dict):
-        raise MalformedEvent(rid, field, "missing or not an object")
-    try:
-        value = parse_graph_datetime(obj.get("dateTime"))
-    except ValueError as exc:
-        raise MalformedEvent(rid, f"{field}.dateTime", str(exc)) from None
+    value = _date_time(obj, rid, field)
     if value.tzinfo is None and value.time() == dt.time():
         return value.date()
     local = _instant(obj, rid, field).astimezone(zone).replace(tzinfo=None)
@@ -181,7 +151,7 @@ def _local_day(obj: Any, zone: ZoneInfo, rid: str, field: str) -> dt.date:
 def _offset_value(value: Any, rid: str, field: str) -> dt.datetime:
     """A ``DateTimeOffset`` (``originalStart``, ``lastModifiedDateTime``) -> aware UTC."""
     try:
-        parsed = parse_graph_datetime(value)
+        parsed = parse_rfc3339(value)
     except ValueError as exc:
         raise MalformedEvent(rid, field, str(exc)) from None
     return aware_utc(parsed)
@@ -464,164 +434,3 @@ def from_graph(
         if on_error is not None:
             on_error(exc)
         return None
-
-
-# --------------------------------------------------------------------------- outbound
-
-
-def _check_zone(event: SyncEvent) -> ZoneInfo:
-    iana = to_iana(event.timezone or "UTC")
-    if iana is None:
-        raise MalformedEvent(event.remote_id, "timezone", f"unknown zone {event.timezone!r}")
-    return ZoneInfo(iana)
-
-
-def _bound_out(value: Any, event: SyncEvent, zone: ZoneInfo, field: str) -> dict[str, str]:
-    name = to_windows(to_iana(event.timezone or "UTC") or "UTC")
-    if value is None:
-        raise MalformedEvent(event.remote_id, field, "missing")
-    if event.all_day:
-        day = value.date() if isinstance(value, dt.datetime) else value
-        wall = dt.datetime.combine(day, dt.time())
-    else:
-        if not isinstance(value, dt.datetime) or value.tzinfo is None:
-            raise MalformedEvent(event.remote_id, field, f"needs an aware datetime: {value!r}")
-        wall = value.astimezone(zone)
-    return {"dateTime": format_graph_datetime(wall), "timeZone": name}
-
-
-def attendee_to_graph(attendee: Attendee) -> dict[str, Any]:
-    kind = "resource" if attendee.resource else "optional" if attendee.optional else "required"
-    address = {"address": attendee.email}
-    if attendee.name:
-        address["name"] = attendee.name
-    return {
-        "type": kind,
-        "emailAddress": address,
-        "status": {"response": RESPONSE_OUT[Response(attendee.response)]},
-    }
-
-
-def attendees_to_graph(event: SyncEvent) -> list[dict[str, Any]]:
-    """Invitees only: the organizer is the mailbox owner, Outlook must not invite them."""
-    organizer = (event.organizer_email or "").casefold()
-    return [
-        attendee_to_graph(a)
-        for a in event.attendees
-        if a.email and not a.organizer and a.email.casefold() != organizer
-    ]
-
-
-def reminder_to_graph(reminders: Iterable[Reminder]) -> dict[str, Any]:
-    """Outlook keeps one reminder: the one that fires first (most minutes before start)."""
-    minutes = [max(int(r.minutes), 0) for r in reminders]
-    if not minutes:
-        return {"isReminderOn": False}
-    return {"isReminderOn": True, "reminderMinutesBeforeStart": max(minutes)}
-
-
-def recurrence_to_graph(event: SyncEvent, zone: ZoneInfo) -> dict[str, Any] | None:
-    if event.recurrence is None:
-        return None
-    try:
-        return graph_recurrence(
-            event.recurrence.rrule,
-            start=event.start,
-            zone=zone,
-            zone_name=to_windows(zone.key),
-        )
-    except ValueError as exc:
-        raise MalformedEvent(event.remote_id, "recurrence", str(exc)) from None
-
-
-# The properties of an event each synced field is written to. ``organizer_email`` and
-# ``video_url`` have none: the organizer is the mailbox owner, the online meeting is Outlook's.
-GRAPH_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "title": ("subject",),
-    # A series' pattern starts on its first day (``range.startDate``): it moves with the times.
-    **dict.fromkeys(
-        ("start", "stop", "all_day", "timezone"), ("start", "end", "isAllDay", "recurrence")
-    ),
-    "description": ("body",),
-    "location": ("location",),
-    "privacy": ("sensitivity",),
-    "show_as": ("showAs",),
-    "attendees": ("attendees",),
-    "reminders": ("isReminderOn", "reminderMinutesBeforeStart"),
-    "recurrence": ("recurrence",),
-}
-
-
-def to_graph(
-    event: SyncEvent, *, for_patch: bool = False, fields: Iterable[str] | None = None
-) -> dict[str, Any]:
-    """``SyncEvent`` -> a ``POST /me/events`` (or ``PATCH``) body.
-
-    Occurrences and exceptions never carry ``recurrence``; a patched single event or series
-    master always does (``null`` ends a series, as the neutral event has none any more). A
-    patch limited to ``fields`` (synced field names) holds only their properties: the rest,
-    such as the event's own time zone, attendee types or the location's address, stays as
-    Outlook has it.
-    """
-    body = _full_body(event, for_patch)
-    if fields is None:
-        return body
-    wanted = set().union(*(GRAPH_PROPERTIES.get(name, ()) for name in fields))
-    if event.recurrence is None:
-        wanted.discard("recurrence")  # a single event's times say nothing about a series
-    return {key: value for key, value in body.items() if key in wanted}
-
-
-def _full_body(event: SyncEvent, for_patch: bool) -> dict[str, Any]:
-    zone = _check_zone(event)
-    body: dict[str, Any] = {
-        "subject": event.title,
-        "body": {"contentType": "html", "content": event.description or ""},
-        "location": {"displayName": event.location or ""},
-        "start": _bound_out(event.start, event, zone, "start"),
-        "end": _bound_out(event.stop, event, zone, "stop"),
-        "isAllDay": bool(event.all_day),
-        "sensitivity": SENSITIVITY_OUT[Privacy(event.privacy)],
-        "showAs": "free" if event.show_as == ShowAs.FREE else "busy",
-        "attendees": attendees_to_graph(event),
-        **reminder_to_graph(event.reminders),
-    }
-    if not event.is_occurrence and (event.recurrence is not None or for_patch):
-        body["recurrence"] = recurrence_to_graph(event, zone)
-    if event.odoo_id is not None:
-        body["singleValueExtendedProperties"] = [
-            {"id": ODOO_ID_PROPERTY, "value": str(event.odoo_id)}
-        ]
-    return body
-
-
-def graph_normalized(event: SyncEvent) -> SyncEvent:
-    """``event`` as Outlook keeps it: what reading it back after a push gives.
-
-    One reminder, no PUBLIC, the organizer as an accepted attendee, the recurrence in its
-    canonical Graph-derived form. The engine can compare this, not the Odoo event itself, with
-    what comes back, so what Outlook cannot store never reads as a remote change. Identity
-    fields and ``video_url`` (read-only in Graph) are kept as they were.
-    """
-    echo = to_graph(event)
-    echo["id"] = event.remote_id or "unsaved"
-    echo["originalStartTimeZone"] = echo["start"]["timeZone"]
-    if event.organizer_email:
-        folded = event.organizer_email.casefold()
-        name = next((a.name for a in event.attendees if a.email.casefold() == folded), "")
-        echo["organizer"] = {"emailAddress": {"address": event.organizer_email, "name": name}}
-    back = parse_event(echo, timezone_hint=event.timezone)
-    return back.replace(
-        video_url=event.video_url,
-        remote_id=event.remote_id,
-        ical_uid=event.ical_uid,
-        etag=event.etag,
-        odoo_id=event.odoo_id,
-        master_remote_id=event.master_remote_id,
-        original_start=event.original_start,
-        cancelled=event.cancelled,
-        last_modified=event.last_modified,
-        recurrence=Recurrence(rrule=back.recurrence.rrule, exdates=event.recurrence.exdates)
-        if back.recurrence and event.recurrence
-        else back.recurrence,
-    )

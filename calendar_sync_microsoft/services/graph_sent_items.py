@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 import requests
 
 from calendar_sync_base.services.errors import SyncError
+from calendar_sync_base.services.rest import json_or_text
+from calendar_sync_base.services.timeutil import rfc3339_utc
 
-from .graph_client import GraphCalendarClient, _iso, _json, error_for
+from .graph_client import GraphCalendarClient
+from .graph_errors import error_for
 from .graph_mapper import ODOO_ID_PROPERTY_SET
 
 MESSAGE_FLAGS_PROPERTY = "Integer 0x0E07"  # PR_MESSAGE_FLAGS
@@ -76,7 +79,7 @@ def _recipient(name: str, address: str) -> dict:
 
 def graph_message(mail: SentMail) -> dict:
     """Graph's JSON for ``mail`` as a sent item of the mailbox."""
-    sent_at = _iso(mail.sent_at)
+    sent_at = rfc3339_utc(mail.sent_at)
     body = {
         "subject": mail.subject,
         "body": {"contentType": "html", "content": mail.html_body},
@@ -126,7 +129,7 @@ class GraphSentItemsClient(GraphCalendarClient):
             )
         except requests.RequestException as exc:
             raise SyncError(f"Microsoft Graph sent item: no answer ({exc})") from exc
-        payload = _json(response)
+        payload = json_or_text(response)
         if response.status_code != 201 or not isinstance(payload, dict):
             raise error_for(response.status_code, payload, response.headers, "sent item")
         return payload["id"]

@@ -18,3 +18,4 @@ from . import test_microsoft_paged_pull
 from . import test_microsoft_round_trip
 from . import test_microsoft_push_notifications
 from . import test_microsoft_console
+from . import test_microsoft_contacts

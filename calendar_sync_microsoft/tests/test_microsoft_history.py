@@ -1,10 +1,10 @@
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.common import HistoryCaseMixin
+from odoo.addons.calendar_sync_base.tests.contract_history import HistoryContract
 
 from .common import MicrosoftSyncCase
 
 
 @tagged("post_install", "-at_install")
-class TestMicrosoftHistory(HistoryCaseMixin, MicrosoftSyncCase):
-    provider_label = "Outlook"
+class TestMicrosoftHistory(HistoryContract, MicrosoftSyncCase):
+    """The history contract every provider passes."""

@@ -2,20 +2,13 @@ import datetime as dt
 
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.common import HonestStateCases
+from odoo.addons.calendar_sync_base.tests.contract_honest import HonestStateContract
 
 from .common import MicrosoftSyncCase
 
 
 @tagged("post_install", "-at_install")
-class TestMicrosoftHonestState(HonestStateCases, MicrosoftSyncCase):
-    allow_inherited_tests_method = True  # the shared scenarios live in HonestStateCases
-
-    def drop_next_batch(self):
-        self.microsoft.faults.add(
-            drop_connection=True, method="POST", path_regex=r"/\$batch$", times=None
-        )
-
+class TestMicrosoftHonestState(HonestStateContract, MicrosoftSyncCase):
     def test_series_capped_by_odoo_is_reported(self):
         day = (self.now + dt.timedelta(days=1)).date().isoformat()
         zone = "Romance Standard Time"

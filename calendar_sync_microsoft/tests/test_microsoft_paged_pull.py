@@ -2,22 +2,13 @@ import re
 
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.common import PagedPullCases
+from odoo.addons.calendar_sync_base.tests.contract_paged_pull import PagedPullContract
 
 from .common import MicrosoftSyncCase
 
 
 @tagged("post_install", "-at_install")
-class TestMicrosoftPagedPull(PagedPullCases, MicrosoftSyncCase):
-    listing_path = r"/calendarView/delta"
-
-    @property
-    def emulator(self):
-        return self.microsoft
-
-    def resumed(self, request):
-        return bool(request.arg("$skiptoken"))
-
+class TestMicrosoftPagedPull(PagedPullContract, MicrosoftSyncCase):
     def test_a_page_left_incomplete_is_read_again_by_the_next_run(self):
         """A removal Graph cannot confirm now (a transient failure) on a page of a long
         listing: the run stops there, keeps its cursor, and the next run reads it again."""

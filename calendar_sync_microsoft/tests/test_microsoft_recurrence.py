@@ -2,6 +2,8 @@ import datetime as dt
 
 from odoo.tests import tagged
 
+from odoo.addons.calendar_sync_base.tests.contract_recurrence import RecurrenceContract
+
 from .common import MicrosoftSyncCase
 
 BRUSSELS = "Romance Standard Time"
@@ -146,16 +148,7 @@ class TestMicrosoftRecurrence(MicrosoftSyncCase):
         self.assertEqual([e.name for e in events], ["Series daily", "Moved"])
         self.assertEqual(events[1].start, dt.datetime(2027, 3, 17, 14))
 
-    def test_occurrence_deleted_in_odoo_is_deleted_in_outlook(self):
-        master, recurrence = self.pull_series("daily")
-        recurrence.calendar_event_ids.sorted("start")[1].with_user(self.user).unlink()
-        self.sync()
-        self.assertEqual(len(self.microsoft.instances(self.email, master["id"])), 2)
 
-    def test_occurrence_edited_in_odoo_becomes_an_exception(self):
-        master, recurrence = self.pull_series("daily")
-        second = recurrence.calendar_event_ids.sorted("start")[1]
-        second.with_user(self.user).write({"name": "Only this one"})
-        self.sync()
-        subjects = sorted(i["subject"] for i in self.microsoft.instances(self.email, master["id"]))
-        self.assertEqual(subjects, ["Only this one", "Series daily", "Series daily"])
+@tagged("post_install", "-at_install")
+class TestMicrosoftContractRecurrence(RecurrenceContract, MicrosoftSyncCase):
+    """The recurrence contract every provider passes."""

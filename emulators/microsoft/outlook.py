@@ -288,6 +288,47 @@ class OutlookApi:
                 if m.folder_id == wanted
             ]
 
+    def contacts(self: MicrosoftEmulator, email: str, folder_name: str | None = None) -> list:
+        """Python API: the contacts of the folder named ``folder_name`` (None: the default
+        Contacts folder) as Graph renders them, with all their extended properties."""
+        with self.lock:
+            wanted = self._named_contact_folder(email, folder_name)
+            return [
+                self._render_contact(c, [])
+                for c in self.outlook_store(email).contacts.values()
+                if c.folder_id == wanted
+            ]
+
+    def insert_contact(
+        self: MicrosoftEmulator, email: str, body: dict, folder_name: str | None = None
+    ) -> dict:
+        """Python API: a contact the user made (in Outlook), in the folder named
+        ``folder_name`` (None: the default Contacts folder; created when missing)."""
+        with self.lock:
+            folder = self._named_contact_folder(email, folder_name, create=True)
+            item_body = clean(body, CONTACT_MEMBERS, "contact")
+            extended = item_body.pop("singleValueExtendedProperties", None)
+            now = self.now()
+            item = OutlookItem(encode_id(new_raw_id()), folder, item_body, now, now)
+            _apply_extended(item, extended)
+            self.outlook_store(email).contacts[item.id] = item
+            return self._render_contact(item, [])
+
+    def _named_contact_folder(self, email: str, name: str | None, create: bool = False) -> str:
+        if name is None:
+            return folder_id(email, "contacts")
+        store = self.outlook_store(email)
+        for item in store.contact_folders.values():
+            if item.props["displayName"].lower() == name.lower():
+                return item.id
+        if not create:
+            return ""
+        now = self.now()
+        item = OutlookItem(encode_id(new_raw_id()), folder_id(email, "contacts"),
+                           {"displayName": name}, now, now)  # fmt: skip
+        store.contact_folders[item.id] = item
+        return item.id
+
     # -- contact folders ---------------------------------------------------------------------
 
     def _contact_folder(self: MicrosoftEmulator, email: str, wanted: str | None) -> str:
@@ -398,13 +439,13 @@ class OutlookApi:
         return data
 
     def _list_contacts(self: MicrosoftEmulator, request: RecordedRequest) -> Response:
+        # GET /me/contacts lists the default Contacts folder only ("Get a contact collection
+        # from the default contacts folder", learn.microsoft.com/graph/api/user-list-contacts);
+        # a contact of any folder is still reached by id under /me/contacts/{id}.
         mailbox = self.graph_mailbox(request, CONTACT_READ)
-        folder = request.path_params.get("folder")
-        folder = self._contact_folder(mailbox.email, folder) if folder else None
+        folder = self._contact_folder(mailbox.email, request.path_params.get("folder"))
         items = [
-            c
-            for c in self.outlook_store(mailbox.email).contacts.values()
-            if folder is None or c.folder_id == folder
+            c for c in self.outlook_store(mailbox.email).contacts.values() if c.folder_id == folder
         ]
         strings = {"displayname": "displayName", "givenname": "givenName", "surname": "surname"}
         return self._outlook_listing(

@@ -200,6 +200,8 @@ class SubscriptionsApi:
             or subscription.email != mailbox.email
             or subscription.expiration <= self.now()
         ):
+            # Observed answer for an unknown or expired subscription id (field reports:
+            # microsoftgraph/msgraph-sdk-php#221, microsoft-graph-docs#5725).
             raise errors.GraphError(404, "ResourceNotFound", "The object was not found.")
         return subscription
 

@@ -4,6 +4,8 @@ import pytest
 
 from calendar_sync_base.services.engine import (
     PullActionKind,
+    PushChange,
+    PushEntry,
     SyncCounts,
     SyncRules,
     ends_before,
@@ -147,7 +149,7 @@ def test_direction_to_odoo_never_pushes_back():
 def test_direction_off_plans_nothing():
     rules = SyncRules(direction=Direction.OFF)
     assert pull([SYNCED.replace(remote_id="r1")], [], rules) == []
-    assert plan_push([(LocalState("e,1", SYNCED), False)], rules, "none") == []
+    assert plan_push([PushEntry(LocalState("e,1", SYNCED))], rules, "none") == []
 
 
 def test_plan_push():
@@ -158,11 +160,11 @@ def test_plan_push():
     never_pushed_and_gone = LocalState("e,5", SYNCED)
     ops = plan_push(
         [
-            (new, False),
-            (edited, False),
-            (clean, False),
-            (gone, True),
-            (never_pushed_and_gone, True),
+            PushEntry(new),
+            PushEntry(edited),
+            PushEntry(clean),
+            PushEntry(gone, PushChange.DELETE),
+            PushEntry(never_pushed_and_gone, PushChange.DELETE),
         ],
         SyncRules(),
         send_updates="all",
@@ -175,11 +177,43 @@ def test_plan_push():
     assert all(op.send_updates == "all" for op in ops)
 
 
+def test_replies_go_out_in_queue_order_whatever_the_link_or_the_dates():
+    answer = LocalState("e,1", SYNCED.replace(remote_id="r1"))
+    edited = linked("e,2", "r2", dirty=True)
+    old_answer = LocalState("e,3", SYNCED.replace(remote_id="r3"))
+    rules = SyncRules(start=dt.datetime(2024, 6, 1, tzinfo=UTC))
+    ops = plan_push(
+        [
+            PushEntry(answer, PushChange.REPLY),
+            PushEntry(edited),
+            PushEntry(old_answer, PushChange.REPLY),
+        ],
+        rules,
+    )
+    assert [(op.kind, op.key) for op in ops] == [
+        (OpKind.REPLY, "e,1"),
+        (OpKind.UPDATE, "e,2"),
+        (OpKind.REPLY, "e,3"),
+    ]
+    assert (
+        plan_push([PushEntry(answer, PushChange.REPLY)], SyncRules(direction=Direction.OFF)) == []
+    )
+
+
+def test_silent_entries_email_no_guest():
+    entries = [
+        PushEntry(LocalState("e,1", SYNCED), silent=True),
+        PushEntry(LocalState("e,2", SYNCED)),
+    ]
+    ops = plan_push(entries, SyncRules(), send_updates="all")
+    assert [(op.key, op.send_updates) for op in ops] == [("e,1", "none"), ("e,2", "all")]
+
+
 def test_update_sends_only_what_changed_since_the_snapshot():
     renamed = linked("e,1", "r1", dirty=True, title="Review (moved)")
     moved = linked("e,2", "r2", dirty=True, start=START + dt.timedelta(hours=1))
     untouched = linked("e,3", "r3", dirty=True)
-    ops = plan_push([(renamed, False), (moved, False), (untouched, False)], SyncRules())
+    ops = plan_push([PushEntry(renamed), PushEntry(moved), PushEntry(untouched)], SyncRules())
     assert [op.fields for op in ops] == [
         ("title",),
         ("start", "stop", "all_day", "timezone"),  # a time slot travels whole
@@ -189,12 +223,15 @@ def test_update_sends_only_what_changed_since_the_snapshot():
 
 def test_update_without_snapshot_sends_the_whole_event():
     state = LocalState("e,1", SYNCED.replace(remote_id="r1"), snapshot=None, dirty=True)
-    (op,) = plan_push([(state, False)], SyncRules())
+    (op,) = plan_push([PushEntry(state)], SyncRules())
     assert op.fields is None
 
 
 def test_creates_and_deletes_carry_no_field_list():
-    ops = plan_push([(LocalState("e,1", SYNCED), False), (linked("e,2", "r2"), True)], SyncRules())
+    ops = plan_push(
+        [PushEntry(LocalState("e,1", SYNCED)), PushEntry(linked("e,2", "r2"), PushChange.DELETE)],
+        SyncRules(),
+    )
     assert [(op.kind, op.fields) for op in ops] == [(OpKind.CREATE, None), (OpKind.DELETE, None)]
 
 
@@ -202,8 +239,10 @@ def test_plan_push_respects_start_and_direction():
     old = LocalState("e,1", SYNCED)
     old_but_linked = linked("e,2", "r2", dirty=True)
     rules = SyncRules(start=dt.datetime(2024, 6, 1, tzinfo=UTC))
-    assert [op.key for op in plan_push([(old, False), (old_but_linked, False)], rules)] == ["e,2"]
-    assert plan_push([(old, False)], SyncRules(direction=Direction.TO_ODOO)) == []
+    assert [op.key for op in plan_push([PushEntry(old), PushEntry(old_but_linked)], rules)] == [
+        "e,2"
+    ]
+    assert plan_push([PushEntry(old)], SyncRules(direction=Direction.TO_ODOO)) == []
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from calendar_sync_google.services.client import GoogleCalendarClient
-from emulators.google import GoogleEmulator
 
 from ..conftest import TokenProvider
 
@@ -13,9 +12,8 @@ EMAIL = "alice@example.com"
 
 
 @pytest.fixture(scope="module")
-def emulator():
-    with GoogleEmulator(client_id="cid", client_secret="secret") as server:
-        yield server
+def emulator(google_emulator):
+    return google_emulator
 
 
 NOW = "2029-12-01T00:00:00Z"  # the tests' events are in early 2030

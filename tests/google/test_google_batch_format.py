@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from calendar_sync_base.services.batch import BatchPart, PartResponse
 from calendar_sync_base.services.errors import (
     AuthExpired,
     CursorExpired,
@@ -13,13 +14,8 @@ from calendar_sync_base.services.errors import (
     SyncError,
     Throttled,
 )
-from calendar_sync_google.services.client import (
-    BatchPart,
-    PartResponse,
-    decode_batch,
-    encode_batch,
-    error_for,
-)
+from calendar_sync_google.services.batch_format import decode_batch, encode_batch
+from calendar_sync_google.services.client import error_for
 
 
 def test_encode_gives_one_application_http_part_per_request():

@@ -12,7 +12,6 @@ import datetime as dt
 import pytest
 
 from calendar_sync_microsoft.services.graph_client import GraphCalendarClient
-from emulators.microsoft import MicrosoftEmulator, trusting
 
 from ..conftest import TokenProvider
 
@@ -23,12 +22,8 @@ WINDOW = (dt.datetime(2029, 11, 1, tzinfo=UTC), dt.datetime(2031, 1, 1, tzinfo=U
 
 
 @pytest.fixture(scope="module")
-def emulator():
-    with (
-        MicrosoftEmulator(client_id="cid", client_secret="secret") as server,
-        trusting(server.ca_path),
-    ):
-        yield server
+def emulator(microsoft_emulator):
+    return microsoft_emulator
 
 
 @pytest.fixture

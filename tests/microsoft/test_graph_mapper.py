@@ -28,11 +28,10 @@ from calendar_sync_microsoft.services.graph_mapper import (
     ODOO_ID_PROPERTY,
     MalformedEvent,
     from_graph,
-    graph_normalized,
     parse_event,
-    to_graph,
     unknown_timezone,
 )
+from calendar_sync_microsoft.services.graph_outbound import graph_normalized, to_graph
 from calendar_sync_microsoft.services.graph_recurrence import GRAPH_DAYS, PATTERN_TYPES
 from calendar_sync_microsoft.services.timezones import to_iana, to_windows
 

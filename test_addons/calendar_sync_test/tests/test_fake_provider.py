@@ -6,8 +6,9 @@ import json
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER, HistoryCaseMixin
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
 from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL, ConsoleCases
+from odoo.addons.calendar_sync_base.tests.contract_history import HistoryContract
 
 from calendar_sync_test.services.fake_calendar import SERVER
 
@@ -160,8 +161,8 @@ class TestFakeProviderSync(FakeSyncCase):
 
 
 @tagged("post_install", "-at_install")
-class TestFakeProviderHistory(HistoryCaseMixin, FakeSyncCase):
-    """Revert, conflict history and the reconnect notice (``HistoryCaseMixin``)."""
+class TestFakeProviderHistory(HistoryContract, FakeSyncCase):
+    """Revert, conflict history and the reconnect notice (``HistoryContract``)."""
 
     provider_label = FakeSyncCase.provider_label
 

@@ -1,0 +1,201 @@
+"""Contract suite: the two-way sync of one user's calendar, as every provider must do it
+(through the adapter of ``SyncCaseMixin``; a provider's test case mixes it in)."""
+
+import datetime as dt
+
+from odoo.tools import mute_logger
+
+from .common import ACCOUNT_LOGGER
+
+RUNNER_LOGGER = "odoo.addons.calendar_sync_base.models.calendar_sync_runner"
+
+
+class SyncContract:
+    """Pull, push, first-sync matching, conflicts, invitations and a lost grant."""
+
+    allow_inherited_tests_method = True  # Odoo's loader runs only a class's own tests else
+
+    def test_incremental_pull_goes_on_from_the_cursor(self):
+        remote_id = self.new_remote("Planning")
+        self.sync()
+        self.set_remote_title(remote_id, "Planning (moved)")
+        self.forget_requests()
+        counts = self.sync()
+        listings = self.listings()
+        self.assertTrue(listings)
+        self.assertTrue(all(self.incremental(listing) for listing in listings))
+        self.assertEqual(counts.pulled_updated, 1)
+        self.assertEqual(self.linked(remote_id).name, "Planning (moved)")
+
+    def test_old_cursor_is_restarted_by_a_full_listing_without_duplicates(self):
+        self.new_remote("Steady")
+        self.sync()
+        self.account.cursor_started = dt.datetime.now() - dt.timedelta(days=40)
+        self.forget_requests()
+        self.sync()
+        listings = self.listings()
+        self.assertFalse(any(self.incremental(listing) for listing in listings), "a full one")
+        self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "Steady")]), 1)
+        self.assertGreater(self.account.cursor_started, dt.datetime.now() - dt.timedelta(hours=1))
+
+    def test_remote_deletion_archives_the_odoo_event(self):
+        remote_id = self.new_remote("Remote meeting")
+        self.sync()
+        event = self.linked(remote_id)
+        self.delete_remote(remote_id)
+        counts = self.sync()
+        self.assertEqual(counts.pulled_deleted, 1)
+        self.assertFalse(event.active)
+        self.assertTrue(self.history(event, "delete"))
+
+    def test_expired_cursor_resyncs_without_duplicates_or_deletions(self):
+        kept = self.new_remote("Kept")
+        local = self.odoo_event("Local only")
+        self.sync()
+        self.expire_cursor()
+        self.set_remote_location(kept, "New room")
+        with mute_logger(RUNNER_LOGGER):
+            self.sync()
+        events = self.env["calendar.event"].search([("name", "in", ("Kept", "Local only"))])
+        self.assertEqual(len(events), 2, "no duplicate after the full resync")
+        self.assertTrue(local.active)
+        self.assertEqual(self.linked(kept).location, "New room")
+        self.assertEqual(self.remote_titles(), ["Kept", "Local only"])
+
+    def test_first_sync_links_existing_events_instead_of_duplicating(self):
+        local = self.odoo_event("Budget", hours_from_now=30)
+        remote_id = self.new_remote("  budget ", hours_from_now=30)
+        counts = self.sync()
+        self.assertEqual(counts.linked, 1)
+        self.assertIn(
+            "1 linked", self.account._sync_summary(counts), "the user is told how many were linked"
+        )
+        self.assertEqual(self.linked(remote_id), local)
+        self.assertEqual(len(self.remote_titles()), 1)
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("id", "!=", 0), ("name", "ilike", "budget")]),
+            1,
+        )
+
+    def test_first_sync_does_not_link_near_duplicates(self):
+        self.odoo_event("Budget review", hours_from_now=30)
+        self.new_remote("Budget review", hours_from_now=31)
+        self.new_remote("Budget reviews", hours_from_now=30)
+        counts = self.sync()
+        self.assertEqual(counts.linked, 0)
+        self.assertEqual(counts.pulled_created, 2)
+        self.assertEqual(len(self.remote_titles()), 3, "the local one is pushed")
+
+    def test_push_create_update_delete(self):
+        event = self.odoo_event("Design review")
+        counts = self.sync()
+        self.assertEqual(counts.pushed_created, 1)
+        link = event.sudo().sync_link_ids
+        self.assertEqual(self.remote_title(link.remote_id), "Design review")
+
+        event.with_user(self.user).write({"name": "Design review v2"})
+        self.assertTrue(link.need_push)
+        counts = self.sync()
+        self.assertEqual(counts.pushed_updated, 1)
+        self.assertEqual(self.remote_title(link.remote_id), "Design review v2")
+
+        remote_id = link.remote_id
+        event.with_user(self.user).unlink()
+        counts = self.sync()
+        self.assertEqual(counts.pushed_deleted, 1)
+        self.assertFalse(self.remote_exists(remote_id))
+        self.assertFalse(link.exists())
+
+    def test_archiving_cancels_the_remote_event(self):
+        event = self.odoo_event("Archived soon")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        event.with_user(self.user).active = False
+        self.sync()
+        self.assertFalse(self.remote_exists(remote_id))
+
+    def test_own_push_coming_back_is_not_applied_again(self):
+        self.odoo_event("Echo")
+        self.sync()
+        logs_before = self.env["calendar.sync.log"].search_count([])
+        counts = self.sync()
+        self.assertEqual((counts.pulled_updated, counts.pushed_updated), (0, 0))
+        self.assertEqual(self.env["calendar.sync.log"].search_count([]), logs_before)
+
+    def test_throttled_pushes_are_retried(self):
+        self.odoo_event("Throttled one")
+        self.odoo_event("Fine one", hours_from_now=60)
+        self.throttle_next_push()
+        counts = self.sync()
+        self.assertEqual(counts.pushed_created, 2)
+        self.assertEqual(self.remote_titles(), ["Fine one", "Throttled one"])
+
+    def test_create_whose_commit_was_lost_is_adopted_not_duplicated(self):
+        event = self.odoo_event("Crash victim")
+        self.sync()
+        # A crash after the remote create, before Odoo committed: the link is still pending.
+        event.sudo().sync_link_ids.write(
+            {"remote_id": False, "etag": False, "snapshot": False, "need_push": True}
+        )
+        self.sync()
+        self.assertEqual(self.remote_titles(), ["Crash victim"])
+        self.assertEqual(len(event.sudo().sync_link_ids), 1)
+
+    def test_concurrent_remote_edit_is_merged_not_overwritten(self):
+        event = self.odoo_event("Shared agenda", location="Room A")
+        self.sync()
+        remote_id = event.sudo().sync_link_ids.remote_id
+        # Both sides change different fields between two syncs: both changes survive.
+        self.set_remote_title(remote_id, "Shared agenda (remote)")
+        event.with_user(self.user).write({"location": "Room B"})
+        counts = self.sync()
+        self.assertEqual(event.name, "Shared agenda (remote)")
+        self.assertEqual(self.remote_location(remote_id), "Room B")
+        self.assertEqual(self.remote_title(remote_id), "Shared agenda (remote)")
+        self.assertGreaterEqual(counts.pulled_updated, 1)
+
+    def test_conflict_policy_odoo_wins(self):
+        self.assertEqual(self.contest("odoo"), ("Odoo title", "Odoo title"))
+
+    def test_conflict_policy_remote_wins(self):
+        self.assertEqual(self.contest("remote"), ("Remote title", "Remote title"))
+
+    def test_answer_given_in_odoo_reaches_the_organizer_copy(self):
+        remote_id = self.new_invitation("Board meeting", "boss@example.com", hours_from_now=30)
+        self.sync()
+        event = self.linked(remote_id)
+        self.assertFalse(event.user_id, "organized outside Odoo")
+        mine = event.attendee_ids.filtered(lambda a: a.partner_id == self.user.partner_id)
+        mine.with_user(self.user).do_accept()
+        counts = self.sync()
+        self.assertEqual(counts.errors, 0, event.sudo().sync_link_ids.push_error)
+        self.assertEqual(self.my_remote_answer(remote_id), "accepted")
+        self.assertFalse(event.sudo().sync_link_ids.need_push)
+
+    def test_local_edit_of_someone_elses_event_is_not_pushed(self):
+        remote_id = self.new_invitation("Their event", "boss@example.com", hours_from_now=40)
+        self.sync()
+        self.linked(remote_id).write({"name": "My own title"})
+        self.forget_requests()
+        self.sync()
+        self.assertEqual(self.updates_sent(), 0)
+        self.assertEqual(self.remote_title(remote_id), "Their event")
+
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
+    def test_revoked_grant_marks_needs_reconnect_and_notifies(self):
+        self.revoke_grant()
+        counts = self.sync(expect_ok=False)
+        self.assertIsNone(counts)
+        self.assertEqual(self.account.state, "needs_reconnect")
+        self.assertIn("reconnect", self.account.last_error)
+        error_log = self.env["calendar.sync.log"].search(
+            [("account_id", "=", self.account.id), ("operation", "=", "error")]
+        )
+        self.assertIn(self.revoked_grant_detail, error_log.message, "the detail stays")
+        notified = self.env["mail.message"].search(
+            [
+                ("partner_ids", "in", self.user.partner_id.ids),
+                ("subject", "=", "Reconnect your calendar"),
+            ]
+        )
+        self.assertTrue(notified)
