@@ -3,6 +3,7 @@ import datetime as dt
 from exchangelib import BASIC, DELEGATE, Account, CalendarItem, Configuration, Credentials
 from exchangelib.ewsdatetime import EWSDateTime, EWSTimeZone
 from exchangelib.items import SEND_TO_NONE
+from exchangelib.recurrence import DailyPattern, Recurrence
 
 from odoo.tests import TransactionCase, new_test_user
 
@@ -14,6 +15,7 @@ PROVIDER = "exchange"
 SERVICE = "admin@example.com"
 PASSWORDS = {SERVICE: "admin-pw", "alice@example.com": "alice-pw", "bob@example.com": "bob-pw"}
 UTC = EWSTimeZone("UTC")
+BRUSSELS = EWSTimeZone("Europe/Brussels")
 
 
 def seed(ews):
@@ -122,6 +124,60 @@ class ExchangeSyncCase(SyncCaseMixin, TransactionCase):
 
     def delete_remote(self, remote_id):
         self.item(remote_id).delete(send_meeting_cancellations=SEND_TO_NONE)
+
+    def remote_location(self, remote_id):
+        return self.item(remote_id).location or ""
+
+    def set_remote_location(self, remote_id, location):
+        item = self.item(remote_id)
+        item.location = location
+        item.save(update_fields=["location"], send_meeting_invitations=SEND_TO_NONE)
+
+    def new_remote_series(self, title, first_day, count):
+        start = EWSDateTime(first_day.year, first_day.month, first_day.day, 9, tzinfo=BRUSSELS)
+        item = CalendarItem(
+            account=self.outlook,
+            folder=self.outlook.calendar,
+            subject=title,
+            start=start,
+            end=start + dt.timedelta(minutes=30),
+            recurrence=Recurrence(pattern=DailyPattern(interval=1), start=first_day, number=count),
+        )
+        item.save(send_meeting_invitations=SEND_TO_NONE)
+        return item.id
+
+    def remote_occurrences(self, master_id):
+        """(naive UTC start, subject) of the series' occurrences, exceptions included."""
+        uid = self.item(master_id).uid
+        window = self.outlook.calendar.view(
+            start=EWSDateTime(2020, 1, 1, tzinfo=UTC), end=EWSDateTime(2040, 1, 1, tzinfo=UTC)
+        )
+        return sorted(
+            (item.start.astimezone(UTC).replace(tzinfo=None), item.subject)
+            for item in window
+            if item.uid == uid
+        )
+
+    def expire_cursor(self):
+        self.ews.invalidate_sync_states(self.email)
+
+    def forget_requests(self):
+        self.ews.requests.clear()
+
+    def listings(self):
+        return operations(self.ews, "SyncFolderItems")
+
+    def incremental(self, listing):
+        """A sync state names where the listing goes on (a cursor or a page's)."""
+        return b"SyncState>" in listing.body
+
+    def resumed(self, listing):
+        return self.incremental(listing)
+
+    def updates_sent(self):
+        return sum(
+            request.body.count(b"<t:ItemChange>") for request in operations(self.ews, "UpdateItem")
+        )
 
     def remote_exists(self, remote_id):
         return any(item.id == remote_id for item in self.outlook.calendar.all().only("id"))
