@@ -10,7 +10,8 @@ CASES=(
   "calendar_sync_base"
   "calendar_sync_google"
   "calendar_sync_microsoft"
-  "google_calendar,microsoft_calendar,calendar_sync_base,calendar_sync_google,calendar_sync_microsoft"
+  "calendar_sync_exchange"
+  "google_calendar,microsoft_calendar,calendar_sync_base,calendar_sync_google,calendar_sync_microsoft,calendar_sync_exchange"
 )
 LOG_DIR="$ROOT/.test-logs"
 mkdir -p "$LOG_DIR"

@@ -5,7 +5,7 @@ ODOO_PATH="${ODOO_PATH:-/opt/odoo}"
 VENV="${VENV:-$ROOT/.venv}"
 ODOO_CONF="$ROOT/.odoo.conf"
 DEV_DB="${DEV_DB:-calendar_sync_dev}"
-ADDONS="calendar_sync_base,calendar_sync_google,calendar_sync_microsoft"
+ADDONS="calendar_sync_base,calendar_sync_google,calendar_sync_microsoft,calendar_sync_exchange"
 HTTP_PORT="${HTTP_PORT:-8069}"
 
 say() { printf '==> %s\n' "$*"; }

@@ -20,6 +20,7 @@ ACCENTS = {
     "calendar_sync_base": (113, 75, 103),  # Odoo purple: the shared engine
     "calendar_sync_google": (26, 115, 232),  # blue
     "calendar_sync_microsoft": (216, 59, 1),  # orange
+    "calendar_sync_exchange": (0, 120, 106),  # teal
 }
 
 

@@ -46,7 +46,7 @@ LOG_DIR="$ROOT/.test-logs"
 mkdir -p "$LOG_DIR"
 BUILTIN_ADDON=calendar_sync_builtin_check
 TEST_ADDONS_PATH="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT,$ROOT/test_addons"
-MAIN_TAGS="/calendar_sync_base,/calendar_sync_google,/calendar_sync_microsoft,/calendar_sync_test"
+MAIN_TAGS="/calendar_sync_base,/calendar_sync_google,/calendar_sync_microsoft,/calendar_sync_exchange,/calendar_sync_test"
 BUILTIN_TAGS="/$BUILTIN_ADDON"
 if [ -n "${ODOO_TEST_TAGS:-}" ]; then
   MAIN_TAGS="$(tr ',' '\n' <<<"$ODOO_TEST_TAGS" | grep -v "$BUILTIN_ADDON" | paste -sd, -)"

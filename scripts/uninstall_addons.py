@@ -1,6 +1,11 @@
 """Run inside ``odoo-bin shell``: uninstall the project's addons, fail loudly if any stays."""
 
-ADDONS = ["calendar_sync_microsoft", "calendar_sync_google", "calendar_sync_base"]
+ADDONS = [
+    "calendar_sync_exchange",
+    "calendar_sync_microsoft",
+    "calendar_sync_google",
+    "calendar_sync_base",
+]
 modules = env["ir.module.module"].search([("name", "in", ADDONS), ("state", "=", "installed")])  # noqa: F821
 modules.button_immediate_uninstall()
 left = env["ir.module.module"].search([("name", "in", ADDONS), ("state", "!=", "uninstalled")])  # noqa: F821

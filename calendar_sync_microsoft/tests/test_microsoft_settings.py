@@ -47,7 +47,10 @@ class TestOutlookSettings(TransactionCase):
             "https://erp.example.com/calendar_sync_microsoft/authentication",
         )
 
-    def test_exchange_server_is_not_offered_until_it_works(self):
-        self.assertNotIn("calendar_sync_microsoft_backend", self.env["res.config.settings"])
-        view = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]
-        self.assertNotIn("EWS", view["arch"])
+    def test_exchange_server_comes_only_with_its_own_addon(self):
+        """The Graph addon's Outlook section knows nothing of EWS: calendar_sync_exchange
+        adds the backend choice."""
+        view = self.env.ref("calendar_sync_microsoft.res_config_settings_view_form")
+        self.assertNotIn("EWS", view.arch_db)
+        backend = self.env["res.config.settings"]._fields.get("calendar_sync_outlook_backend")
+        self.assertIn(backend and backend._module, (None, "calendar_sync_exchange"))

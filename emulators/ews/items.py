@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from . import recurrence
 from .errors import ResponseMessageError
 from .store import Item, Store, extended_key, new_id
-from .xml import format_datetime, local_name, sub, t
+from .xml import format_datetime, local_name, parse_bool, sub, t
 
 # ItemType then CalendarItemType sequences of types.xsd: the order elements must come in.
 ITEM_ORDER = [
@@ -180,6 +180,23 @@ def _attendees_with_response(element: ET.Element) -> ET.Element:
     return element
 
 
+# Item properties of type xs:boolean a client may set. xs:boolean accepts "1"/"0" as well as
+# "true"/"false" (https://www.w3.org/TR/xmlschema-2/#boolean, and exchangelib writes "1");
+# Exchange keeps the value, not the spelling, and answers with the canonical "true"/"false".
+BOOLEAN_FIELDS = frozenset(
+    {"IsAllDayEvent", "ReminderIsSet", "IsResponseRequested", "AllowNewTimeProposal"}
+)
+
+
+def _stored(name: str, element: ET.Element) -> ET.Element:
+    """A property as the store keeps it: attendees with their response, canonical booleans."""
+    if name in ATTENDEE_FIELDS:
+        return _attendees_with_response(element)
+    if name in BOOLEAN_FIELDS:
+        return _text(element.tag, "true" if parse_bool(element.text) else "false")
+    return element
+
+
 def new_item(store: Store, mailbox, folder_id: str, element: ET.Element, now) -> Item:
     """A calendar item from a CreateItem's ``t:CalendarItem``."""
     fields: dict[str, ET.Element] = {}
@@ -191,7 +208,7 @@ def new_item(store: Store, mailbox, folder_id: str, element: ET.Element, now) ->
         elif name in READ_ONLY:
             raise ResponseMessageError("ErrorInvalidPropertySet", f"{name} is read-only.")
         else:
-            fields[name] = _attendees_with_response(child) if name in ATTENDEE_FIELDS else child
+            fields[name] = _stored(name, child)
     fields.setdefault("UID", _text(t("UID"), str(uuid.uuid4()).upper()))
     if "Organizer" not in fields:
         organizer = ET.Element(t("Organizer"))
@@ -256,9 +273,7 @@ def _apply_update(item: Item, update: ET.Element) -> None:
     if action == "AppendToItemField" and name in item.fields:
         value = ET.Element(value.tag, item.fields[name].attrib)
         value.extend([*item.fields[name], *container[0]])
-    item.fields[local_name(value)] = (
-        _attendees_with_response(value) if name in ATTENDEE_FIELDS else value
-    )
+    item.fields[local_name(value)] = _stored(name, value)
 
 
 def render(store: Store, item: Item, shape: Shape, occurrence: tuple[int, dt.datetime] | None):

@@ -1,0 +1,6 @@
+from . import (
+    calendar_event,
+    calendar_sync_account,
+    calendar_sync_provider_exchange,
+    res_config_settings,
+)

@@ -1,0 +1,1 @@
+"""Exchange Server EWS connector (exchangelib), pure Python (no ``odoo`` import)."""

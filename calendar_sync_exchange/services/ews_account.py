@@ -1,0 +1,193 @@
+"""How one user's mailbox is reached through EWS: exchangelib's ``Configuration`` and
+``Account`` built from the connection settings, the server's version, and the checks an
+administrator needs to read in plain words.
+
+- Endpoint: the EWS URL (``https://mail.example.com/EWS/Exchange.asmx``); autodiscover is never
+  used here (fragile, and a wrong answer sends credentials elsewhere).
+- Authentication: NTLM; Basic, only over https (it sends the password as is; a loopback http
+  endpoint is accepted, the password never leaves the machine); OAuth client credentials
+  (Exchange SE with modern auth through Entra ID hybrid).
+- Access: a service account IMPERSONATING each user's mailbox (the ApplicationImpersonation
+  role: the administrator connects users by their e-mail address), or each user's own
+  credentials (DELEGATE on their own mailbox).
+- Certificates: a CA bundle path for servers with a private CA. Verification is never turned
+  off: exchangelib's HTTP adapter class is replaced by one that verifies against the bundle
+  configured for that host and behaves as the default adapter for every other host.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from exchangelib import (
+    BASIC,
+    DELEGATE,
+    IMPERSONATION,
+    NTLM,
+    OAUTH2,
+    Account,
+    Configuration,
+    Credentials,
+    FailFast,
+    Identity,
+    OAuth2Credentials,
+)
+from exchangelib.protocol import BaseProtocol
+
+from calendar_sync_base.services.errors import ConfigurationError, SyncError
+
+AUTH_TYPES = {"ntlm": NTLM, "basic": BASIC, "oauth": OAUTH2}
+# The WWW-Authenticate scheme of each authentication.
+AUTH_SCHEMES = {"ntlm": "NTLM", "basic": "Basic", "oauth": "Bearer"}
+ACCESS_TYPES = {"impersonation": IMPERSONATION, "delegate": DELEGATE}
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Microsoft turns EWS off in Exchange Online tenant by tenant from October 2026, for good on
+# 1 April 2027 (Exchange Team blog, "Retirement of Exchange Web Services in Exchange Online").
+EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com")
+
+
+@dataclass(frozen=True)
+class ExchangeSettings:
+    """The connection settings of one mailbox (secrets included: never logged, never shown)."""
+
+    endpoint: str
+    mailbox: str  # the primary SMTP address of the mailbox synced
+    auth: str = "ntlm"  # key of AUTH_TYPES
+    access: str = "impersonation"  # key of ACCESS_TYPES
+    username: str = ""  # NTLM / Basic login: user@domain, DOMAIN\\user or the UPN
+    password: str = ""
+    client_id: str = ""  # OAuth client credentials
+    client_secret: str = ""
+    tenant_id: str = ""
+    ca_bundle: str = ""  # PEM file of the CA that signed the server's certificate
+
+    def __repr__(self) -> str:  # the secrets stay out of logs and tracebacks
+        return f"ExchangeSettings(endpoint={self.endpoint!r}, mailbox={self.mailbox!r})"
+
+
+def exchange_online_warning(endpoint: str) -> bool:
+    """True for an EWS URL of Exchange Online, where Microsoft switches EWS off (2026-27):
+    Microsoft 365 mailboxes are synced through Graph."""
+    host = (urlsplit(endpoint or "").hostname or "").lower()
+    return any(host == online or host.endswith("." + online) for online in EXCHANGE_ONLINE_HOSTS)
+
+
+def _check_endpoint(settings: ExchangeSettings) -> None:
+    parts = urlsplit(settings.endpoint or "")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigurationError(f"The EWS URL {settings.endpoint!r} is not an http(s) address")
+    if settings.auth not in AUTH_TYPES:
+        raise ConfigurationError(f"Unknown EWS authentication {settings.auth!r}")
+    if settings.access not in ACCESS_TYPES:
+        raise ConfigurationError(f"Unknown EWS access type {settings.access!r}")
+    if (
+        settings.auth == "basic"
+        and parts.scheme != "https"
+        and parts.hostname not in LOOPBACK_HOSTS
+    ):
+        raise ConfigurationError(
+            "Basic authentication sends the password as it is: it needs an https EWS URL"
+        )
+
+
+def _credentials(settings: ExchangeSettings):
+    if settings.auth == "oauth":
+        if not (settings.client_id and settings.client_secret and settings.tenant_id):
+            raise ConfigurationError("OAuth needs the client id, client secret and tenant id")
+        return OAuth2Credentials(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            tenant_id=settings.tenant_id,
+            identity=Identity(primary_smtp_address=settings.mailbox),
+        )
+    if not (settings.username and settings.password):
+        raise ConfigurationError("The Exchange login and password are missing")
+    return Credentials(settings.username, settings.password)
+
+
+class CaBundleAdapter(requests.adapters.HTTPAdapter):
+    """Verifies the hosts of ``bundles`` against their own CA bundle; others as usual."""
+
+    bundles: dict[str, str] = {}
+
+    def _verify(self, url: str, verify):
+        return self.bundles.get((urlsplit(url).netloc or "").lower(), verify)
+
+    def cert_verify(self, conn, url, verify, cert):
+        return super().cert_verify(conn, url, self._verify(url, verify), cert)
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        verify = self._verify(request.url, verify)
+        return super().get_connection_with_tls_context(request, verify, proxies, cert)
+
+
+def trust_ca_bundle(endpoint: str, ca_bundle: str) -> None:
+    """Verify ``endpoint``'s certificate against ``ca_bundle`` (a readable PEM file)."""
+    if not os.path.isfile(ca_bundle) or not os.access(ca_bundle, os.R_OK):
+        raise ConfigurationError(f"The CA bundle {ca_bundle!r} is not a readable file")
+    if not issubclass(BaseProtocol.HTTP_ADAPTER_CLS, CaBundleAdapter):
+        if BaseProtocol.HTTP_ADAPTER_CLS is not requests.adapters.HTTPAdapter:
+            raise ConfigurationError(
+                "exchangelib's HTTP adapter was replaced by another module: "
+                "the CA bundle cannot be applied"
+            )
+        BaseProtocol.HTTP_ADAPTER_CLS = CaBundleAdapter
+    CaBundleAdapter.bundles[urlsplit(endpoint).netloc.lower()] = ca_bundle
+
+
+def build_account(settings: ExchangeSettings, *, timezone=None) -> Account:
+    """The exchangelib ``Account`` of the mailbox (no request is sent yet).
+
+    exchangelib's own retries stay off (``FailFast``): the connector retries what is worth it
+    (``ErrorServerBusy``) within the sync's deadline. ``timezone``: an ``EWSTimeZone`` for
+    exchangelib's default (the user's), used where an item names none.
+    """
+    _check_endpoint(settings)
+    if not settings.mailbox:
+        raise ConfigurationError("No mailbox address to synchronize")
+    if settings.ca_bundle:
+        trust_ca_bundle(settings.endpoint, settings.ca_bundle)
+    config = Configuration(
+        service_endpoint=settings.endpoint,
+        credentials=_credentials(settings),
+        auth_type=AUTH_TYPES[settings.auth],
+        retry_policy=FailFast(),
+        max_connections=2,
+    )
+    return Account(
+        settings.mailbox,
+        config=config,
+        autodiscover=False,
+        access_type=ACCESS_TYPES[settings.access],
+        default_timezone=timezone,
+    )
+
+
+def offered_auth_schemes(settings: ExchangeSettings, timeout: float = 30) -> list[str]:
+    """The authentication schemes the EWS URL offers an anonymous request (its 401
+    challenge), checked to include the configured one: a test of the URL, the certificate
+    and the authentication that needs no user's credentials."""
+    _check_endpoint(settings)
+    verify = settings.ca_bundle or True
+    try:
+        answer = requests.post(settings.endpoint, data=b"", verify=verify, timeout=timeout)
+    except (requests.RequestException, OSError) as exc:  # OSError: an unreadable CA bundle
+        raise SyncError(f"The EWS URL {settings.endpoint} could not be reached: {exc}") from exc
+    challenges = answer.headers.get("WWW-Authenticate", "")  # several are joined by ", "
+    offered = [part.strip().split(" ")[0] for part in challenges.split(",") if part.strip()]
+    if answer.status_code != 401 or AUTH_SCHEMES[settings.auth] not in offered:
+        raise ConfigurationError(
+            f"The EWS URL {settings.endpoint} does not offer {AUTH_SCHEMES[settings.auth]} "
+            f"authentication (HTTP {answer.status_code}, offered: {', '.join(offered) or 'none'})"
+        )
+    return offered
+
+
+def server_version(account: Account) -> str:
+    """The server's release and build, e.g. ``Exchange2019 (15.2.1118.7)``, for Settings and
+    the Sync Console (exchangelib learns it from the first answer's ``ServerVersionInfo``)."""
+    version = account.version
+    return f"{version.api_version} ({version.build})"

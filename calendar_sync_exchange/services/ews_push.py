@@ -1,0 +1,275 @@
+"""The EWS push: bulk ``CreateItem`` / ``UpdateItem`` / ``DeleteItem``, one result per op.
+
+- Batches: at most ``batch_size`` (100) items per call, one call per kind and meeting-message
+  mode; Exchange answers one ResponseMessage per item, in order, so one refused item fails
+  alone.
+- Meeting messages: ``PushOp.send_updates == "none"`` (a first or reset sync, or the
+  connection's choice) sends ``SendToNone``: EWS can create a meeting with guests without
+  e-mailing them. Otherwise ``SendToAllAndSaveCopy`` (EWS has no "external guests only").
+- Conflicts: updates carry the change key Odoo last saw with ``ConflictResolution=
+  NeverOverwrite``; ``ErrorIrresolvableConflict`` (the item changed in Outlook meanwhile) is a
+  conflict result, which the engine answers by fetching the item and merging by policy.
+- Lost answers: a create whose call got no answer may have been applied; its items are looked
+  up by the Odoo id they carry before anything is sent again.
+- The new item's ``UID`` (iCalUID, which shared meetings are matched by) is not in
+  ``CreateItem``'s answer: one ``GetItem`` of the created ids per batch reads it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import requests
+from exchangelib import CalendarItem
+from exchangelib.errors import (
+    ErrorIrresolvableConflict,
+    ErrorItemNotFound,
+    EWSError,
+    ResponseMessageError,
+)
+from exchangelib.items import (
+    ALL_OCCURRENCES,
+    NEVER_OVERWRITE,
+    SEND_TO_ALL_AND_SAVE_COPY,
+    SEND_TO_NONE,
+)
+
+from calendar_sync_base.services.errors import (
+    AuthExpired,
+    ConfigurationError,
+    RemoteRejected,
+    SyncError,
+)
+from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
+
+from .ews_errors import TRANSIENT, error_for, is_unknown_outcome
+from .ews_mapper import item_values
+
+if TYPE_CHECKING:
+    from .ews_client import ExchangeCalendarClient
+
+
+def send_mode(op: PushOp) -> str:
+    return SEND_TO_NONE if op.send_updates == "none" else SEND_TO_ALL_AND_SAVE_COPY
+
+
+class _StopPush(Exception):
+    """The grant or the settings are wrong: no further call can succeed in this push."""
+
+    def __init__(self, error: SyncError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class ExchangePush:
+    def __init__(self, client: ExchangeCalendarClient):
+        self.client = client
+        self.account = client.account
+
+    def run(self, ops: Sequence[PushOp]) -> list[PushResult]:
+        self.ops = ops
+        self.results: list[PushResult | None] = [None] * len(ops)
+        groups: dict[tuple[OpKind, str], list[int]] = defaultdict(list)
+        for index, op in enumerate(ops):
+            if op.kind == OpKind.REPLY:
+                self.results[index] = PushResult(op.key, error=_reply_unsupported())
+            else:
+                groups[(op.kind, send_mode(op))].append(index)
+        senders = {
+            OpKind.CREATE: self._create,
+            OpKind.UPDATE: self._update,
+            OpKind.DELETE: self._delete,
+        }
+        try:
+            for (kind, mode), indices in groups.items():
+                for start in range(0, len(indices), self.client.batch_size):
+                    senders[kind](indices[start : start + self.client.batch_size], mode)
+        except _StopPush as stop:
+            self._fail_rest(stop.error)
+        return self.results
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _fail_rest(self, error: SyncError) -> None:
+        for index, result in enumerate(self.results):
+            if result is None:
+                self.results[index] = PushResult(self.ops[index].key, error=error, retryable=True)
+
+    def _send(self, what: str, indices: list[int], call):
+        """The per-item answers of one bulk call, or None when the call itself failed (its ops
+        then have their result: retryable, since nothing says they were refused)."""
+        try:
+            return self.client.call.raw(call)
+        except (EWSError, requests.RequestException, ConnectionError) as exc:
+            if len(indices) == 1 and _answers_the_item(exc):
+                return [exc]  # exchangelib raises the only item's error instead of returning it
+            error = error_for(exc, what, self.client.mailbox)
+            if isinstance(error, (AuthExpired, ConfigurationError)):
+                raise _StopPush(error) from exc
+            if what == "CreateItem" and is_unknown_outcome(exc):
+                indices = self._adopt_lost_creates(indices)
+            for index in indices:
+                self.results[index] = PushResult(self.ops[index].key, error=error, retryable=True)
+            return None
+
+    def _item_failure(self, index: int, answer: Exception, what: str) -> PushResult:
+        op = self.ops[index]
+        if isinstance(answer, ErrorIrresolvableConflict):
+            return PushResult(op.key, conflict=True)
+        error = error_for(answer, what, self.client.mailbox)
+        return PushResult(op.key, error=error, retryable=not isinstance(error, RemoteRejected))
+
+    def _values(self, index: int, for_update: bool):
+        """The item's fields, or None with the op's result set when EWS cannot hold it."""
+        op = self.ops[index]
+        try:
+            return item_values(op.event, op.fields, for_update=for_update)
+        except ValueError as exc:  # MalformedEvent, Unexpressible
+            error = (
+                exc if isinstance(exc, RemoteRejected) else RemoteRejected(str(exc), "malformed")
+            )
+            self.results[index] = PushResult(op.key, error=error)
+            return None
+
+    # ----------------------------------------------------------------- creates
+
+    def _create(self, indices: list[int], mode: str) -> None:
+        items, sent = [], []
+        for index in indices:
+            values = self._values(index, for_update=False)
+            if values is not None:
+                items.append(
+                    CalendarItem(account=self.account, folder=self.client.calendar, **values[0])
+                )
+                sent.append(index)
+        if not items:
+            return
+
+        def create():
+            return self.account.bulk_create(
+                self.client.calendar, items, send_meeting_invitations=mode, chunk_size=len(items)
+            )
+
+        answers = self._send("CreateItem", sent, create)
+        if answers is None:
+            return
+        created = {}
+        for index, answer in zip(sent, answers, strict=True):
+            if isinstance(answer, Exception):
+                self.results[index] = self._item_failure(index, answer, "CreateItem")
+            else:
+                created[index] = answer
+        self._store_created(created)
+
+    def _store_created(self, created: dict) -> None:
+        """Results of the created items, with the UID Exchange gave them."""
+        ids = [(answer.id, answer.changekey) for answer in created.values()]
+        try:
+            uids = self.client.call(
+                "GetItem", lambda: list(self.account.fetch(ids=ids, only_fields=["uid"]))
+            )
+        except SyncError:
+            uids = [None] * len(ids)  # created all the same: the next pull brings the UID
+        for (index, answer), read in zip(created.items(), uids, strict=True):
+            uid = "" if read is None or isinstance(read, Exception) else read.uid or ""
+            event = self.ops[index].event.replace(
+                remote_id=answer.id, etag=answer.changekey, ical_uid=uid
+            )
+            self.results[index] = PushResult(self.ops[index].key, event=event)
+
+    def _adopt_lost_creates(self, indices: list[int]) -> list[int]:
+        """The creates of a call left without answer that did not reach Exchange; those that
+        did (found by their Odoo id) get their result now."""
+        left = []
+        for index in indices:
+            op = self.ops[index]
+            found = None
+            if op.event.odoo_id is not None:
+                try:
+                    found = self.client.find_by_odoo_id(op.event.odoo_id)
+                except SyncError:
+                    found = None  # Exchange is still unwell: the create stays queued
+            if found is None:
+                left.append(index)
+            else:
+                self.results[index] = PushResult(op.key, event=found)
+        return left
+
+    # ----------------------------------------------------------------- updates, deletes
+
+    def _update(self, indices: list[int], mode: str) -> None:
+        pairs, sent = [], []
+        for index in indices:
+            op = self.ops[index]
+            prepared = self._values(index, for_update=True)
+            if prepared is None:
+                continue
+            values, names = prepared
+            if not names:
+                self.results[index] = PushResult(op.key, event=op.event)
+                continue
+            item = CalendarItem(
+                account=self.account,
+                folder=self.client.calendar,
+                id=op.event.remote_id,
+                changekey=op.event.etag or None,
+                **values,
+            )
+            pairs.append((item, names))
+            sent.append(index)
+        if not pairs:
+            return
+
+        def update():
+            return self.account.bulk_update(
+                pairs,
+                conflict_resolution=NEVER_OVERWRITE,
+                send_meeting_invitations_or_cancellations=mode,
+                chunk_size=len(pairs),
+            )
+
+        answers = self._send("UpdateItem", sent, update)
+        if answers is None:
+            return
+        for index, answer in zip(sent, answers, strict=True):
+            if isinstance(answer, Exception):
+                self.results[index] = self._item_failure(index, answer, "UpdateItem")
+            else:
+                event = self.ops[index].event.replace(etag=answer[1])
+                self.results[index] = PushResult(self.ops[index].key, event=event)
+
+    def _delete(self, indices: list[int], mode: str) -> None:
+        ids = [(self.ops[index].event.remote_id, None) for index in indices]
+
+        def delete():
+            return self.account.bulk_delete(
+                ids,
+                send_meeting_cancellations=mode,
+                affected_task_occurrences=ALL_OCCURRENCES,
+                chunk_size=len(ids),
+            )
+
+        answers = self._send("DeleteItem", indices, delete)
+        if answers is None:
+            return
+        for index, answer in zip(indices, answers, strict=True):
+            op = self.ops[index]
+            if answer is True or isinstance(answer, ErrorItemNotFound):
+                self.results[index] = PushResult(op.key)  # gone already: the goal is reached
+            else:
+                self.results[index] = self._item_failure(index, answer, "DeleteItem")
+
+
+def _answers_the_item(exc: Exception) -> bool:
+    """An error message about the item itself, not about the call (auth, throttling...)."""
+    if not isinstance(exc, ResponseMessageError) or isinstance(exc, TRANSIENT):
+        return False
+    return not isinstance(error_for(exc, "", ""), (AuthExpired, ConfigurationError))
+
+
+def _reply_unsupported() -> RemoteRejected:
+    return RemoteRejected(
+        "Answering an invitation is not synchronized to Exchange yet", reason="unsupported"
+    )

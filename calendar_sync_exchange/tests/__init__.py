@@ -1,0 +1,7 @@
+from . import (
+    test_exchange_connect,
+    test_exchange_contracts,
+    test_exchange_security,
+    test_exchange_settings,
+    test_exchange_sync,
+)

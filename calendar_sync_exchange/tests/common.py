@@ -1,0 +1,190 @@
+import datetime as dt
+
+from exchangelib import BASIC, DELEGATE, Account, CalendarItem, Configuration, Credentials
+from exchangelib.ewsdatetime import EWSDateTime, EWSTimeZone
+from exchangelib.items import SEND_TO_NONE
+from exchangelib.recurrence import DailyPattern, Recurrence
+
+from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.calendar_sync_base.tests.common import SyncCaseMixin
+
+from emulators.ews import EwsEmulator
+
+PROVIDER = "exchange"
+SERVICE = "admin@example.com"
+PASSWORDS = {SERVICE: "admin-pw", "alice@example.com": "alice-pw", "bob@example.com": "bob-pw"}
+UTC = EWSTimeZone("UTC")
+BRUSSELS = EWSTimeZone("Europe/Brussels")
+
+
+def seed(ews):
+    """The service account (may impersonate), alice and bob."""
+    ews.add_mailbox(SERVICE, PASSWORDS[SERVICE], "Exchange Admin", can_impersonate=True)
+    ews.add_mailbox("alice@example.com", PASSWORDS["alice@example.com"], "Alice")
+    ews.add_mailbox("bob@example.com", PASSWORDS["bob@example.com"], "Bob")
+
+
+def point_odoo_at(env, ews, access="impersonation"):
+    """Outlook on with the EWS backend: Basic over loopback http, the service account."""
+    params = env["ir.config_parameter"].sudo()
+    for key, value in {
+        "calendar_sync_exchange.enabled": "True",
+        "calendar_sync_exchange.backend": "ews",
+        "calendar_sync_exchange.ews_url": ews.endpoint,
+        "calendar_sync_exchange.auth": "basic",
+        "calendar_sync_exchange.access": access,
+        "calendar_sync_exchange.username": SERVICE,
+        "calendar_sync_exchange.password": PASSWORDS[SERVICE],
+    }.items():
+        params.set_param(key, value)
+
+
+def mailbox(ews, smtp):
+    """``smtp``'s own mailbox through exchangelib (what Outlook does on the other side)."""
+    config = Configuration(
+        service_endpoint=ews.endpoint,
+        credentials=Credentials(smtp, PASSWORDS[smtp]),
+        auth_type=BASIC,
+        max_connections=2,
+    )
+    return Account(smtp, config=config, autodiscover=False, access_type=DELEGATE)
+
+
+def operations(ews, name):
+    """The requests of one EWS operation the emulator answered."""
+    return [request for request in ews.requests if request.context.get("operation") == name]
+
+
+class ExchangeSyncCase(SyncCaseMixin, TransactionCase):
+    """A user connected to the EWS emulator by impersonation (the side panel's button)."""
+
+    provider = PROVIDER
+    provider_label = "Exchange Server"
+    email = "alice@example.com"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ews = EwsEmulator().start()
+        cls.addClassCleanup(cls.ews.stop)
+        point_odoo_at(cls.env, cls.ews)
+        cls.user = new_test_user(
+            cls.env,
+            login="alice_ews",
+            email=cls.email,
+            tz="Europe/Brussels",
+            groups="base.group_user",
+        )
+        cls.now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, second=0, minute=0)
+
+    def setUp(self):
+        super().setUp()
+        self.ews.reset()
+        seed(self.ews)
+        self.outlook = mailbox(self.ews, self.email)
+        self.account = self.connect(self.user)
+
+    def connect(self, user):
+        """The side panel's button: connected at once by the user's e-mail address."""
+        answer = self.env["calendar.sync.account"].with_user(user).action_sync_button(PROVIDER)
+        self.assertEqual(answer["status"], "action", answer)
+        return self.env["calendar.sync.account"].search(
+            [("user_id", "=", user.id), ("provider", "=", PROVIDER)]
+        )
+
+    # ------------------------------------------------------------------ remote helpers
+
+    def item(self, remote_id):
+        return self.outlook.calendar.get(id=remote_id)
+
+    def remote_event(self, title="Remote meeting", hours_from_now=24, duration=1, **fields):
+        start = self.now + dt.timedelta(hours=hours_from_now)
+        item = CalendarItem(
+            account=self.outlook,
+            folder=self.outlook.calendar,
+            subject=title,
+            start=EWSDateTime.from_datetime(start).astimezone(UTC),
+            end=EWSDateTime.from_datetime(start + dt.timedelta(hours=duration)).astimezone(UTC),
+            **fields,
+        )
+        item.save(send_meeting_invitations=SEND_TO_NONE)
+        return item
+
+    def new_remote(self, title, hours_from_now=24):
+        return self.remote_event(title, hours_from_now).id
+
+    def remote_title(self, remote_id):
+        return self.item(remote_id).subject
+
+    def set_remote_title(self, remote_id, title):
+        item = self.item(remote_id)
+        item.subject = title
+        item.save(update_fields=["subject"], send_meeting_invitations=SEND_TO_NONE)
+
+    def delete_remote(self, remote_id):
+        self.item(remote_id).delete(send_meeting_cancellations=SEND_TO_NONE)
+
+    def remote_location(self, remote_id):
+        return self.item(remote_id).location or ""
+
+    def set_remote_location(self, remote_id, location):
+        item = self.item(remote_id)
+        item.location = location
+        item.save(update_fields=["location"], send_meeting_invitations=SEND_TO_NONE)
+
+    def new_remote_series(self, title, first_day, count):
+        start = EWSDateTime(first_day.year, first_day.month, first_day.day, 9, tzinfo=BRUSSELS)
+        item = CalendarItem(
+            account=self.outlook,
+            folder=self.outlook.calendar,
+            subject=title,
+            start=start,
+            end=start + dt.timedelta(minutes=30),
+            recurrence=Recurrence(pattern=DailyPattern(interval=1), start=first_day, number=count),
+        )
+        item.save(send_meeting_invitations=SEND_TO_NONE)
+        return item.id
+
+    def remote_occurrences(self, master_id):
+        """(naive UTC start, subject) of the series' occurrences, exceptions included."""
+        uid = self.item(master_id).uid
+        window = self.outlook.calendar.view(
+            start=EWSDateTime(2020, 1, 1, tzinfo=UTC), end=EWSDateTime(2040, 1, 1, tzinfo=UTC)
+        )
+        return sorted(
+            (item.start.astimezone(UTC).replace(tzinfo=None), item.subject)
+            for item in window
+            if item.uid == uid
+        )
+
+    def expire_cursor(self):
+        self.ews.invalidate_sync_states(self.email)
+
+    def forget_requests(self):
+        self.ews.requests.clear()
+
+    def listings(self):
+        return operations(self.ews, "SyncFolderItems")
+
+    def incremental(self, listing):
+        """A sync state names where the listing goes on (a cursor or a page's)."""
+        return b"SyncState>" in listing.body
+
+    def resumed(self, listing):
+        return self.incremental(listing)
+
+    def updates_sent(self):
+        return sum(
+            request.body.count(b"<t:ItemChange>") for request in operations(self.ews, "UpdateItem")
+        )
+
+    def remote_exists(self, remote_id):
+        return any(item.id == remote_id for item in self.outlook.calendar.all().only("id"))
+
+    def remote_titles(self):
+        return sorted(item.subject for item in self.outlook.calendar.all().only("subject"))
+
+    def revoke_grant(self):
+        """The service account's password changes on the Exchange side."""
+        self.ews.store.mailbox(SERVICE).password = "changed"

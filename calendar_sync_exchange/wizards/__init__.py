@@ -1,0 +1,1 @@
+from . import calendar_sync_exchange_connect_users, calendar_sync_exchange_login
