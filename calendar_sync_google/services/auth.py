@@ -143,9 +143,14 @@ PROBE_REFRESH_TOKEN = "odoo-connection-test"
 def check_client(session: Any, token_endpoint: str, client_id: str, client_secret: str) -> None:
     """Whether Google accepts the OAuth client (id and secret), without any user's grant.
 
-    A refresh with a token no grant has is answered ``invalid_grant`` for a known client with
-    the right secret, ``invalid_client`` otherwise: the first returns, the second raises
-    ``ConfigurationError`` with Google's reason, an unreachable endpoint ``SyncError``.
+    The token endpoint authenticates the client before it looks at the refresh token (RFC
+    6749 section 6; a failed client authentication is ``invalid_client``, 401, section 5.2).
+    So a refresh with a token no grant has is answered ``invalid_grant`` ("Bad Request") only
+    for a known client with the right secret; an unknown client gets ``invalid_client`` "The
+    OAuth client was not found.", a wrong secret ``invalid_client`` "Unauthorized" (Google's
+    texts as field reports quote them, see ``emulators/google/README.md``), a client not
+    allowed to refresh ``unauthorized_client``. ``invalid_grant`` returns; any other answer
+    raises ``ConfigurationError`` with Google's reason, an unreachable endpoint ``SyncError``.
     """
     data = {
         "grant_type": "refresh_token",

@@ -14,11 +14,15 @@ Pull (``list_changes``):
   their instances in the window: the ``ChangeSet`` holds masters (recurrence + exdates = the
   occurrences the rule gives in the window that Outlook no longer has) and exceptions; plain
   occurrences are dropped (their master says everything about them).
+- An occurrence deleted in Outlook gets no ``@removed`` ("No indication is given for a deleted
+  occurrence", microsoft-graph-docs#4501): its master changed, so the series is listed again
+  (master and remaining occurrences, or only the master's id as removed when nothing of it is
+  left in the window) and its exdates are computed anew from its instances.
 - ``@removed`` ids are checked with a GET: Graph also reports events that merely left the window
   (or changed outside it) as removed. Gone ones come back ``cancelled``. A removed id that
-  cannot be tied to a series (a deleted occurrence or a whole deleted series: Graph names only
-  occurrence ids) makes the client re-read the series the caller knows (``series_ids``), so
-  the deletion reaches Odoo as a new exdate or a cancelled master.
+  cannot be tied to a series (an occurrence id, should Graph name one, or a whole deleted
+  series named by its occurrences) makes the client re-read the series the caller knows
+  (``series_ids``), so the deletion reaches Odoo as a new exdate or a cancelled master.
 - A follow-up read (removal check, master, instances) that still fails transiently after its
   retries leaves its item out and the listing ``complete=False``: the caller keeps its cursor,
   so the next listing brings that change again.

@@ -2,12 +2,16 @@
 
 ``POST /me/mailFolders/sentitems/messages`` creates a draft unless the message flags are set
 at creation: ``PR_MESSAGE_FLAGS`` (``Integer 0x0E07``) = ``MSGFLAG_READ`` (1), i.e. without
-``MSGFLAG_UNSENT``, saves it as a sent, read item. Graph ignores ``sentDateTime`` /
-``receivedDateTime`` in the body; the MAPI submit and delivery times (``SystemTime 0x0039`` /
-``0x0E06``) set them.
+``MSGFLAG_UNSENT``, saves it as a sent, read item ("isDraft flag can only be set at message
+creation", through that extended property: microsoft-graph-docs#14829,
+microsoft-graph-docs-contrib#2790 and #8631). Graph ignores ``isDraft``, ``sentDateTime`` and
+``receivedDateTime`` in the body (OfficeDev/Office-365-SDK-for-Java#3); the MAPI submit and
+delivery times (``SystemTime 0x0039`` / ``0x0E06``) set the dates.
 
 Exactly once: every copy carries an extended property with the caller's key (database and
 Odoo message id); a copy whose answer was lost is looked up by it before being sent again.
+The ``internetMessageId`` is sent for mail clients' threading only: whether Graph keeps one
+given at creation is not established, so nothing here looks a copy up by it.
 """
 
 from __future__ import annotations

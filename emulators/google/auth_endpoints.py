@@ -135,6 +135,12 @@ class OAuthEndpoints:
         raise oauth.OAuthError("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
 
     def _token_client(self: GoogleEmulator, request: RecordedRequest, form) -> oauth.Client:
+        """The client is authenticated before its grant is looked at (RFC 6749 section 6:
+        "authenticate the client ... and validate the refresh token"; section 5.2:
+        ``invalid_client``, 401). Google's texts, as field reports quote them: an unknown id
+        "The OAuth client was not found." (Edujugon/laravel-google-ads#17, with a made-up
+        refresh token too), a wrong secret "Unauthorized" (adrielcafe/AndroidOAuth#2,
+        teranetsrl/oauth2_client#145)."""
         client_id, secret = oauth.client_credentials(request, form)
         client = self.oauth.clients.get(client_id)
         if client is None:
@@ -164,7 +170,12 @@ class OAuthEndpoints:
         return oauth.token_response(token, refresh, self.now())
 
     def _refresh(self: GoogleEmulator, client: oauth.Client, form) -> Response:
-        grant = self.oauth.grants.get(form.get("refresh_token", ""))
+        refresh_token = form.get("refresh_token", "")
+        grant = self.oauth.grants.get(refresh_token)
+        if grant is None and refresh_token not in self.oauth.retired:
+            # A token Google never issued: 400 "Bad Request" (google/gmail-oauth2-tools#29,
+            # nextcloud/server#40863, from oauth2.googleapis.com/token).
+            raise oauth.OAuthError("invalid_grant", "Bad Request")
         if grant is None or grant.revoked:
             raise oauth.OAuthError("invalid_grant", "Token has been expired or revoked.")
         if grant.client_id != client.client_id:
@@ -181,6 +192,7 @@ class OAuthEndpoints:
 
     def _rotate(self: GoogleEmulator, grant: oauth.Grant) -> oauth.Grant:
         del self.oauth.grants[grant.refresh_token]
+        self.oauth.retired.add(grant.refresh_token)
         grant.refresh_token = oauth.random_token("1//0g", 48)
         self.oauth.grants[grant.refresh_token] = grant
         return grant

@@ -66,6 +66,7 @@ class OAuthState:
     clients: dict[str, Client] = field(default_factory=dict)
     codes: dict[str, AuthCode] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)  # by refresh token
+    retired: set[str] = field(default_factory=set)  # refresh tokens a rotation replaced
     tokens: dict[str, AccessToken] = field(default_factory=dict)
 
 

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from . import errors
-from .store import Mailbox
+from .store import Mailbox, occurrence_id
 
 Window = tuple[dt.datetime, dt.datetime]
 Entry = tuple[str, str]  # ("event" | "removed", id)
@@ -121,10 +121,27 @@ def _current(mailbox: Mailbox, event, window: Window, masters: bool) -> list[tup
     return listed
 
 
+def _deleted_occurrence_ids(event) -> set[str]:
+    if event.deleted or not event.is_series:
+        return set()
+    return {occurrence_id(event.raw, key) for key in event.cancelled}
+
+
 def next_round(
-    mailbox: Mailbox, token: DeltaToken, seq: int, now, masters: bool = True
+    mailbox: Mailbox,
+    token: DeltaToken,
+    seq: int,
+    now,
+    masters: bool = True,
+    occurrence_removals: bool = False,
 ) -> tuple[list, DeltaToken]:
-    """What changed in the token's window since the token was issued."""
+    """What changed in the token's window since the token was issued.
+
+    A deleted occurrence of a series that still exists gets no ``@removed`` unless
+    ``occurrence_removals``: "No indication is given for a deleted occurrence" and "Series won't
+    be split on multiple delta pages", found by experimentation
+    (microsoft-graph-docs#4501). Its master changed, so the series comes again whole.
+    """
     snapshot = dict(token.snapshot)
     by_event: dict[str, set[str]] = {}
     for instance_id, (event_id, _key) in snapshot.items():
@@ -142,13 +159,17 @@ def next_round(
         if event.deleted and event.id in gone:
             # A deleted series the client was shown the master of: one removal, the master's.
             gone = [event.id]
+        elif not occurrence_removals:
+            gone = sorted(set(gone) - _deleted_occurrence_ids(event))
         entries.extend(("removed", instance_id) for instance_id in gone)
         for instance_id, change_key in current:
             if snapshot.get(instance_id, ("", ""))[1] != change_key:
                 entries.append(("event", instance_id))
                 snapshot[instance_id] = (event.id, change_key)
-        if not old_ids and not current:
-            # Graph reports events changed outside the window as removed (a known quirk):
-            # clients must take the removal of an id they never saw as a no-op.
+        if not gone and not current:
+            # Graph reports events changed outside the window as removed (a known quirk,
+            # microsoft-graph-docs#6599): clients must take the removal of an id they never
+            # saw as a no-op. A series whose last occurrence in the window was deleted is such
+            # a change too.
             entries.append(("removed", event.id))
     return entries, DeltaToken(mailbox.email, token.window, snapshot, seq, now, 0)

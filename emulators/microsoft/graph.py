@@ -359,7 +359,12 @@ class GraphApi:
             if delta_token:
                 token = self.delta.delta_token(delta_token, mailbox.email, now, ttl)
                 entries, following = delta.next_round(
-                    mailbox, token, self.current_seq(), now, self.delta_series_masters
+                    mailbox,
+                    token,
+                    self.current_seq(),
+                    now,
+                    self.delta_series_masters,
+                    self.delta_occurrence_removals,
                 )
             else:
                 window = self._window(request)

@@ -2,7 +2,11 @@
 mixed into MicrosoftEmulator.
 
 A message's draft state is Exchange's: ``PR_MESSAGE_FLAGS`` (``Integer 0x0E07``) set at
-creation decides it; without it a created message carries ``MSGFLAG_UNSENT`` and is a draft.
+creation decides it; without it a created message carries ``MSGFLAG_UNSENT`` and is a draft
+(field reports: microsoft-graph-docs-contrib#8631 and #2790, microsoft-graph-docs#14829; a
+body's ``isDraft``, ``sentDateTime`` and ``receivedDateTime`` have no effect,
+OfficeDev/Office-365-SDK-for-Java#3). Whether Graph keeps an ``internetMessageId`` given at
+creation is unverified (see README).
 """
 
 from __future__ import annotations
@@ -79,7 +83,8 @@ MESSAGE_MEMBERS = {
     **dict.fromkeys(["toRecipients", "ccRecipients", "bccRecipients", "replyTo"], _RECIPIENTS),
     **dict.fromkeys(["isRead", "isReadReceiptRequested", "isDeliveryReceiptRequested"], _BOOL),
     # Accepted and not kept: Exchange stamps them (PR_CLIENT_SUBMIT_TIME and
-    # PR_MESSAGE_DELIVERY_TIME set them, as extended properties, at creation).
+    # PR_MESSAGE_DELIVERY_TIME set them, as extended properties, at creation; setting them
+    # "has no effect", OfficeDev/Office-365-SDK-for-Java#3).
     **dict.fromkeys(["sentDateTime", "receivedDateTime"], _DATE_TIME),
     "categories": _STRING_LIST,
 }

@@ -35,6 +35,7 @@ SETTINGS = (
     "shuffle_batch",
     "wrap_html_bodies",
     "delta_series_masters",
+    "delta_occurrence_removals",
     "deliver_notifications",
 )
 
@@ -145,6 +146,7 @@ class MicrosoftEmulator(
         shuffle_batch: bool = False,
         wrap_html_bodies: bool = True,
         delta_series_masters: bool = True,
+        delta_occurrence_removals: bool = False,
         deliver_notifications: bool = True,
     ):
         super().__init__(port=port, host=host, verbose=verbose, clock=clock)
@@ -171,6 +173,7 @@ class MicrosoftEmulator(
         self.shuffle_batch = shuffle_batch
         self.wrap_html_bodies = wrap_html_bodies
         self.delta_series_masters = delta_series_masters
+        self.delta_occurrence_removals = delta_occurrence_removals
         self.deliver_notifications = deliver_notifications
         self.reset_state()
         self._register_identity_routes()

@@ -467,7 +467,10 @@ class Mailbox:
         else:
             event.cancelled.add(instance.key)
             event.exceptions.pop(instance.key, None)
-        self.touch(event, master_changed=instance.key is None)
+        # Exchange keeps a series' deleted occurrences on its master, so deleting one changes
+        # the master (new changeKey; Graph notifies an update of the master alone:
+        # microsoft-graph-docs#5520), and with it every occurrence's derived key.
+        self.touch(event)
 
     def respond(self, event_id: str, response: str) -> None:
         """The user answers an invitation (accepted / tentativelyAccepted / declined)."""

@@ -869,22 +869,53 @@ def test_refresh_and_invalid_grant_with_google_auth(google_emu, creds):
     assert google_emu.valid_access_token(creds.token) is None  # revoked with its grant
 
 
+def _refresh_with(google_emu, client_id: str, secret: str, refresh_token: str):
+    return requests.post(
+        google_emu.url + "/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client_id,
+            "client_secret": secret,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("client_id", "secret", "answer"),
+    [
+        # The client is authenticated before the token is looked at (RFC 6749 sections 5.2, 6).
+        ("unknown.apps.googleusercontent.com", CLIENT_SECRET,
+         (401, "invalid_client", "The OAuth client was not found.")),
+        (CLIENT_ID, "wrong", (401, "invalid_client", "Unauthorized")),
+        # Then a refresh token Google never issued.
+        (CLIENT_ID, CLIENT_SECRET, (400, "invalid_grant", "Bad Request")),
+    ],
+)  # fmt: skip
+def test_refresh_with_a_made_up_token_answers_as_google(google_emu, client_id, secret, answer):
+    response = _refresh_with(google_emu, client_id, secret, "odoo-connection-test")
+    body = response.json()
+    assert (response.status_code, body["error"], body["error_description"]) == answer
+
+
+def test_refresh_with_a_revoked_token_says_so(google_emu, creds):
+    google_emu.revoke(creds.refresh_token)
+    response = _refresh_with(google_emu, CLIENT_ID, CLIENT_SECRET, creds.refresh_token)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "Token has been expired or revoked.",
+    }
+
+
 def test_refresh_token_rotation(google_emu, creds):
     google_emu.rotate_refresh_tokens = True
     old_refresh = creds.refresh_token
     creds.refresh(google.auth.transport.requests.Request())
     assert creds.refresh_token != old_refresh
-    answer = requests.post(
-        google_emu.url + "/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": old_refresh,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        },
-    )
+    answer = _refresh_with(google_emu, CLIENT_ID, CLIENT_SECRET, old_refresh)
     assert answer.status_code == 400
-    assert answer.json()["error"] == "invalid_grant"
+    assert answer.json()["error_description"] == "Token has been expired or revoked."
 
 
 def test_expired_access_token_401_then_refresh(service, google_emu, creds):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 
 import pytest
@@ -544,13 +545,16 @@ def test_delta_rounds(graph, ms):
     items, link2, _ = delta_all(graph, link)
     by_id = {i["id"]: i for i in items}
     assert by_id[single["id"]]["subject"] == "Changed"
-    assert by_id[occurrences[1]["id"]] == {
-        "@odata.type": "#microsoft.graph.event",
-        "id": occurrences[1]["id"],
-        "@removed": {"reason": "deleted"},
-    }
+    # As observed (microsoft-graph-docs#4501): no sign of the deleted occurrence; its master
+    # changed, so the series comes again whole, master first.
+    assert not any("@removed" in i for i in items)
+    assert by_id[master["id"]]["type"] == "seriesMaster"
+    assert by_id[master["id"]]["changeKey"] != master["changeKey"]
+    remaining = [occurrences[n]["id"] for n in (0, 2, 3)]
+    assert [i["id"] for i in items if i.get("seriesMasterId")] == remaining
+    assert items.index(by_id[master["id"]]) < items.index(by_id[remaining[0]])
     assert by_id[occurrences[2]["id"]]["type"] == "exception"
-    assert len(items) == 3
+    assert len(items) == 5
     graph.delete(f"/me/events/{master['id']}")
     items, _link3, _ = delta_all(graph, link2)
     # A deleted series is one removal, its master's (what Odoo's own module is built on).
@@ -561,6 +565,43 @@ def test_delta_rounds(graph, ms):
             "@removed": {"reason": "deleted"},
         }
     ]
+
+
+def test_deleted_occurrence_as_a_removal_when_asked(graph, ms):
+    ms.delta_occurrence_removals = True  # the emulator's former shape, for clients that want it
+    master = graph.post("/me/events", WEEKLY)
+    _, link, _ = delta_all(graph, "/me/calendarView/delta", MAY)
+    occurrences = graph.get(f"/me/events/{master['id']}/instances", params=MAY)["value"]
+    graph.delete(f"/me/events/{occurrences[1]['id']}")
+    items, _, _ = delta_all(graph, link)
+    assert items[0] == {
+        "@odata.type": "#microsoft.graph.event",
+        "id": occurrences[1]["id"],
+        "@removed": {"reason": "deleted"},
+    }
+    assert [i["id"] for i in items[1:]] == [master["id"]] + [
+        occurrences[n]["id"] for n in (0, 2, 3)
+    ]
+
+
+def test_a_series_whose_last_occurrence_in_the_window_is_deleted_comes_as_removed(graph, ms):
+    # Graph reports an event changed with nothing left in the window as removed
+    # (microsoft-graph-docs#6599); the master itself still answers a GET.
+    single_occurrence = copy.deepcopy(WEEKLY)
+    single_occurrence["recurrence"]["range"]["numberOfOccurrences"] = 1
+    master = graph.post("/me/events", single_occurrence)
+    _, link, _ = delta_all(graph, "/me/calendarView/delta", MAY)
+    (only,) = graph.get(f"/me/events/{master['id']}/instances", params=MAY)["value"]
+    graph.delete(f"/me/events/{only['id']}")
+    items, _, _ = delta_all(graph, link)
+    assert items == [
+        {
+            "@odata.type": "#microsoft.graph.event",
+            "id": master["id"],
+            "@removed": {"reason": "deleted"},
+        }
+    ]
+    assert graph.get(f"/me/events/{master['id']}")["id"] == master["id"]
 
 
 def test_delta_without_series_masters_lists_occurrences_only(graph, ms):

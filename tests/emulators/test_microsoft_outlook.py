@@ -203,20 +203,38 @@ def test_message_with_flags_is_a_sent_item(graph):
 
 @pytest.mark.parametrize("flags", [None, "9"])
 def test_message_without_cleared_unsent_bit_is_a_draft(graph, flags):
+    # isDraft is read-only: setting it has no effect (Office-365-SDK-for-Java#3); only
+    # PR_MESSAGE_FLAGS at creation decides (microsoft-graph-docs#14829).
     extra = {"singleValueExtendedProperties": [{"id": "Integer 0x0E07", "value": flags}]}
-    saved = graph.post("/me/mailFolders/sentitems/messages", message_body(**extra if flags else {}))
+    saved = graph.post(
+        "/me/mailFolders/sentitems/messages",
+        message_body(isDraft=False, **extra if flags else {}),
+    )
     assert saved["isDraft"] is True and saved["sentDateTime"] is None
     draft = graph.post("/me/messages", message_body())  # POST /me/messages: Drafts
     assert draft["isDraft"] is True
     assert draft["parentFolderId"] == graph.get("/me/mailFolders/drafts")["id"]
 
 
-def test_sent_date_members_are_ignored(graph, ms):
+def test_sent_date_members_are_ignored_and_the_mapi_times_honoured(graph, ms):
+    # Setting the sent or received date has no effect on a created message
+    # (Office-365-SDK-for-Java#3): Exchange stamps them.
+    dates = {"sentDateTime": "2020-01-01T00:00:00Z", "receivedDateTime": "2020-01-02T00:00:00Z"}
     saved = graph.post(
         "/me/mailFolders/sentitems/messages",
-        message_body(singleValueExtendedProperties=SENT, sentDateTime="2020-01-01T00:00:00Z"),
+        message_body(singleValueExtendedProperties=SENT, **dates),
     )
-    assert saved["sentDateTime"] == "2024-05-01T08:00:00Z"  # the emulator's now
+    assert saved["sentDateTime"] == saved["receivedDateTime"] == "2024-05-01T08:00:00Z"  # now
+    times = [
+        {"id": "SystemTime 0x0039", "value": "2024-04-30T10:00:00Z"},  # PR_CLIENT_SUBMIT_TIME
+        {"id": "SystemTime 0x0E06", "value": "2024-04-30T10:00:05Z"},  # PR_MESSAGE_DELIVERY_TIME
+    ]
+    stamped = graph.post(
+        "/me/mailFolders/sentitems/messages",
+        message_body(singleValueExtendedProperties=SENT + times, **dates),
+    )
+    assert stamped["sentDateTime"] == "2024-04-30T10:00:00Z"
+    assert stamped["receivedDateTime"] == "2024-04-30T10:00:05Z"
 
 
 def test_inline_attachments_and_size_limit(graph):

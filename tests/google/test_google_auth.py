@@ -175,6 +175,8 @@ def test_provider_without_refresh_token_asks_to_reconnect(session):
 
 def test_check_client_accepts_the_configured_client(google):
     auth.check_client(requests.Session(), f"{google.url}/token", "cid", "secret")
+    # Accepted because Google reached the made-up refresh token: 400 invalid_grant.
+    assert google.requests.filter(method="POST", path_regex="^/token$")[-1].status == 400
 
 
 @pytest.mark.parametrize(
@@ -187,3 +189,15 @@ def test_check_client_accepts_the_configured_client(google):
 def test_check_client_says_why_google_refused(google, client_id, secret, reason):
     with pytest.raises(ConfigurationError, match=reason):
         auth.check_client(requests.Session(), f"{google.url}/token", client_id, secret)
+
+
+def test_check_client_takes_unauthorized_client_as_a_refusal(google):
+    # RFC 6749 section 5.2: the authenticated client may not use this grant type.
+    google.faults.add(
+        status=400,
+        body={"error": "unauthorized_client", "error_description": "Unauthorized"},
+        method="POST",
+        path_regex="^/token$",
+    )
+    with pytest.raises(ConfigurationError, match="unauthorized_client: Unauthorized"):
+        auth.check_client(requests.Session(), f"{google.url}/token", "cid", "secret")
