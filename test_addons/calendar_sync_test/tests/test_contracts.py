@@ -1,0 +1,55 @@
+"""Every provider contract suite of the base (``calendar_sync_base/tests/contract_*.py``),
+run by the fake provider through the adapter of ``FakeSyncCase``."""
+
+from odoo.tests import tagged
+
+from odoo.addons.calendar_sync_base.tests.contract_history import HistoryContract
+from odoo.addons.calendar_sync_base.tests.contract_honest import HonestStateContract
+from odoo.addons.calendar_sync_base.tests.contract_paged_pull import PagedPullContract
+from odoo.addons.calendar_sync_base.tests.contract_problems import ProblemsContract
+from odoo.addons.calendar_sync_base.tests.contract_recurrence import RecurrenceContract
+from odoo.addons.calendar_sync_base.tests.contract_reset import ResetContract
+from odoo.addons.calendar_sync_base.tests.contract_round_trip import RoundTripContract
+from odoo.addons.calendar_sync_base.tests.contract_sync import SyncContract
+
+from .common import FakeSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestFakeSync(SyncContract, FakeSyncCase):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestFakeRecurrence(RecurrenceContract, FakeSyncCase):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestFakeReset(ResetContract, FakeSyncCase):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestFakeRoundTrip(RoundTripContract, FakeSyncCase):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestFakeHistory(HistoryContract, FakeSyncCase):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestFakeProblems(ProblemsContract, FakeSyncCase):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestFakeHonestState(HonestStateContract, FakeSyncCase):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestFakePagedPull(PagedPullContract, FakeSyncCase):
+    pass
