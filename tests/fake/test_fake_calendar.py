@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from calendar_sync_base.services.errors import AuthExpired, CursorExpired
+from calendar_sync_base.services.errors import AuthExpired, CursorExpired, TimeBudgetExceeded
 from calendar_sync_base.services.model import (
     UTC,
     Attendee,
@@ -253,3 +253,33 @@ def test_an_instance_id_outside_the_series_names_nothing(calendar, connector):
     )
     assert result.error.status == 404
     assert connector.instance_id("m", dt.date(2027, 3, 22), True) == "m_20270322"
+
+
+# ---------------------------------------------------------------------------------- latency
+
+
+class Clock:
+    """A session's clock and sleep that only count the seconds waited."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleep = self.advance
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+def test_a_slow_service_is_waited_for_within_the_deadline_only(server, calendar):
+    clock = Clock()
+    session = type("Session", (), {"deadline": 5.0, "clock": clock, "sleep": clock.sleep})
+    connector = FakeConnector(server, OWNER, server.grant(OWNER), session=session)
+    calendar.latency = 2.0
+    connector.list_page("")
+    assert clock.now == 2.0
+    calendar.latency = 4.0
+    with pytest.raises(TimeBudgetExceeded):
+        connector.list_page("")
+    assert clock.now == 5.0, "stopped at the deadline, not after the answer"

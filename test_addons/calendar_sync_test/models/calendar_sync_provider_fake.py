@@ -65,6 +65,7 @@ class CalendarSyncProviderFake(models.AbstractModel):
             SERVER,
             account.remote_email,
             credentials["access_token"] or "",
+            session=account._sync_http_session(),
             **account._sync_page_options(),
         )
 

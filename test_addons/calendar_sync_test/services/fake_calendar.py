@@ -13,7 +13,8 @@ one mailbox. It behaves like the real services where the base relies on it:
 - invitations: only the organizer may change an event, an attendee only answers (a reply);
 - grants per mailbox that the service may revoke (``AuthExpired``);
 - push requests it throttles (retried by the connector), leaves unanswered, or refuses
-  for one event (403);
+  for one event (403); a latency on every request, which the connector waits out within
+  its session's deadline (``TimeBudgetExceeded`` past it);
 - the requests it received, for the tests to read.
 
 Pure Python: no Odoo, no network.
@@ -25,6 +26,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import secrets
+import time
 from collections.abc import Sequence
 
 from calendar_sync_base.services.errors import (
@@ -33,6 +35,7 @@ from calendar_sync_base.services.errors import (
     RemoteRejected,
     SyncError,
     Throttled,
+    TimeBudgetExceeded,
 )
 from calendar_sync_base.services.model import SYNCED_FIELDS, UTC, ChangeSet, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult, every_page
@@ -77,6 +80,7 @@ class FakeCalendar:
         self.refused_updates: set[str] = set()  # remote ids whose updates are refused
         self.throttled_pushes = 0  # push requests still to answer "too many requests"
         self.unanswered_pushes = False  # push requests get no answer at all
+        self.latency = 0.0  # seconds the service takes to answer each request
         self.requests: list[Request] = []
         self._ids = itertools.count(1)
 
@@ -182,7 +186,8 @@ SERVER = FakeCalendarServer()
 
 
 class FakeConnector:
-    """``CalendarConnector`` over one ``FakeCalendar``, reached with an access token."""
+    """``CalendarConnector`` over one ``FakeCalendar``, reached with an access token; a
+    ``session`` (``ResilientSession``) gives the deadline and clock its requests keep to."""
 
     def __init__(
         self,
@@ -190,16 +195,33 @@ class FakeConnector:
         owner: str,
         token: str,
         page_size: int = DEFAULT_PAGE_SIZE,
+        session=None,
     ):
         self.server = server
         self.calendar = server.calendar(owner)
         self.token = token
         self.page_size = page_size
+        self.deadline = session.deadline if session else None
+        self.clock = session.clock if session else time.monotonic
+        self.sleep = session.sleep if session else time.sleep
 
     def check_access(self) -> None:
-        """Raises ``AuthExpired`` unless the token is a live grant to the calendar."""
+        """One request: its answer comes after the service's latency (never past the
+        deadline: ``TimeBudgetExceeded``); ``AuthExpired`` unless the token is a live grant
+        to the calendar."""
+        self._wait_for_answer()
         if self.server.grants.get(self.token) != self.calendar.owner:
             raise AuthExpired(f"invalid_grant: no access to {self.calendar.owner}")
+
+    def _wait_for_answer(self) -> None:
+        latency = self.calendar.latency
+        if not latency:
+            return
+        time_left = float("inf") if self.deadline is None else self.deadline - self.clock()
+        if latency > time_left:
+            self.sleep(max(time_left, 0.0))
+            raise TimeBudgetExceeded(f"{self.calendar.owner}: no answer within the deadline")
+        self.sleep(latency)
 
     # ------------------------------------------------------------------ listing
 
@@ -244,8 +266,8 @@ class FakeConnector:
     def apply(self, ops: Sequence[PushOp]) -> list[PushResult]:
         """One push request for ``ops``; sent again while throttled, up to
         ``PUSH_ATTEMPTS`` times (the service asks for no delay)."""
-        self.check_access()
         for _attempt in range(PUSH_ATTEMPTS):
+            self.check_access()
             try:
                 return self._push(ops)
             except Throttled as error:

@@ -6,11 +6,11 @@ import json
 
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL, ConsoleCases
+from odoo.addons.calendar_sync_base.tests.contract_console import OTHER_EMAIL, ConsoleContract
 
 from calendar_sync_test.services.fake_calendar import SERVER
 
-from .common import PROVIDER, FakeSyncCase
+from .common import FAKE_SERVER, PROVIDER, FakeSyncCase
 
 
 @tagged("post_install", "-at_install")
@@ -24,6 +24,12 @@ class TestFakeProviderRegistry(FakeSyncCase):
             self.account._sync_cron(PROVIDER),
             self.env.ref("calendar_sync_test.calendar_sync_test_cron_sync"),
         )
+
+    def test_no_push_channel_for_a_provider_without_push_notifications(self):
+        self.assertFalse(self.account._sync_provider()._sync_push_notifications)
+        self.env["ir.config_parameter"].set_param("web.base.url", "https://odoo.example.com")
+        self.env["calendar.sync.channel"]._cron_push_channels()
+        self.assertFalse(self.account.sudo().push_channel_ids, "polled, not pushed")
 
     def test_capabilities_reach_the_base(self):
         self.assertTrue(self.account._sync_provider_pushes_silently(PROVIDER))
@@ -105,22 +111,16 @@ class TestFakeProviderSync(FakeSyncCase):
 
 
 @tagged("post_install", "-at_install")
-class TestFakeProviderConsole(ConsoleCases, FakeSyncCase):
-    """The Sync Console's buttons (``ConsoleCases``); Test Connection is the provider's."""
+class TestFakeProviderConsole(ConsoleContract, FakeSyncCase):
+    """The Sync Console's buttons (``ConsoleContract``)."""
 
     provider = PROVIDER
-    allow_inherited_tests_method = True  # the shared scenarios live in ConsoleCases
+    accepted_configuration = FAKE_SERVER
 
     def connect_other_user(self):
         other = self.connect(self.other_user())
         return other, lambda: SERVER.revoke(OTHER_EMAIL)
 
-    def test_test_connection_reports_what_the_provider_accepted(self):
-        kind, message = self.notified(self.console().action_test_connection())
-        self.assertEqual((kind, message), ("success", "The fake server fake.example.com answered."))
-
-    def test_test_connection_with_a_wrong_secret_says_why(self):
-        self.env["ir.config_parameter"].set_param("calendar_sync_fake.server", "")
-        kind, message = self.notified(self.console().action_test_connection())
-        self.assertEqual(kind, "danger")
-        self.assertIn("No fake server is set", message)
+    def spoil_credentials(self):
+        self.break_configuration()
+        return "No fake server is set"
