@@ -52,6 +52,10 @@ class SyncCaseMixin:
     - ``delete_remote(remote_id)``; ``remote_exists(remote_id)``: still live (not deleted
       nor cancelled).
     - ``remote_titles()``: titles of the events live in the user's remote calendar, sorted.
+    - ``new_full_remote()``: an event "Quarterly review" the user organizes with a value in
+      every field Odoo maps: description "<p>Agenda: <b>numbers</b></p>", location "Room
+      4", private, shown as free, the guest Bob (bob@example.org) who answered "maybe", a
+      popup reminder 15 minutes before, a video call link; its remote id.
     - ``new_rich_remote()``: an event "Supplier call" with what Odoo does not hold (a time
       zone of its own, a structured location, an optional guest and a room); its remote id.
     - ``remote_resource(remote_id)``: all the provider holds of the event but its title and
@@ -129,6 +133,9 @@ class SyncCaseMixin:
         raise NotImplementedError
 
     def remote_titles(self):
+        raise NotImplementedError
+
+    def new_full_remote(self):
         raise NotImplementedError
 
     def new_rich_remote(self):

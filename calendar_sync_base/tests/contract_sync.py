@@ -15,6 +15,24 @@ class SyncContract:
 
     allow_inherited_tests_method = True  # Odoo's loader runs only a class's own tests else
 
+    def test_pull_maps_every_field(self):
+        remote_id = self.new_full_remote()
+        counts = self.sync()
+        self.assertEqual(counts.pulled_created, 1)
+        event = self.linked(remote_id)
+        self.assertEqual(event.name, "Quarterly review")
+        self.assertIn("<b>numbers</b>", str(event.description))
+        self.assertEqual(
+            (event.location, event.privacy, event.show_as), ("Room 4", "private", "free")
+        )
+        self.assertEqual(event.user_id, self.user)
+        bob = event.partner_ids.filtered(lambda p: p.email == "bob@example.org")
+        self.assertEqual(bob.name, "Bob")
+        states = {a.partner_id.email: a.state for a in event.attendee_ids}
+        self.assertEqual(states["bob@example.org"], "tentative")
+        self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [15])
+        self.assertTrue(event.videocall_location.startswith("https://"))
+
     def test_incremental_pull_goes_on_from_the_cursor(self):
         remote_id = self.new_remote("Planning")
         self.sync()

@@ -7,7 +7,16 @@ from odoo.tests import TransactionCase, new_test_user
 from odoo.addons.calendar_sync_base.tests.common import SyncCaseMixin
 from odoo.addons.calendar_sync_test.models.calendar_sync_provider_fake import SERVER_PARAM
 
-from calendar_sync_base.services.model import UTC, Attendee, Recurrence, Response, SyncEvent
+from calendar_sync_base.services.model import (
+    UTC,
+    Attendee,
+    Privacy,
+    Recurrence,
+    Reminder,
+    Response,
+    ShowAs,
+    SyncEvent,
+)
 from calendar_sync_test.services.fake_calendar import SERVER
 
 PROVIDER = "fake"
@@ -114,6 +123,25 @@ class FakeSyncCase(SyncCaseMixin, TransactionCase):
 
     def remote_titles(self):
         return sorted(event.title for event in self.remote.live())
+
+    def new_full_remote(self):
+        event = SyncEvent(
+            title="Quarterly review",
+            start=self.now + dt.timedelta(hours=24),
+            stop=self.now + dt.timedelta(hours=25),
+            description="<p>Agenda: <b>numbers</b></p>",
+            location="Room 4",
+            privacy=Privacy.PRIVATE,
+            show_as=ShowAs.FREE,
+            organizer_email=self.email,
+            attendees=(
+                Attendee(self.email, response=Response.ACCEPTED, organizer=True),
+                Attendee("bob@example.org", "Bob", response=Response.TENTATIVE),
+            ),
+            reminders=(Reminder(15),),
+            video_url="https://meet.example/abc",
+        )
+        return self.remote.insert(event).remote_id
 
     def new_rich_remote(self):
         start = dt.datetime(2027, 2, 10, 9, tzinfo=dt.timezone.utc)  # 18:00 in Tokyo

@@ -5,7 +5,9 @@ connecting, what a sync tells the calendar and the Sync Console, through
 import json
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
+from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
 from odoo.addons.calendar_sync_base.tests.contract_console import OTHER_EMAIL, ConsoleContract
 
 from calendar_sync_test.services.fake_calendar import SERVER
@@ -98,6 +100,19 @@ class TestFakeProviderSync(FakeSyncCase):
         )
         self.assertEqual(wizard.provider_label, "Fake Calendar")
         self.assertFalse(wizard.asks_existing_guests, "the fake creates events silently")
+
+    @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
+    def test_a_withdrawn_access_says_who_can_give_it_back(self):
+        """Connecting asks the user nothing (admin_credentials): reconnecting, or the
+        administrator, gives the access back; no consent page to go through."""
+        self.revoke_grant()
+        self.sync(expect_ok=False)
+        self.assertEqual(self.account.state, "needs_reconnect")
+        self.assertIn("ask your administrator", self.account.last_error)
+        self.assertNotIn("expired or was revoked", self.account.last_error)
+        self.env["calendar.sync.account"].with_user(self.user).action_sync_button(PROVIDER)
+        self.assertEqual(self.account.state, "connected", "reconnected at once")
+        self.sync()
 
     def test_a_sync_tells_the_open_calendar(self):
         self.env["bus.bus"].sudo().search([]).unlink()
