@@ -27,15 +27,17 @@ demo:  ## Google emulator (demo account) + Odoo configured to use it; try the sy
 # Addons that have a manifest (an addon directory still being written is skipped by pylint;
 # ruff lints every Python file anyway).
 ADDON_DIRS = $(patsubst %/__manifest__.py,%,$(sort $(wildcard calendar_sync_*/__manifest__.py)))
+# The test-only addons are linted like the others (their code is product-grade).
+LINT_DIRS = $(ADDON_DIRS) $(patsubst %/__manifest__.py,%,$(sort $(wildcard test_addons/*/__manifest__.py)))
 
 lint:  ## ruff, pylint-odoo, OCA's module and .po checks; runs every linter, fails if any of them reports something
 	@rc=0; \
 	echo "==> ruff check"; $(VENV)/bin/ruff check . || rc=1; \
 	echo "==> ruff format --check"; $(VENV)/bin/ruff format --check . || rc=1; \
-	echo "==> pylint-odoo: $(ADDON_DIRS)"; \
-	ODOO_PATH="$(ODOO_PATH)" $(VENV)/bin/pylint --rcfile=.pylintrc $(ADDON_DIRS) || rc=1; \
+	echo "==> pylint-odoo: $(LINT_DIRS)"; \
+	ODOO_PATH="$(ODOO_PATH)" $(VENV)/bin/pylint --rcfile=.pylintrc $(LINT_DIRS) || rc=1; \
 	echo "==> OCA module checks (manifest, XML, CSV)"; \
-	$(VENV)/bin/oca-checks-odoo-module $(ADDON_DIRS) || rc=1; \
+	$(VENV)/bin/oca-checks-odoo-module $(LINT_DIRS) || rc=1; \
 	echo "==> OCA translation checks"; \
 	$(VENV)/bin/oca-checks-po $(wildcard calendar_sync_*/i18n/*.po*) || rc=1; \
 	exit $$rc

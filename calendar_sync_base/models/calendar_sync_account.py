@@ -1017,6 +1017,32 @@ class CalendarSyncAccount(models.Model):
             seconds=round(self._sync_account_budget()),
         )
 
+    def _sync_reconnect_message(self):
+        """What the user reads when the provider refuses Odoo's access: how they give it
+        back depends on how the provider connects (``_sync_connect_kind``)."""
+        provider = self._sync_provider_label(self.provider)
+        kind = self._sync_provider()._sync_connect_kind
+        if kind == "user_credentials":
+            return self.env._(
+                "%(provider)s no longer accepts the credentials you entered for your calendar. "
+                "Click %(provider)s in Calendar to reconnect with your current ones; your "
+                "changes are kept and synchronized then.",
+                provider=provider,
+            )
+        if kind == "admin_credentials":
+            return self.env._(
+                "%(provider)s no longer gives Odoo access to your calendar (an administrator "
+                "may have withdrawn it). Click %(provider)s in Calendar to reconnect, or ask "
+                "your administrator; your changes are kept and synchronized then.",
+                provider=provider,
+            )
+        return self.env._(
+            "%(provider)s no longer accepts Odoo's access to your calendar (it expired "
+            "or was revoked). Click %(provider)s in Calendar to reconnect; your changes "
+            "are kept and synchronized then.",
+            provider=provider,
+        )
+
     def _sync_record_failure(self, state, error):
         message = self._sync_error_message(error)
         if isinstance(error, ConfigurationError):
@@ -1039,15 +1065,7 @@ class CalendarSyncAccount(models.Model):
             return str(error)  # the provider's own reason (e.g. not the organizer)
         messages = [
             (TimeBudgetExceeded, self._sync_too_slow_message()),
-            (
-                AuthExpired,
-                self.env._(
-                    "%(provider)s no longer accepts Odoo's access to your calendar (it expired "
-                    "or was revoked). Click %(provider)s in Calendar to reconnect; your changes "
-                    "are kept and synchronized then.",
-                    provider=self._sync_provider_label(self.provider),
-                ),
-            ),
+            (AuthExpired, self._sync_reconnect_message()),
             (
                 Throttled,
                 self.env._(

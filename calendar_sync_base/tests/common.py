@@ -1,5 +1,4 @@
 import datetime as dt
-import json
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests import new_test_user
@@ -16,112 +15,6 @@ def insert_account(env, user, provider, state="connected"):
 
 # Where a failed account sync writes its one WARNING line.
 ACCOUNT_LOGGER = "odoo.addons.calendar_sync_base.models.calendar_sync_account"
-
-
-class ConnectAccessCaseMixin:
-    """Each provider's OAuth tests (an HttpCase with an internal user ``alice`` whose login
-    is ``alice_login``): only allowed internal users connect a calendar.
-
-    Portal users, anonymous visitors and internal users outside the administrator's allowed
-    group are refused on both routes, store nothing and see no side panel button.
-    """
-
-    provider = None
-    alice_login = None
-
-    def consented_callback(self, login):
-        """The provider's redirect back to Odoo after ``login`` started and approved."""
-        raise NotImplementedError
-
-    def open_callback_in_background(self, callback, emulator, listing_path):
-        """Follow the provider's redirect back: it stores the grant and wakes the cron, and
-        lists nothing (the first sync is the cron's). Returns the connection."""
-        cron = self.env.ref(
-            f"calendar_sync_{self.provider}.calendar_sync_{self.provider}_cron_sync"
-        )
-        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
-        emulator.requests.clear()
-        response = self.url_open(callback, allow_redirects=False)
-        self.assertEqual(response.status_code, 303)
-        self.assertTrue(response.headers["Location"].endswith("/odoo/calendar"))
-        self.assertFalse(emulator.requests.filter(path_regex=listing_path), "nothing listed")
-        account = self.env["calendar.sync.account"].search([("user_id", "=", self.alice.id)])
-        self.assertEqual(account.state, "connected")
-        self.assertFalse(account.first_sync_done)
-        self.assertTrue(account.sync_requested)
-        self.assertEqual(
-            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
-        )
-        [panel] = account.with_user(self.alice).get_sync_panel_state()
-        self.assertEqual(panel["progress"], "First sync: starting")
-        return account
-
-    def run_cron_and_read_notifications(self):
-        """Run the provider's scheduled action; the pop-up notifications it sent the user."""
-        self.env["calendar.sync.account"]._cron_sync(self.provider)
-        self.env.invalidate_all()  # the cron worked through a cursor of its own
-        messages = [json.loads(message.message) for message in self.env["bus.bus"].search([])]
-        return [
-            message["payload"]["message"]
-            for message in messages
-            if message["type"] == "simple_notification"
-        ]
-
-    def assert_only_allowed_users_connect(self):
-        # Odoo runs only the test methods a case class defines itself: each provider's case
-        # calls this from its own test.
-        routes = (
-            f"/calendar_sync_{self.provider}/authorize",
-            f"/calendar_sync_{self.provider}/authentication?state=forged&code=forged",
-        )
-        new_test_user(self.env, login=f"portal_{self.provider}", groups="base.group_portal")
-        self.authenticate(f"portal_{self.provider}", f"portal_{self.provider}")
-        self.assert_cannot_connect(routes)
-        self.authenticate(None, None)
-        self.assert_cannot_connect(routes)
-        # Alice starts while every internal user may, then the administrator names a group.
-        callback = self.consented_callback(self.alice_login)
-        pilots = self.env["res.groups"].create({"name": "Calendar sync pilots"})
-        self.env["ir.config_parameter"].set_param("calendar_sync.allowed_group_id", pilots.id)
-        self.assert_cannot_connect((*routes, callback))
-        self.assertFalse(self.env["calendar.sync.account"].search([]))
-        accounts = self.env["calendar.sync.account"].with_user(self.alice)
-        self.assertEqual(accounts.get_sync_panel_state(), [])
-        pilots.users += self.alice
-        panel = accounts.get_sync_panel_state()
-        self.assertEqual([entry["provider"] for entry in panel], [self.provider])
-
-    def assert_user_limit_refuses_newcomers(self, emulator):
-        """With the provider's maximum of users reached, ``bob`` is refused on both routes
-        with a plain page, before any request reaches the provider (``emulator``)."""
-        insert_account(self.env, self.alice, self.provider)
-        self.env["ir.config_parameter"].set_param(f"calendar_sync_{self.provider}.max_users", 1)
-        emulator.requests.clear()
-        self.authenticate(self.bob.login, self.bob.login)
-        for route in (
-            f"/calendar_sync_{self.provider}/authorize",
-            f"/calendar_sync_{self.provider}/authentication?state=forged&code=forged",
-        ):
-            with self.subTest(route=route):
-                response = self.url_open(route, allow_redirects=False)
-                self.assertEqual(response.status_code, 403)
-                self.assertIn("maximum number of users (1)", response.text)
-        self.assertEqual(len(emulator.requests), 0)
-        self.assertFalse(self.env["calendar.sync.account"].search([("user_id", "=", self.bob.id)]))
-
-    def assert_cannot_connect(self, routes):
-        """This session is refused on each route: a plain page saying why for a logged-in
-        user, the login page for an anonymous visitor."""
-        anonymous = not self.session.uid
-        for route in routes:
-            with self.subTest(route=route, anonymous=anonymous):
-                response = self.url_open(route, allow_redirects=False)
-                if anonymous:
-                    self.assertEqual(response.status_code, 303)
-                    self.assertIn("/web/login", response.headers["Location"])
-                else:
-                    self.assertEqual(response.status_code, 403)
-                    self.assertIn("You are not allowed to connect a calendar", response.text)
 
 
 def forget_saved_credentials(account):
@@ -159,6 +52,10 @@ class SyncCaseMixin:
     - ``delete_remote(remote_id)``; ``remote_exists(remote_id)``: still live (not deleted
       nor cancelled).
     - ``remote_titles()``: titles of the events live in the user's remote calendar, sorted.
+    - ``new_full_remote()``: an event "Quarterly review" the user organizes with a value in
+      every field Odoo maps: description "<p>Agenda: <b>numbers</b></p>", location "Room
+      4", private, shown as free, the guest Bob (bob@example.org) who answered "maybe", a
+      popup reminder 15 minutes before, a video call link; its remote id.
     - ``new_rich_remote()``: an event "Supplier call" with what Odoo does not hold (a time
       zone of its own, a structured location, an optional guest and a room); its remote id.
     - ``remote_resource(remote_id)``: all the provider holds of the event but its title and
@@ -236,6 +133,9 @@ class SyncCaseMixin:
         raise NotImplementedError
 
     def remote_titles(self):
+        raise NotImplementedError
+
+    def new_full_remote(self):
         raise NotImplementedError
 
     def new_rich_remote(self):
@@ -334,45 +234,3 @@ class SyncCaseMixin:
 
 class WorkerKilled(BaseException):
     """Stands for the cron worker dying: nothing in the sync may catch it."""
-
-
-PUBLIC_HOST = "odoo.example.com"
-
-
-class PushCaseMixin:
-    """Odoo at a public https address (push notifications on) that the provider's emulator
-    reaches on the test server, as DNS would route the real service (``webhook_hosts``).
-
-    For an ``HttpCase`` whose ``emulator`` property is the provider's emulator. Notifications
-    the emulator records are posted by the test itself (``post``), in the test's thread: an
-    emulator thread posting on its own would share the test's database connection with it.
-    """
-
-    def setUp(self):
-        super().setUp()
-        self.env["ir.config_parameter"].sudo().set_param("web.base.url", f"https://{PUBLIC_HOST}")
-        self.emulator.webhook_hosts = {PUBLIC_HOST: self.base_url()}
-        self.emulator.deliver_notifications = False
-        self.addCleanup(setattr, self.emulator, "webhook_hosts", {})
-
-    def maintain_channels(self):
-        """The hourly channel cron; the provider may call Odoo back meanwhile (validation)."""
-        self.env.flush_all()
-        self.env["calendar.sync.channel"]._cron_push_channels()
-        self.env.invalidate_all()
-
-    def channels(self):
-        return self.account.sudo().push_channel_ids
-
-    def post(self, path, headers=None, data=b"", params=None):
-        """POST to Odoo's test server as the provider does (no session, no CSRF token)."""
-        self.env.flush_all()
-        response = self.opener.post(
-            self.base_url() + path, data=data, headers=headers, params=params, timeout=10
-        )
-        self.env.invalidate_all()
-        return response
-
-    def cron_triggers(self, provider):
-        cron = self.env.ref(f"calendar_sync_{provider}.calendar_sync_{provider}_cron_sync")
-        return self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])

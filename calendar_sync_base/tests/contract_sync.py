@@ -15,6 +15,24 @@ class SyncContract:
 
     allow_inherited_tests_method = True  # Odoo's loader runs only a class's own tests else
 
+    def test_pull_maps_every_field(self):
+        remote_id = self.new_full_remote()
+        counts = self.sync()
+        self.assertEqual(counts.pulled_created, 1)
+        event = self.linked(remote_id)
+        self.assertEqual(event.name, "Quarterly review")
+        self.assertIn("<b>numbers</b>", str(event.description))
+        self.assertEqual(
+            (event.location, event.privacy, event.show_as), ("Room 4", "private", "free")
+        )
+        self.assertEqual(event.user_id, self.user)
+        bob = event.partner_ids.filtered(lambda p: p.email == "bob@example.org")
+        self.assertEqual(bob.name, "Bob")
+        states = {a.partner_id.email: a.state for a in event.attendee_ids}
+        self.assertEqual(states["bob@example.org"], "tentative")
+        self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [15])
+        self.assertTrue(event.videocall_location.startswith("https://"))
+
     def test_incremental_pull_goes_on_from_the_cursor(self):
         remote_id = self.new_remote("Planning")
         self.sync()
@@ -28,14 +46,24 @@ class SyncContract:
         self.assertEqual(self.linked(remote_id).name, "Planning (moved)")
 
     def test_old_cursor_is_restarted_by_a_full_listing_without_duplicates(self):
+        """Past the provider's ``_sync_cursor_max_age`` a cursor is dropped for a full
+        listing; a provider without one (None) goes on from any cursor, however old."""
+        max_age = self.account._sync_provider()._sync_cursor_max_age
         self.new_remote("Steady")
         self.sync()
-        self.account.cursor_started = dt.datetime.now() - dt.timedelta(days=40)
+        started = dt.datetime.now() - (max_age or dt.timedelta(days=400)) - dt.timedelta(days=1)
+        self.account.cursor_started = started
         self.forget_requests()
         self.sync()
         listings = self.listings()
-        self.assertFalse(any(self.incremental(listing) for listing in listings), "a full one")
+        self.assertTrue(listings)
+        incremental = [self.incremental(listing) for listing in listings]
         self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "Steady")]), 1)
+        if max_age is None:
+            self.assertTrue(all(incremental), "no maximum age: the cursor goes on")
+            self.assertEqual(self.account.cursor_started, started)
+            return
+        self.assertFalse(any(incremental), "a full one")
         self.assertGreater(self.account.cursor_started, dt.datetime.now() - dt.timedelta(hours=1))
 
     def test_remote_deletion_archives_the_odoo_event(self):

@@ -10,7 +10,7 @@ from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from .common import insert_account, make_user
-from .console_cases import CONSOLE_ACTIONS
+from .contract_console import CONSOLE_ACTIONS
 
 PROTOCOLS = ("json", "xml")
 # What only administrators and the sync itself may ever see, per connection.

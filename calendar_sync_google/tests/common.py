@@ -139,6 +139,23 @@ class GoogleSyncCase(SyncCaseMixin, TransactionCase):
     def remote_titles(self):
         return sorted(item["summary"] for item in self.google.events(self.email))
 
+    def new_full_remote(self):
+        return self.remote_event(
+            summary="Quarterly review",
+            description="<p>Agenda: <b>numbers</b></p>",
+            location="Room 4",
+            visibility="private",
+            transparency="transparent",
+            attendees=[
+                {"email": self.email, "responseStatus": "accepted"},
+                {"email": "bob@example.org", "displayName": "Bob", "responseStatus": "tentative"},
+            ],
+            reminders={"useDefault": False, "overrides": [{"method": "popup", "minutes": 15}]},
+            conferenceData={
+                "entryPoints": [{"entryPointType": "video", "uri": "https://meet.example/abc"}]
+            },
+        )["id"]
+
     def new_rich_remote(self):
         return self.google.insert_event(self.email, TOKYO_EVENT)["id"]
 

@@ -8,6 +8,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER, WorkerKilled, make_user
+from odoo.addons.calendar_sync_base.tests.contract_cron_budget import CronBudgetContract
 
 from .common import GoogleSyncCase, google_time
 
@@ -16,14 +17,11 @@ LATENCY = 4.0
 
 
 @tagged("post_install", "-at_install")
-class TestGoogleCronBudget(GoogleSyncCase):
+class TestGoogleCronBudget(CronBudgetContract, GoogleSyncCase):
     """One slow account beside healthy ones, under a small cron time budget."""
 
     def setUp(self):
         super().setUp()
-        # The cron gives each account its own cursors; in tests they share this transaction.
-        self.registry.enter_test_mode(self.cr)
-        self.addCleanup(self.registry.leave_test_mode)
         self.cron = self.env.ref("calendar_sync_google.calendar_sync_google_cron_sync")
         self.remote_event(summary="Alice's meeting")
         self.bob = self.healthy_account("bob")
@@ -50,14 +48,18 @@ class TestGoogleCronBudget(GoogleSyncCase):
         params.set_param("calendar_sync.cron_time_budget", str(run))
         params.set_param("calendar_sync.account_time_budget", str(account))
 
-    def make_slow(self, account, **match):
-        """Every request of ``account`` (or those matching ``match``) waits LATENCY first."""
+    def make_slow(self, account=None, **match):
+        """Every request of ``account`` (default: the user's; or those matching ``match``)
+        waits LATENCY first."""
         return self.google.faults.add(
             latency=LATENCY,
             times=None,
-            request_headers={"Authorization": f"Bearer {account.access_token}"},
+            request_headers={"Authorization": f"Bearer {(account or self.account).access_token}"},
             **match,
         )
+
+    def make_fast(self, handle):
+        self.google.faults.remove(handle)
 
     def run_cron(self):
         """The scheduled action as Odoo's cron runner calls it: with its id and a progress

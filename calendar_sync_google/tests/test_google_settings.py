@@ -1,34 +1,22 @@
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from odoo.addons.calendar_sync_base.tests.contract_oauth import OAuthSettingsContract
+
 
 @tagged("post_install", "-at_install")
-class TestGoogleSettings(TransactionCase):
-    def test_secret_is_saved_but_never_sent_back(self):
-        self.env["res.config.settings"].create(
-            {
-                "calendar_sync_google_enabled": True,
-                "calendar_sync_google_client_id": "cid.apps.googleusercontent.com",
-                "calendar_sync_google_client_secret": "GOCSPX-secret",
-            }
-        ).execute()
-        params = self.env["ir.config_parameter"].sudo()
-        self.assertEqual(params.get_param("calendar_sync_google.client_secret"), "GOCSPX-secret")
-        values = self.env["res.config.settings"].default_get(
-            ["calendar_sync_google_client_secret", "calendar_sync_google_client_secret_set"]
-        )
-        self.assertFalse(values["calendar_sync_google_client_secret"])
-        self.assertTrue(values["calendar_sync_google_client_secret_set"])
-
-    def test_redirect_uri_follows_web_base_url(self):
-        self.env["ir.config_parameter"].set_param("web.base.url", "https://erp.example.com")
-        settings = self.env["res.config.settings"].create({})
-        expected = "https://erp.example.com/calendar_sync_google/authentication"
-        self.assertEqual(settings.calendar_sync_google_redirect_uri, expected)
-        # The settings form opens through onchange on a new record, not a saved one.
-        form = self.env["res.config.settings"].onchange(
-            {}, [], {"calendar_sync_google_redirect_uri": {}, "company_id": {}}
-        )
-        self.assertEqual(form["value"]["calendar_sync_google_redirect_uri"], expected)
+class TestGoogleSettings(OAuthSettingsContract, TransactionCase):
+    provider = "google"
+    callback_route = "/calendar_sync_google/authentication"
+    secret = "GOCSPX-secret"
+    settings_values = {
+        "calendar_sync_google_enabled": True,
+        "calendar_sync_google_client_id": "cid.apps.googleusercontent.com",
+        "calendar_sync_google_client_secret": secret,
+    }
+    secret_param = "calendar_sync_google.client_secret"
+    secret_field = "calendar_sync_google_client_secret"
+    secret_set_field = "calendar_sync_google_client_secret_set"
+    redirect_uri_field = "calendar_sync_google_redirect_uri"
 
     def test_endpoints_default_to_google(self):
         params = self.env["ir.config_parameter"].sudo()

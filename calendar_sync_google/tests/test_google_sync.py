@@ -11,40 +11,6 @@ from .common import EVENTS_PATH, GoogleSyncCase, google_time
 
 @tagged("post_install", "-at_install")
 class TestGooglePull(GoogleSyncCase):
-    def test_pull_maps_every_field(self):
-        colleague_email = "bob@example.org"
-        remote = self.remote_event(
-            summary="Quarterly review",
-            description="<p>Agenda: <b>numbers</b></p>",
-            location="Room 4",
-            visibility="private",
-            transparency="transparent",
-            attendees=[
-                {"email": self.email, "responseStatus": "accepted"},
-                {"email": colleague_email, "displayName": "Bob", "responseStatus": "tentative"},
-            ],
-            reminders={"useDefault": False, "overrides": [{"method": "popup", "minutes": 10}]},
-            conferenceData={
-                "entryPoints": [{"entryPointType": "video", "uri": "https://meet.example/abc"}]
-            },
-        )
-        counts = self.sync()
-        self.assertEqual(counts.pulled_created, 1)
-        event = self.linked(remote["id"])
-        self.assertEqual(event.name, "Quarterly review")
-        self.assertIn("<b>numbers</b>", str(event.description))
-        self.assertEqual(
-            (event.location, event.privacy, event.show_as), ("Room 4", "private", "free")
-        )
-        self.assertEqual(event.user_id, self.user)
-        bob = event.partner_ids.filtered(lambda p: p.email == colleague_email)
-        self.assertEqual(bob.name, "Bob")
-        states = {a.partner_id.email: a.state for a in event.attendee_ids}
-        self.assertEqual(states[colleague_email], "tentative")
-        self.assertEqual(states[self.email], "accepted")
-        self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [10])
-        self.assertEqual(event.videocall_location, "https://meet.example/abc")
-
     def test_new_remote_events_cost_a_few_queries_each(self):
         """New events of a page are created in bulk: each one more costs well under two
         queries (it was about 26, one create, chatter and history per event)."""

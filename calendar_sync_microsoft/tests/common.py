@@ -126,6 +126,25 @@ class MicrosoftSyncCase(SyncCaseMixin, TransactionCase):
     def remote_titles(self):
         return sorted(item["subject"] for item in self.microsoft.events(self.email))
 
+    def new_full_remote(self):
+        return self.remote_event(
+            subject="Quarterly review",
+            body={"contentType": "html", "content": "<p>Agenda: <b>numbers</b></p>"},
+            location={"displayName": "Room 4"},
+            sensitivity="private",
+            showAs="free",
+            isReminderOn=True,
+            reminderMinutesBeforeStart=15,
+            attendees=[
+                {
+                    "type": "required",
+                    "emailAddress": {"address": "bob@example.org", "name": "Bob"},
+                    "status": {"response": "tentativelyAccepted"},
+                },
+            ],
+            isOnlineMeeting=True,
+        )["id"]
+
     def new_rich_remote(self):
         return self.microsoft.insert_event(self.email, TOKYO_EVENT)["id"]
 

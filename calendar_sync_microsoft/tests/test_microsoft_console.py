@@ -1,14 +1,20 @@
 from odoo.tests import tagged
 
-from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL, ConsoleCases
+from odoo.addons.calendar_sync_base.tests.contract_console import OTHER_EMAIL, ConsoleContract
 
-from .common import MicrosoftSyncCase
+from .common import CLIENT_ID, MicrosoftSyncCase
 
 
 @tagged("post_install", "-at_install")
-class TestMicrosoftConsole(ConsoleCases, MicrosoftSyncCase):
+class TestMicrosoftConsole(ConsoleContract, MicrosoftSyncCase):
     provider = "microsoft"
-    allow_inherited_tests_method = True  # the shared scenarios live in ConsoleCases
+    accepted_configuration = CLIENT_ID
+
+    def spoil_credentials(self):
+        self.env["ir.config_parameter"].set_param(
+            "calendar_sync_microsoft.client_secret", "not-the-secret"
+        )
+        return "invalid_client"
 
     def connect_other_user(self):
         self.microsoft.add_account(OTHER_EMAIL, "Bob")

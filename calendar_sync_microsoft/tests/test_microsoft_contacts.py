@@ -1,7 +1,7 @@
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL
+from odoo.addons.calendar_sync_base.tests.contract_console import OTHER_EMAIL
 
 from calendar_sync_microsoft.services.graph_contacts import (
     BUSINESS_FAX_PROPERTY,

@@ -1,6 +1,6 @@
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL
+from odoo.addons.calendar_sync_base.tests.contract_console import OTHER_EMAIL
 
 from .test_microsoft_contacts import MicrosoftContactsCase
 

@@ -11,42 +11,6 @@ BATCH_PATH = r"^/v1\.0/\$batch$"
 
 @tagged("post_install", "-at_install")
 class TestMicrosoftPull(MicrosoftSyncCase):
-    def test_pull_maps_every_field(self):
-        remote = self.remote_event(
-            subject="Quarterly review",
-            body={"contentType": "html", "content": "<p>Agenda: <b>numbers</b></p>"},
-            location={"displayName": "Room 4"},
-            sensitivity="private",
-            showAs="free",
-            isReminderOn=True,
-            reminderMinutesBeforeStart=15,
-            attendees=[
-                {
-                    "type": "required",
-                    "emailAddress": {"address": "bob@example.org", "name": "Bob"},
-                    "status": {"response": "tentativelyAccepted"},
-                },
-                {
-                    "type": "optional",
-                    "emailAddress": {"address": "carol@example.org", "name": "Carol"},
-                },
-            ],
-            isOnlineMeeting=True,
-        )
-        counts = self.sync()
-        self.assertEqual(counts.pulled_created, 1)
-        event = self.linked(remote["id"])
-        self.assertEqual(event.name, "Quarterly review")
-        self.assertIn("<b>numbers</b>", str(event.description))
-        self.assertEqual(
-            (event.location, event.privacy, event.show_as), ("Room 4", "private", "free")
-        )
-        self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [15])
-        states = {a.partner_id.email: a.state for a in event.attendee_ids}
-        self.assertEqual(states["bob@example.org"], "tentative")
-        self.assertIn("carol@example.org", states)
-        self.assertTrue(event.videocall_location.startswith("http"))
-
     def test_times_honour_windows_zones_and_all_day_dates(self):
         timed = self.microsoft.insert_event(
             self.email,

@@ -94,7 +94,7 @@ def connect_google(env, user, google, lifetime=3599):
     settings._set_google_auth_tokens(access, refresh, lifetime)
 
 
-def connect_microsoft(env, user, microsoft, lifetime=3599):
+def connect_microsoft(user, microsoft, lifetime=3599):
     microsoft.add_account(user.email, user.name, time_zone="Romance Standard Time")
     access, refresh = microsoft.issue_tokens(user.email)
     user.sudo().write(

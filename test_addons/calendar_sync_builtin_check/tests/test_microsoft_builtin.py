@@ -75,7 +75,7 @@ class TestMicrosoftBuiltin(BuiltinSyncCase):
         )
         run_post_commit_hooks(self.env)  # not connected yet: nothing sent
         remote = [self.remote_event(f"Remote {i}", hours_from_now=i) for i in range(REMOTE_EVENTS)]
-        connect_microsoft(self.env, self.user, self.microsoft)
+        connect_microsoft(self.user, self.microsoft)
 
         sync_microsoft(self.env, self.user)
 
@@ -121,7 +121,7 @@ class TestMicrosoftBuiltin(BuiltinSyncCase):
         self.assertNoRefusal(self.microsoft, expected=[(410, DELTA_PATH)])
 
     def test_odoo_changes_reach_outlook(self):
-        connect_microsoft(self.env, self.user, self.microsoft, lifetime=0)  # first call refreshes
+        connect_microsoft(self.user, self.microsoft, lifetime=0)  # first call refreshes
         sync_microsoft(self.env, self.user)
 
         meeting = self.odoo_event("Meeting with Bob")
@@ -150,7 +150,7 @@ class TestMicrosoftBuiltin(BuiltinSyncCase):
         self.assertNoRefusal(self.microsoft)
 
     def test_outlook_series_reach_odoo_and_odoo_leaves_them_to_outlook(self):
-        connect_microsoft(self.env, self.user, self.microsoft)
+        connect_microsoft(self.user, self.microsoft)
         sync_microsoft(self.env, self.user)
         start = dt.date.today() + dt.timedelta(days=1)
         master = self.remote_event(

@@ -1,1 +1,1 @@
-from . import calendar_sync_account, calendar_sync_provider_fake
+from . import calendar_event, calendar_sync_account, calendar_sync_provider_fake

@@ -10,7 +10,8 @@ SERVER_PARAM = "calendar_sync_fake.server"
 class CalendarSyncProviderFake(models.AbstractModel):
     """The in-memory fake calendar (``services/fake_calendar.py``) as a provider: connecting
     asks nothing (the administrator's credentials reach every mailbox), as a service account
-    would. Everything here goes through the seam; the base knows nothing of it."""
+    would: the service grants Odoo an access token to the user's mailbox, kept on the
+    account. Everything here goes through the seam; the base knows nothing of it."""
 
     _name = "calendar.sync.provider.fake"
     _inherit = "calendar.sync.provider"
@@ -34,7 +35,13 @@ class CalendarSyncProviderFake(models.AbstractModel):
         account = accounts.search([("user_id", "=", user.id), ("provider", "=", "fake")])
         account = account or accounts.create({"user_id": user.id, "provider": "fake"})
         account.write(
-            {"active": True, "state": "connected", "last_error": False, "remote_email": user.email}
+            {
+                "active": True,
+                "state": "connected",
+                "last_error": False,
+                "remote_email": user.email,
+                "access_token": SERVER.grant(user.email),
+            }
         )
         account._sync_request()
         return {
@@ -51,14 +58,22 @@ class CalendarSyncProviderFake(models.AbstractModel):
 
     @api.model
     def _connector(self, account):
-        calendar = SERVER.calendar(account.remote_email or account.user_id.email)
-        return FakeConnector(calendar, **account._sync_page_options())
+        if not self._is_configured():
+            raise ConfigurationError(self.env._("No fake server is set."))
+        credentials, _save = account._sync_credentials()
+        return FakeConnector(
+            SERVER,
+            account.remote_email,
+            credentials["access_token"] or "",
+            session=account._sync_http_session(),
+            **account._sync_page_options(),
+        )
 
     @api.model
     def _console_check_connection(self):
-        server = self.env["ir.config_parameter"].sudo().get_param(SERVER_PARAM)
-        if not server:
+        if not self._is_configured():
             raise ConfigurationError(self.env._("No fake server is set."))
+        server = self.env["ir.config_parameter"].sudo().get_param(SERVER_PARAM)
         return self.env._("The fake server %(server)s answered.", server=server)
 
     @api.model

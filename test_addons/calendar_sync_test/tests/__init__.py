@@ -1,1 +1,1 @@
-from . import test_base_cases, test_fake_provider
+from . import test_base_cases, test_contracts, test_fake_provider

@@ -1,5 +1,6 @@
-"""The provider seam, proven by a provider the base knows nothing of: connect, sync both
-ways, reset, history and the Sync Console, all through ``calendar.sync.provider.fake``."""
+"""The provider seam, proven by a provider the base knows nothing of: registry, capabilities,
+connecting, what a sync tells the calendar and the Sync Console, through
+``calendar.sync.provider.fake`` (the sync itself is the contract suites', test_contracts.py)."""
 
 import json
 
@@ -7,12 +8,11 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
-from odoo.addons.calendar_sync_base.tests.console_cases import OTHER_EMAIL, ConsoleCases
-from odoo.addons.calendar_sync_base.tests.contract_history import HistoryContract
+from odoo.addons.calendar_sync_base.tests.contract_console import OTHER_EMAIL, ConsoleContract
 
 from calendar_sync_test.services.fake_calendar import SERVER
 
-from .common import PROVIDER, FakeSyncCase
+from .common import FAKE_SERVER, PROVIDER, FakeSyncCase
 
 
 @tagged("post_install", "-at_install")
@@ -26,6 +26,12 @@ class TestFakeProviderRegistry(FakeSyncCase):
             self.account._sync_cron(PROVIDER),
             self.env.ref("calendar_sync_test.calendar_sync_test_cron_sync"),
         )
+
+    def test_no_push_channel_for_a_provider_without_push_notifications(self):
+        self.assertFalse(self.account._sync_provider()._sync_push_notifications)
+        self.env["ir.config_parameter"].set_param("web.base.url", "https://odoo.example.com")
+        self.env["calendar.sync.channel"]._cron_push_channels()
+        self.assertFalse(self.account.sudo().push_channel_ids, "polled, not pushed")
 
     def test_capabilities_reach_the_base(self):
         self.assertTrue(self.account._sync_provider_pushes_silently(PROVIDER))
@@ -70,7 +76,9 @@ class TestFakeProviderConnect(FakeSyncCase):
 
 @tagged("post_install", "-at_install")
 class TestFakeProviderSync(FakeSyncCase):
-    def test_first_sync_pulls_and_pushes(self):
+    """What the contract suites (``test_contracts.py``) do not already say."""
+
+    def test_first_sync_pulls_and_pushes_then_settles(self):
         remote_id = self.new_remote("From the fake calendar")
         event = self.odoo_event("From Odoo")
         counts = self.sync()
@@ -82,72 +90,29 @@ class TestFakeProviderSync(FakeSyncCase):
         counts = self.sync()
         self.assertEqual((counts.pulled, counts.pushed), (0, 0), "settled: nothing to do")
 
-    def test_edits_travel_both_ways(self):
-        remote_id = self.new_remote("Remote")
-        event = self.odoo_event("Local")
-        self.sync()
-        pulled = self.linked(remote_id)
-        self.set_remote_title(remote_id, "Remote (edited there)")
-        event.with_user(self.user).write({"name": "Local (edited here)"})
-        counts = self.sync()
-        self.assertEqual((counts.pulled_updated, counts.pushed_updated), (1, 1))
-        self.assertEqual(pulled.name, "Remote (edited there)")
-        self.assertEqual(
-            self.remote_title(event.sudo().sync_link_ids.remote_id), "Local (edited here)"
-        )
-
-    def test_deletions_travel_both_ways(self):
-        remote_id = self.new_remote("Deleted there")
-        event = self.odoo_event("Deleted here")
-        self.sync()
-        pulled = self.linked(remote_id)
-        pushed_id = event.sudo().sync_link_ids.remote_id
-        self.delete_remote(remote_id)
-        event.with_user(self.user).unlink()
-        self.sync()
-        self.assertFalse(pulled.active, "a remote deletion archives")
-        self.assertFalse(self.remote_exists(pushed_id))
-        self.assertEqual(self.remote_titles(), [])
-
-    def test_an_expired_cursor_relists_without_duplicates(self):
-        self.new_remote("Listed twice")
-        self.sync()
-        self.remote.expire_cursors()
-        self.sync()
-        self.assertEqual(
-            self.env["calendar.event"].search_count([("name", "=", "Listed twice")]), 1
-        )
-
-    def test_reset_deletes_remote_copies_and_pushes_them_again(self):
+    def test_reset_wizard_asks_nothing_of_a_provider_that_creates_silently(self):
         self.odoo_event("Mine")
-        self.new_remote("Theirs")
         self.sync()
         wizard = (
             self.env["calendar.sync.reset.wizard"]
             .with_user(self.user)
-            .create(
-                {
-                    "account_id": self.account.id,
-                    "delete_policy": "delete_remote",
-                    "sync_policy": "all",
-                }
-            )
+            .create({"account_id": self.account.id})
         )
         self.assertEqual(wizard.provider_label, "Fake Calendar")
         self.assertFalse(wizard.asks_existing_guests, "the fake creates events silently")
-        wizard.action_reset()
-        self.assertEqual(self.account.state, "disconnected")
-        self.assertEqual(self.remote_titles(), [])
-        self.env["calendar.sync.account"].with_user(self.user).action_sync_button(PROVIDER)
-        self.sync()
-        self.assertEqual(self.remote_titles(), ["Mine", "Theirs"])
 
     @mute_logger(ACCOUNT_LOGGER)  # the failed sync's WARNING line
-    def test_a_revoked_access_asks_to_reconnect(self):
+    def test_a_withdrawn_access_says_who_can_give_it_back(self):
+        """Connecting asks the user nothing (admin_credentials): reconnecting, or the
+        administrator, gives the access back; no consent page to go through."""
         self.revoke_grant()
         self.sync(expect_ok=False)
         self.assertEqual(self.account.state, "needs_reconnect")
-        self.assertIn("no longer accepts", self.account.last_error)
+        self.assertIn("ask your administrator", self.account.last_error)
+        self.assertNotIn("expired or was revoked", self.account.last_error)
+        self.env["calendar.sync.account"].with_user(self.user).action_sync_button(PROVIDER)
+        self.assertEqual(self.account.state, "connected", "reconnected at once")
+        self.sync()
 
     def test_a_sync_tells_the_open_calendar(self):
         self.env["bus.bus"].sudo().search([]).unlink()
@@ -161,28 +126,16 @@ class TestFakeProviderSync(FakeSyncCase):
 
 
 @tagged("post_install", "-at_install")
-class TestFakeProviderHistory(HistoryContract, FakeSyncCase):
-    """Revert, conflict history and the reconnect notice (``HistoryContract``)."""
-
-    provider_label = FakeSyncCase.provider_label
-
-
-@tagged("post_install", "-at_install")
-class TestFakeProviderConsole(ConsoleCases, FakeSyncCase):
-    """The Sync Console's buttons (``ConsoleCases``); Test Connection is the provider's."""
+class TestFakeProviderConsole(ConsoleContract, FakeSyncCase):
+    """The Sync Console's buttons (``ConsoleContract``)."""
 
     provider = PROVIDER
+    accepted_configuration = FAKE_SERVER
 
     def connect_other_user(self):
         other = self.connect(self.other_user())
-        return other, lambda: setattr(SERVER.calendar(OTHER_EMAIL), "revoked", True)
+        return other, lambda: SERVER.revoke(OTHER_EMAIL)
 
-    def test_test_connection_reports_what_the_provider_accepted(self):
-        kind, message = self.notified(self.console().action_test_connection())
-        self.assertEqual((kind, message), ("success", "The fake server fake.example.com answered."))
-
-    def test_test_connection_with_a_wrong_secret_says_why(self):
-        self.env["ir.config_parameter"].set_param("calendar_sync_fake.server", "")
-        kind, message = self.notified(self.console().action_test_connection())
-        self.assertEqual(kind, "danger")
-        self.assertIn("No fake server is set", message)
+    def spoil_credentials(self):
+        self.break_configuration()
+        return "No fake server is set"

@@ -1,7 +1,10 @@
-"""The Sync Console's buttons, for each provider's test case against its emulator.
+"""Contract suite: the Sync Console's buttons, for each provider's test case.
 
-The provider case sets ``self.account`` (connected, user ``self.user``) and implements
-``connect_other_user()`` -> ``(account, revoke)`` and the ``SyncCaseMixin`` remote helpers.
+The provider case (with the ``SyncCaseMixin`` adapter) sets ``provider`` and
+``accepted_configuration`` (what Test Connection names of the settings the provider
+accepted), and answers ``connect_other_user()`` -> ``(account, revoke)`` (a second user,
+connected, and how the provider revokes their grant) and ``spoil_credentials()`` (the
+administrator enters credentials the provider refuses; returns the words of its refusal).
 """
 
 from odoo.exceptions import AccessError, UserError
@@ -21,8 +24,17 @@ CONSOLE_ACTIONS = (
 )
 
 
-class ConsoleCases:
+class ConsoleContract:
+    allow_inherited_tests_method = True  # Odoo's loader runs only a class's own tests else
+
     provider = None
+    accepted_configuration = None
+
+    def connect_other_user(self):
+        raise NotImplementedError
+
+    def spoil_credentials(self):
+        raise NotImplementedError
 
     def console(self):
         consoles = self.env["calendar.sync.console"].browse(
@@ -42,18 +54,13 @@ class ConsoleCases:
     def test_test_connection_reports_what_the_provider_accepted(self):
         kind, message = self.notified(self.console().action_test_connection())
         self.assertEqual(kind, "success", message)
-        client_id = self.env["ir.config_parameter"].get_param(
-            f"calendar_sync_{self.provider}.client_id"
-        )
-        self.assertIn(client_id, message)
+        self.assertIn(self.accepted_configuration, message)
 
-    def test_test_connection_with_a_wrong_secret_says_why(self):
-        self.env["ir.config_parameter"].set_param(
-            f"calendar_sync_{self.provider}.client_secret", "not-the-secret"
-        )
+    def test_test_connection_with_refused_credentials_says_why(self):
+        refusal = self.spoil_credentials()
         kind, message = self.notified(self.console().action_test_connection())
         self.assertEqual(kind, "danger")
-        self.assertIn("invalid_client", message)
+        self.assertIn(refusal, message)
 
     # ------------------------------------------------------------------ Validate Users
 
