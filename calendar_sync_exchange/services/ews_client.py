@@ -26,6 +26,7 @@ from exchangelib.errors import (
     ErrorItemNotFound,
 )
 from exchangelib.items import ID_ONLY
+from exchangelib.properties import OccurrenceItemId
 from exchangelib.services import SyncFolderItems
 
 from calendar_sync_base.services.model import UTC, ChangeSet, Recurrence, SyncEvent
@@ -200,6 +201,15 @@ class ExchangeCalendarClient:
         except (ErrorItemNotFound, ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange):
             return None
         return occurrence.id
+
+    def occurrence_id(
+        self, master_id: str, series: SyncEvent, original_start
+    ) -> OccurrenceItemId | None:
+        """The ``OccurrenceItemId`` of the series' occurrence due at ``original_start``."""
+        index = _instance_index(series, original_start)
+        if index is None:
+            return None
+        return OccurrenceItemId(id=master_id, changekey=None, instance_index=index)
 
     # ----------------------------------------------------------------- push
 

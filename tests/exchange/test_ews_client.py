@@ -259,6 +259,49 @@ def test_series_with_a_moved_and_a_deleted_occurrence(client):
     assert client.fetch(exception.remote_id).master_remote_id == master.remote_id
 
 
+def test_master_update_with_a_new_exdate_deletes_that_occurrence_and_keeps_exceptions(client, ews):
+    rule = "FREQ=WEEKLY;COUNT=4;BYDAY=WE"
+    [master] = create(client, meeting("weekly", recurrence=Recurrence(rule)))
+    second = dt.datetime(2024, 5, 8, 8, tzinfo=UTC)
+    third = dt.datetime(2024, 5, 15, 8, tzinfo=UTC)
+    moved = meeting("moved", day=9, master_remote_id=master.remote_id, original_start=second)
+    moved = moved.replace(remote_id=client.instance_id(master.remote_id, second, False))
+    [result] = client.apply([PushOp(OpKind.UPDATE, "x", moved, fields=("title", "start"))])
+    master = client.fetch(master.remote_id)
+    ews.requests.clear()
+    excluded = master.replace(title="weekly (edited)", recurrence=Recurrence(rule, (third,)))
+    op = PushOp(OpKind.UPDATE, "m", excluded, fields=("title", "recurrence"))
+    [result] = client.apply([op])
+    assert result.ok, result
+    [update] = sent(ews, "UpdateItem")
+    assert b"Recurrence" not in update.body, "an unchanged pattern is not written again"
+    [delete] = sent(ews, "DeleteItem")
+    assert b'<t:OccurrenceItemId RecurringMasterId="' in delete.body
+    assert b'InstanceIndex="3"' in delete.body
+    live = client.fetch(master.remote_id)
+    assert live.recurrence == Recurrence(rule, exdates=(third,))
+    assert result.event.etag == live.etag, "our own push is not pulled back as a change"
+    events, _ = listing(client)
+    [exception] = [e for e in events.values() if e.master_remote_id == master.remote_id]
+    assert (exception.title, exception.original_start) == ("moved", second), "kept"
+    ews.requests.clear()
+    [again] = client.apply([replace(op, event=excluded.replace(etag=result.event.etag))])
+    assert again.ok and not operations(ews, "DeleteItem"), "an exdate is deleted once"
+
+
+def sent(ews, operation):
+    return [r for r in ews.requests if r.context.get("operation") == operation]
+
+
+def test_series_created_with_an_exdate_has_that_occurrence_deleted(client):
+    rule = "FREQ=DAILY;COUNT=3"
+    second = dt.datetime(2024, 5, 2, 8, tzinfo=UTC)
+    [master] = create(client, meeting("daily", recurrence=Recurrence(rule, (second,))))
+    live = client.fetch(master.remote_id)
+    assert live.recurrence == Recurrence(rule, exdates=(second,))
+    assert master.etag == live.etag
+
+
 @pytest.mark.parametrize(
     "rule",
     [
