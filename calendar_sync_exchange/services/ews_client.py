@@ -146,7 +146,9 @@ class ExchangeCalendarClient:
 
     def event_of(self, item: CalendarItem, master_id: str = "") -> SyncEvent:
         """The neutral event of an item read with ``GetItem``; a master carries its exdates."""
-        event = from_ews(item, timezone_hint=self.timezone_hint, master_id=master_id)
+        event = from_ews(
+            item, timezone_hint=self.timezone_hint, master_id=master_id, owner=self.mailbox
+        )
         if event.recurrence is None or not item.deleted_occurrences:
             return event
         exdates = tuple(_slot(occurrence.start, event) for occurrence in item.deleted_occurrences)

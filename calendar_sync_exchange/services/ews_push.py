@@ -9,6 +9,14 @@
 - Conflicts: updates carry the change key Odoo last saw with ``ConflictResolution=
   NeverOverwrite``; ``ErrorIrresolvableConflict`` (the item changed in Outlook meanwhile) is a
   conflict result, which the engine answers by fetching the item and merging by policy.
+- Replies: the user's answer to an invitation someone else organizes is an ``AcceptItem`` /
+  ``TentativelyAcceptItem`` / ``DeclineItem`` made with ``CreateItem`` on the user's calendar
+  item (``ReferenceItemId``), ``MessageDisposition=SendAndSaveCopy`` so the organizer gets it
+  (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-respond-to-meeting-requests-by-using-ews-in-exchange,
+  https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/createitem-operation-meeting-request).
+  One call per reply: Exchange may answer a response object with several item ids, which
+  exchangelib does not tell apart from the next reply's (its issue #886). The result is the
+  item read back (gone when declined: Exchange removes a declined meeting).
 - Lost answers: a create whose call got no answer may have been applied; its items are looked
   up by the Odoo id they carry before anything is sent again.
 - The new item's ``UID`` (iCalUID, which shared meetings are matched by) is not in
@@ -46,10 +54,14 @@ from exchangelib.errors import (
 from exchangelib.items import (
     ALL_OCCURRENCES,
     NEVER_OVERWRITE,
+    SEND_AND_SAVE_COPY,
     SEND_TO_ALL_AND_SAVE_COPY,
     SEND_TO_NONE,
+    AcceptItem,
+    DeclineItem,
+    TentativelyAcceptItem,
 )
-from exchangelib.properties import OccurrenceItemId
+from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 from exchangelib.recurrence import Recurrence as EwsRecurrence
 
 from calendar_sync_base.services.errors import (
@@ -58,7 +70,7 @@ from calendar_sync_base.services.errors import (
     RemoteRejected,
     SyncError,
 )
-from calendar_sync_base.services.model import SyncEvent
+from calendar_sync_base.services.model import Response, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 
 from .ews_errors import TRANSIENT, error_for, is_unknown_outcome
@@ -70,6 +82,11 @@ if TYPE_CHECKING:
 # The synced fields that rewrite a master's times and pattern, and the item fields they set.
 SERIES_FIELDS = frozenset(("start", "stop", "all_day", "timezone", "recurrence"))
 SERIES_ITEM_FIELDS = ("start", "end", "is_all_day", "recurrence")
+REPLY_ITEMS = {
+    Response.ACCEPTED: AcceptItem,
+    Response.TENTATIVE: TentativelyAcceptItem,
+    Response.DECLINED: DeclineItem,
+}
 # An occurrence a DeleteItem could not find is gone already: what the exdate asks for.
 OCCURRENCE_GONE = (
     ErrorItemNotFound,
@@ -100,14 +117,12 @@ class ExchangePush:
         self.results: list[PushResult | None] = [None] * len(ops)
         groups: dict[tuple[OpKind, str], list[int]] = defaultdict(list)
         for index, op in enumerate(ops):
-            if op.kind == OpKind.REPLY:
-                self.results[index] = PushResult(op.key, error=_reply_unsupported())
-            else:
-                groups[(op.kind, send_mode(op))].append(index)
+            groups[(op.kind, send_mode(op))].append(index)
         senders = {
             OpKind.CREATE: self._create,
             OpKind.UPDATE: self._update,
             OpKind.DELETE: self._delete,
+            OpKind.REPLY: self._reply,
         }
         try:
             self.masters = self._current_masters()
@@ -292,6 +307,44 @@ class ExchangePush:
             else:
                 self.results[index] = self._item_failure(index, answer, "DeleteItem")
 
+    # ----------------------------------------------------------------- replies
+
+    def _reply(self, indices: list[int], _mode: str) -> None:
+        replied = []
+        for index in indices:
+            op = self.ops[index]
+            answers = {attendee.response for attendee in op.event.attendees}
+            kind = next((REPLY_ITEMS[r] for r in answers if r in REPLY_ITEMS), None)
+            if kind is None:
+                self.results[index] = PushResult(op.key, event=op.event)  # "no answer" stays
+                continue
+            reply = kind(
+                account=self.account,
+                reference_item_id=ReferenceItemId(id=op.event.remote_id, changekey=None),
+            )
+            answer = self._send("CreateItem", [index], lambda r=reply: [r.send(SEND_AND_SAVE_COPY)])
+            if answer is not None and isinstance(answer[0], Exception):
+                self.results[index] = self._item_failure(index, answer[0], "CreateItem")
+            elif answer is not None:
+                replied.append(index)
+        self._read_back(replied)
+
+    def _read_back(self, indices: list[int]) -> None:
+        """Results of replies: the item as Exchange holds it after the answer."""
+        if not indices:
+            return
+        ids = [(self.ops[index].event.remote_id, None) for index in indices]
+        try:
+            items = self.client.fetch_items(ids)
+        except SyncError:
+            items = [None] * len(ids)  # answered all the same: the next pull reads the item
+        for index, item in zip(indices, items, strict=True):
+            op = self.ops[index]
+            event = op.event
+            if item is not None and not isinstance(item, Exception):
+                event = self.client.event_of(item)
+            self.results[index] = PushResult(op.key, event=event)
+
     # ----------------------------------------------------------------- series' exdates
 
     def _current_masters(self) -> dict[int, CalendarItem]:
@@ -413,9 +466,3 @@ def _answers_the_item(exc: Exception) -> bool:
     if not isinstance(exc, ResponseMessageError) or isinstance(exc, TRANSIENT):
         return False
     return not isinstance(error_for(exc, "", ""), (AuthExpired, ConfigurationError))
-
-
-def _reply_unsupported() -> RemoteRejected:
-    return RemoteRejected(
-        "Answering an invitation is not synchronized to Exchange yet", reason="unsupported"
-    )

@@ -15,7 +15,7 @@ from calendar_sync_base.services.errors import (
     SyncError,
     Throttled,
 )
-from calendar_sync_base.services.model import UTC, Attendee, Recurrence, SyncEvent
+from calendar_sync_base.services.model import UTC, Attendee, Recurrence, Response, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp
 from calendar_sync_base.services.recurrence import format_rrule, parse_rrule
 from calendar_sync_exchange.services.ews_account import offered_auth_schemes
@@ -223,6 +223,45 @@ def test_server_busy_past_the_deadline_gives_up_at_once(make_client, ews):
         client.list_page("")
     assert [r.status for r in ews.requests][-1] == 500  # busy once, not asked again
     assert [r.status for r in ews.requests].count(500) == 1
+
+
+# -- invitations -----------------------------------------------------------------------------
+
+
+def test_answer_to_an_invitation_reaches_the_organizer(make_client, ews):
+    bob = make_client("bob@example.com")
+    invited = meeting("Board", attendees=(Attendee(ALICE),)).replace(
+        organizer_email="bob@example.com"
+    )
+    [sent] = create(bob, invited, silent=False)
+    alice = make_client()
+    events, _ = listing(alice)
+    [invitation] = events.values()
+    assert (invitation.title, invitation.organizer_email) == ("Board", "bob@example.com")
+    [mine] = [a for a in invitation.attendees if a.email == ALICE]
+    assert mine.response == Response.NEEDS_ACTION
+    ews.requests.clear()
+    accepted = invitation.replace(attendees=(replace(mine, response=Response.ACCEPTED),))
+    [result] = alice.apply([PushOp(OpKind.REPLY, "r", accepted)])
+    assert result.ok, result
+    [reply] = [r for r in ews.requests if r.context.get("operation") == "CreateItem"]
+    assert b"<t:AcceptItem>" in reply.body and b'MessageDisposition="SendAndSaveCopy"' in reply.body
+    assert result.event.etag == alice.fetch(invitation.remote_id).etag
+    [answer] = [a for a in bob.fetch(sent.remote_id).attendees if a.email == ALICE]
+    assert answer.response == Response.ACCEPTED
+    [mine] = [a for a in alice.fetch(invitation.remote_id).attendees if a.email == ALICE]
+    assert mine.response == Response.ACCEPTED
+    declined = invitation.replace(attendees=(replace(mine, response=Response.DECLINED),))
+    [result] = alice.apply([PushOp(OpKind.REPLY, "r", declined)])
+    assert result.ok and alice.fetch(invitation.remote_id) is None, "a declined meeting leaves"
+
+
+def test_the_organizer_cannot_answer_his_own_meeting(client):
+    [own] = create(client, meeting("Mine", attendees=(Attendee("bob@example.com"),)))
+    me = Attendee(ALICE, response=Response.ACCEPTED)
+    [result] = client.apply([PushOp(OpKind.REPLY, "r", own.replace(attendees=(me,)))])
+    assert "ErrorCalendarIsOrganizerForAccept" in str(result.error)
+    assert not result.retryable
 
 
 # -- recurrences -----------------------------------------------------------------------------
