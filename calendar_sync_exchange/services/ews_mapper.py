@@ -21,8 +21,13 @@ time zones through CLDR's Windows map, recurrence rules. What is EWS's own is he
 - The Odoo id: the same MAPI named property Graph writes (``graph_mapper.ODOO_ID_PROPERTY_SET``,
   name ``odoo_id``, a string), registered on exchangelib's ``CalendarItem`` as
   ``ODOO_ID_FIELD``; an item made through either API is recognised by the other.
-- The online meeting URL: exchangelib 5 has no field for ``JoinOnlineMeetingUrl``; the video
-  link is left to Odoo (``video_url`` is never read nor written here).
+- The online meeting URL: EWS has it as the native ``CalendarItem`` element
+  ``JoinOnlineMeetingUrl`` (Exchange 2013+, field URI ``calendar:JoinOnlineMeetingUrl``:
+  https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/joinonlinemeetingurl),
+  not an extended property. exchangelib 5 has no field for it, and its documented way to add
+  one, ``CalendarItem.register``, takes only ``ExtendedProperty`` classes (a TypeError
+  otherwise): a native element would mean patching exchangelib's private field list. So the
+  video link is left to Odoo (``video_url`` is never read nor written here).
 """
 
 from __future__ import annotations
