@@ -65,8 +65,8 @@ link (Graph) becomes the account's cursor; then one incremental sync, which must
 (nothing to pull or push) and warms the caches. Every measured run is a normal incremental sync
 through ``_sync_guarded``.
 
-Environment: ``BENCH_PROVIDERS`` (default "google microsoft exchange"), ``BENCH_PUSH_SIZES`` (default
-"100 1000 3000"), ``BENCH_SYNC_SIZES`` and ``BENCH_PULL_SIZES`` (default "1000 10000"),
+Environment: ``BENCH_PROVIDERS`` (default "google microsoft exchange"), ``BENCH_PUSH_SIZES``
+(default "100 1000 3000"), ``BENCH_SYNC_SIZES`` and ``BENCH_PULL_SIZES`` (default "1000 10000"),
 ``BENCH_RESULTS`` (output file; default ``bench/RESULTS.md``, empty: none; the sections of
 providers not run are kept),
 ``BENCH_EXISTING_GUESTS`` (with_guests / without_guests / hold; default: the account's).
