@@ -65,8 +65,8 @@ link (Graph) becomes the account's cursor; then one incremental sync, which must
 (nothing to pull or push) and warms the caches. Every measured run is a normal incremental sync
 through ``_sync_guarded``.
 
-Environment: ``BENCH_PROVIDERS`` (default "google microsoft"), ``BENCH_PUSH_SIZES`` (default
-"100 1000 3000"), ``BENCH_SYNC_SIZES`` and ``BENCH_PULL_SIZES`` (default "1000 10000"),
+Environment: ``BENCH_PROVIDERS`` (default "google microsoft exchange"), ``BENCH_PUSH_SIZES``
+(default "100 1000 3000"), ``BENCH_SYNC_SIZES`` and ``BENCH_PULL_SIZES`` (default "1000 10000"),
 ``BENCH_RESULTS`` (output file; default ``bench/RESULTS.md``, empty: none; the sections of
 providers not run are kept),
 ``BENCH_EXISTING_GUESTS`` (with_guests / without_guests / hold; default: the account's).
@@ -84,6 +84,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from exchangelib import CalendarItem
 
 from odoo import Command, fields, release
 
@@ -91,8 +92,12 @@ from odoo.addons.calendar_sync_base.models.calendar_sync_runner import PAGE_COMM
 
 from calendar_sync_base.services.model import Attendee, Reminder, SyncEvent
 from calendar_sync_base.services.snapshot import to_snapshot
+from calendar_sync_exchange.services.ews_account import ExchangeSettings, build_account
+from calendar_sync_exchange.services.ews_client import MAX_BATCH_SIZE
+from calendar_sync_exchange.services.ews_mapper import item_values, register_odoo_id_property
 from calendar_sync_google.services.mapper import to_google
 from calendar_sync_microsoft.services.graph_outbound import to_graph
+from emulators.ews import EwsEmulator
 from emulators.google import GoogleEmulator
 from emulators.microsoft import MicrosoftEmulator, trusting
 
@@ -378,7 +383,95 @@ class MicrosoftBench(ProviderBench):
         )
 
 
-PROVIDERS = {provider.key: provider for provider in (GoogleBench, MicrosoftBench)}
+class ExchangeBench(ProviderBench):
+    """Exchange Server through EWS: the EWS emulator over HTTP, Basic auth, a service account
+    impersonating each user (connected by e-mail, as the side panel's button does)."""
+
+    key = "exchange"
+    title = "Exchange Server (EWS)"
+    emulator_note = "EWS emulator in process (HTTP, Basic, impersonation)"
+    service = ("admin@example.com", "bench-admin")
+
+    def started_emulator(self):
+        emulator = EwsEmulator(auth_methods=("Basic",))
+        emulator.reset_state = _keeping_service(emulator, self.service)
+        return emulator
+
+    def params(self):
+        return {
+            "calendar_sync_exchange.enabled": "True",
+            "calendar_sync_exchange.backend": "ews",
+            "calendar_sync_exchange.ews_url": self.emulator.endpoint,
+            "calendar_sync_exchange.auth": "basic",
+            "calendar_sync_exchange.access": "impersonation",
+            "calendar_sync_exchange.username": self.service[0],
+            "calendar_sync_exchange.password": self.service[1],
+        }
+
+    def connect(self, env, user):
+        self.emulator.add_mailbox(user.email, "bench")
+        return env["calendar.sync.provider.exchange"]._exchange_connect(user, user.email)
+
+    def _mailbox(self, email):
+        settings = ExchangeSettings(
+            endpoint=self.emulator.endpoint,
+            mailbox=email,
+            auth="basic",
+            access="impersonation",
+            username=self.service[0],
+            password=self.service[1],
+        )
+        return build_account(settings)
+
+    def insert_remote(self, email, neutrals):
+        """The events through bulk ``CreateItem`` (100 a call), their UIDs read back."""
+        register_odoo_id_property()
+        account = self._mailbox(email)
+        copies = []
+        for start in range(0, len(neutrals), MAX_BATCH_SIZE):
+            chunk = neutrals[start : start + MAX_BATCH_SIZE]
+            items = [
+                CalendarItem(account=account, folder=account.calendar, **item_values(n)[0])
+                for n in chunk
+            ]
+            created = account.bulk_create(
+                account.calendar, items, send_meeting_invitations="SendToNone"
+            )
+            ids = [(item.id, item.changekey) for item in created]
+            for item in account.fetch(ids=ids, only_fields=["uid"]):
+                copies.append(RemoteCopy(item.id, item.uid, item.changekey))
+        return copies
+
+    def edit_remote(self, email, remote_id):
+        account = self._mailbox(email)
+        item = account.calendar.get(id=remote_id)
+        item.subject = "Moved to the big room"
+        item.save(update_fields=["subject"], send_meeting_invitations="SendToNone")
+
+    def push_note(self):
+        """CreateItem calls and the meetings they would announce (SendToNone: none)."""
+        creates = [r for r in self.requests if r.context.get("operation") == "CreateItem"]
+        items = sum(r.body.count(b"<t:CalendarItem>") for r in creates)
+        inviting = [r for r in creates if b'SendMeetingInvitations="SendToNone"' not in r.body]
+        return (
+            f"{len(creates)} CreateItem calls for {items} items, {len(inviting)} of them "
+            "sending invitations (first sync: SendToNone)"
+        )
+
+
+def _keeping_service(emulator, service):
+    """The emulator's reset keeps the service account (the bench resets between scenarios)."""
+    reset = emulator.reset_state
+
+    def reset_state():
+        reset()
+        emulator.store.add_mailbox(service[0], service[1], can_impersonate=True)
+
+    reset_state()
+    return reset_state
+
+
+PROVIDERS = {provider.key: provider for provider in (GoogleBench, MicrosoftBench, ExchangeBench)}
 
 
 # --------------------------------------------------------------------------- harness

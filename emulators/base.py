@@ -305,6 +305,7 @@ class Fault:
     method: str | None = None
     path_regex: str | None = None
     request_headers: dict[str, str] = field(default_factory=dict)
+    matcher: Callable[[RecordedRequest], bool] | None = None
     seen: int = 0  # matching requests seen so far
     fired: int = 0  # times this fault was applied
 
@@ -315,6 +316,8 @@ class Fault:
         if self.method and request.method != self.method.upper():
             return False
         if any(request.headers.get(name) != value for name, value in self.request_headers.items()):
+            return False
+        if self.matcher is not None and not self.matcher(request):
             return False
         return not self.path_regex or re.search(self.path_regex, request.path) is not None
 
@@ -334,6 +337,7 @@ class Fault:
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
+        data["matcher"] = getattr(self.matcher, "__doc__", None)
         if isinstance(data["body"], bytes):
             data["body"] = data["body"].decode("utf-8", errors="replace")
         return data
@@ -360,6 +364,7 @@ class Faults:
         path_regex: str | None = None,
         request_headers: Mapping[str, str] | None = None,
         lose_answer: bool = False,
+        matcher: Callable[[RecordedRequest], bool] | None = None,
     ) -> Fault:
         """Arm a fault.
 
@@ -374,7 +379,8 @@ class Faults:
         - ``times``: how many requests it applies to (None: forever); ``nth``: the first
           request it applies to is the Nth matching one (1-based).
         - ``method`` / ``path_regex`` (searched in the path) / ``request_headers`` (exact
-          values, e.g. one user's ``Authorization``): which requests it matches.
+          values, e.g. one user's ``Authorization``) / ``matcher`` (a function of the request
+          that must answer True; an emulator's helpers build it): which requests it matches.
         """
         fault = Fault(
             status=status,
@@ -389,6 +395,7 @@ class Faults:
             method=method,
             path_regex=path_regex,
             request_headers=dict(request_headers or {}),
+            matcher=matcher,
         )
         with self._lock:
             self._faults.append(fault)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: HTTP requests and SQL queries of the Google and Microsoft Graph syncs as the
+# `make bench`: HTTP requests and SQL queries of the Google, Microsoft Graph and EWS syncs as the
 # calendar grows.
 #
 #   scripts/bench.sh
@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 db_exists "$BENCH_DB" && { echo "database $BENCH_DB already exists" >&2; exit 1; }
 
-BENCH_ADDONS="calendar_sync_google,calendar_sync_microsoft"
+BENCH_ADDONS="calendar_sync_google,calendar_sync_microsoft,calendar_sync_exchange"
 BENCH_MODULE=calendar_sync_bench
 ADDONS_PATH="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT"
 if [ "${1:-}" = "--compare" ]; then

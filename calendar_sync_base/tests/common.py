@@ -17,6 +17,17 @@ def insert_account(env, user, provider, state="connected"):
 ACCOUNT_LOGGER = "odoo.addons.calendar_sync_base.models.calendar_sync_account"
 
 
+def requires(capability):
+    """A contract test that only applies to providers with ``capability`` (a boolean of the
+    adapter, see ``SyncCaseMixin``)."""
+
+    def mark(test):
+        test.contract_requires = capability
+        return test
+
+    return mark
+
+
 def forget_saved_credentials(account):
     """Delete what a sync committed for ``account`` outside the test's transaction."""
     with account.env.registry.cursor() as cr:
@@ -83,9 +94,24 @@ class SyncCaseMixin:
     - ``listings()``: the listing requests, in order; ``incremental(listing)``: that listing
       went on from a sync cursor; ``resumed(listing)``: it went on from a page token.
     - ``updates_sent()``: how many event updates Odoo sent.
+
+    ``refused_update_detail``: what the provider's refusal of ``refuse_updates`` says, shown
+    to the user. Capabilities a few contract tests need (``requires``), True unless the
+    adapter says its provider lacks them; such a test is then not collected:
+    - ``relists_periodically``: an old cursor is restarted by a full listing
+      (the provider's ``_sync_cursor_max_age``).
     """
 
     provider_label = ""
+    refused_update_detail = "403"
+    relists_periodically = True
+
+    def __init_subclass__(cls, **kwargs):  # pylint: disable=missing-return
+        super().__init_subclass__(**kwargs)
+        for name in dir(cls):
+            needed = getattr(getattr(cls, name, None), "contract_requires", None)
+            if name.startswith("test_") and needed and not getattr(cls, needed, True):
+                setattr(cls, name, None)  # the provider cannot do what the test checks
 
     def sync(self, account=None, expect_ok=True):
         account = account or self.account

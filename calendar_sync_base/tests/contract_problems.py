@@ -24,7 +24,7 @@ class ProblemsContract:
         event, remote_id, fault = self.refused_event()
         entry = self.panel_entry()
         self.assertEqual((entry["state"], entry["problem_count"]), ("connected", 1))
-        self.assertIn("403", event.with_user(self.user).sync_problem)
+        self.assertIn(self.refused_update_detail, event.with_user(self.user).sync_problem)
         self.assertFalse(event.sudo().sync_link_ids.need_push, "not retried on every run")
         self.sync()
         self.assertEqual(self.account.problem_count, 1, "the problem stays until resolved")

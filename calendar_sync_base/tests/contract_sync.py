@@ -5,7 +5,7 @@ import datetime as dt
 
 from odoo.tools import mute_logger
 
-from .common import ACCOUNT_LOGGER
+from .common import ACCOUNT_LOGGER, requires
 
 RUNNER_LOGGER = "odoo.addons.calendar_sync_base.models.calendar_sync_runner"
 
@@ -45,6 +45,7 @@ class SyncContract:
         self.assertEqual(counts.pulled_updated, 1)
         self.assertEqual(self.linked(remote_id).name, "Planning (moved)")
 
+    @requires("relists_periodically")
     def test_old_cursor_is_restarted_by_a_full_listing_without_duplicates(self):
         """Past the provider's ``_sync_cursor_max_age`` a cursor is dropped for a full
         listing; a provider without one (None) goes on from any cursor, however old."""

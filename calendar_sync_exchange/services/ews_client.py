@@ -26,6 +26,7 @@ from exchangelib.errors import (
     ErrorItemNotFound,
 )
 from exchangelib.items import ID_ONLY
+from exchangelib.properties import OccurrenceItemId
 from exchangelib.services import SyncFolderItems
 
 from calendar_sync_base.services.model import UTC, ChangeSet, Recurrence, SyncEvent
@@ -145,7 +146,9 @@ class ExchangeCalendarClient:
 
     def event_of(self, item: CalendarItem, master_id: str = "") -> SyncEvent:
         """The neutral event of an item read with ``GetItem``; a master carries its exdates."""
-        event = from_ews(item, timezone_hint=self.timezone_hint, master_id=master_id)
+        event = from_ews(
+            item, timezone_hint=self.timezone_hint, master_id=master_id, owner=self.mailbox
+        )
         if event.recurrence is None or not item.deleted_occurrences:
             return event
         exdates = tuple(_slot(occurrence.start, event) for occurrence in item.deleted_occurrences)
@@ -200,6 +203,15 @@ class ExchangeCalendarClient:
         except (ErrorItemNotFound, ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange):
             return None
         return occurrence.id
+
+    def occurrence_id(
+        self, master_id: str, series: SyncEvent, original_start
+    ) -> OccurrenceItemId | None:
+        """The ``OccurrenceItemId`` of the series' occurrence due at ``original_start``."""
+        index = _instance_index(series, original_start)
+        if index is None:
+            return None
+        return OccurrenceItemId(id=master_id, changekey=None, instance_index=index)
 
     # ----------------------------------------------------------------- push
 

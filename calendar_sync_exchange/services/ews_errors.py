@@ -76,9 +76,8 @@ def error_for(exc: Exception, what: str, mailbox: str) -> SyncError:
         return Throttled(f"Exchange is busy ({what} for {mailbox}), try again later")
     if isinstance(exc, TRANSIENT) or is_unknown_outcome(exc):
         return SyncError(f"Exchange {what} for {mailbox} failed: {detail}")
-    return RemoteRejected(
-        f"Exchange refused {what} for {mailbox}: {detail}", reason=type(exc).__name__
-    )
+    code = type(exc).__name__
+    return RemoteRejected(f"Exchange refused {what} for {mailbox}: {detail} ({code})", code)
 
 
 def is_unknown_outcome(exc: Exception) -> bool:

@@ -12,6 +12,7 @@ time zones through CLDR's Windows map, recurrence rules. What is EWS's own is he
   None: the event is then read in the hint (the user's zone) and reported as unknown.
 - All-day: exchangelib gives all-day bounds as dates with an INCLUSIVE end; the neutral model's
   end is exclusive (one day added in, removed out).
+- The mailbox owner's answer to a meeting someone else organizes is ``MyResponseType``.
 - Response types: ``Unknown`` / ``NoResponseReceived`` / ``Organizer`` / ``Accept`` /
   ``Tentative`` / ``Decline`` are Graph's ``none`` / ``notResponded`` / ``organizer`` /
   ``accepted`` / ``tentativelyAccepted`` / ``declined``.
@@ -20,8 +21,13 @@ time zones through CLDR's Windows map, recurrence rules. What is EWS's own is he
 - The Odoo id: the same MAPI named property Graph writes (``graph_mapper.ODOO_ID_PROPERTY_SET``,
   name ``odoo_id``, a string), registered on exchangelib's ``CalendarItem`` as
   ``ODOO_ID_FIELD``; an item made through either API is recognised by the other.
-- The online meeting URL: exchangelib 5 has no field for ``JoinOnlineMeetingUrl``; the video
-  link is left to Odoo (``video_url`` is never read nor written here).
+- The online meeting URL: EWS has it as the native ``CalendarItem`` element
+  ``JoinOnlineMeetingUrl`` (Exchange 2013+, field URI ``calendar:JoinOnlineMeetingUrl``:
+  https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/joinonlinemeetingurl),
+  not an extended property. exchangelib 5 has no field for it, and its documented way to add
+  one, ``CalendarItem.register``, takes only ``ExtendedProperty`` classes (a TypeError
+  otherwise): a native element would mean patching exchangelib's private field list. So the
+  video link is left to Odoo (``video_url`` is never read nor written here).
 """
 
 from __future__ import annotations
@@ -115,11 +121,17 @@ def _mailbox(mailbox: Mailbox | None) -> dict[str, Any]:
     return {"emailAddress": {"address": mailbox.email_address, "name": mailbox.name or ""}}
 
 
-def _attendees(item: CalendarItem) -> list[dict[str, Any]]:
+def _attendees(item: CalendarItem, owner: str) -> list[dict[str, Any]]:
+    """The attendees; the mailbox owner's answer to someone else's meeting is the item's
+    ``MyResponseType`` (the attendee list is the organizer's, as he last sent it)."""
+    mine = item.my_response_type if item.my_response_type not in (None, "Organizer") else None
     attendees = []
     for field, kind in ATTENDEE_LISTS.items():
         for attendee in getattr(item, field) or ():
-            response = RESPONSE_TO_GRAPH.get(attendee.response_type or "Unknown", "none")
+            own = mine and attendee.mailbox and attendee.mailbox.email_address
+            own = own and attendee.mailbox.email_address.lower() == owner.lower()
+            answer = mine if own else attendee.response_type
+            response = RESPONSE_TO_GRAPH.get(answer or "Unknown", "none")
             attendees.append(
                 {"type": kind, "status": {"response": response}, **_mailbox(attendee.mailbox)}
             )
@@ -131,7 +143,7 @@ def _odoo_id(item: CalendarItem) -> list[dict[str, str]]:
     return [{"id": ODOO_ID_PROPERTY, "value": str(value)}] if value else []
 
 
-def item_as_graph(item: CalendarItem, master_id: str = "") -> dict[str, Any]:
+def item_as_graph(item: CalendarItem, master_id: str = "", owner: str = "") -> dict[str, Any]:
     """The item in the shape of a Graph event (only what the neutral model reads)."""
     zone = _zone_of(item)
     zone_name = zone.ms_id if zone is not None else ""
@@ -150,7 +162,7 @@ def item_as_graph(item: CalendarItem, master_id: str = "") -> dict[str, Any]:
         "sensitivity": (item.sensitivity or "Normal").lower(),
         "showAs": "free" if item.legacy_free_busy_status == "Free" else "busy",
         "organizer": _mailbox(item.organizer),
-        "attendees": _attendees(item),
+        "attendees": _attendees(item, owner),
         "isReminderOn": bool(item.reminder_is_set),
         "reminderMinutesBeforeStart": item.reminder_minutes_before_start or 0,
         "isCancelled": bool(item.is_cancelled),
@@ -175,12 +187,15 @@ def unknown_timezone(item: CalendarItem) -> bool:
     return _zone_of(item) is None and not item.is_all_day
 
 
-def from_ews(item: CalendarItem, *, timezone_hint: str = "", master_id: str = "") -> SyncEvent:
+def from_ews(
+    item: CalendarItem, *, timezone_hint: str = "", master_id: str = "", owner: str = ""
+) -> SyncEvent:
     """One calendar item -> ``SyncEvent``; ``MalformedEvent`` when it cannot be read.
 
-    ``master_id`` is the series of an occurrence or exception (EWS items do not name it).
+    ``master_id`` is the series of an occurrence or exception (EWS items do not name it);
+    ``owner`` the mailbox's address (whose answer ``MyResponseType`` is).
     """
-    return parse_event(item_as_graph(item, master_id), timezone_hint=timezone_hint)
+    return parse_event(item_as_graph(item, master_id, owner), timezone_hint=timezone_hint)
 
 
 # --------------------------------------------------------------------------- outbound

@@ -9,14 +9,34 @@
 - Conflicts: updates carry the change key Odoo last saw with ``ConflictResolution=
   NeverOverwrite``; ``ErrorIrresolvableConflict`` (the item changed in Outlook meanwhile) is a
   conflict result, which the engine answers by fetching the item and merging by policy.
+- Replies: the user's answer to an invitation someone else organizes is an ``AcceptItem`` /
+  ``TentativelyAcceptItem`` / ``DeclineItem`` made with ``CreateItem`` on the user's calendar
+  item (``ReferenceItemId``), ``MessageDisposition=SendAndSaveCopy`` so the organizer gets it
+  (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-respond-to-meeting-requests-by-using-ews-in-exchange,
+  https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/createitem-operation-meeting-request).
+  One call per reply: Exchange may answer a response object with several item ids, which
+  exchangelib does not tell apart from the next reply's (its issue #886). The result is the
+  item read back (gone when declined: Exchange removes a declined meeting).
 - Lost answers: a create whose call got no answer may have been applied; its items are looked
   up by the Odoo id they carry before anything is sent again.
 - The new item's ``UID`` (iCalUID, which shared meetings are matched by) is not in
   ``CreateItem``'s answer: one ``GetItem`` of the created ids per batch reads it.
+- Excluded dates: an EWS ``Recurrence`` holds no exdates, and writing it again on a master
+  drops the series' exceptions. A master update leaves its pattern and times out when they did
+  not change (the masters are read first, one ``GetItem``), and each slot its exdates gained
+  since is a ``DeleteItem`` of that occurrence, addressed by ``OccurrenceItemId``
+  (``RecurringMasterId`` + 1-based ``InstanceIndex``; deleting one occurrence is the
+  ``DeleteItem`` of a series, given the occurrence's id:
+  https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-delete-appointments-in-a-recurring-series-by-using-ews-in-exchange,
+  https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/occurrenceitemid);
+  Exchange then lists the slot in the master's ``DeletedOccurrences``. A series created with
+  exdates has its occurrences deleted the same way. The master's change key moves with each
+  deletion: it is read back (one ``GetItem``) so our own push is not pulled as a change.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -24,6 +44,8 @@ from typing import TYPE_CHECKING
 import requests
 from exchangelib import CalendarItem
 from exchangelib.errors import (
+    ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+    ErrorCalendarOccurrenceIsDeletedFromRecurrence,
     ErrorIrresolvableConflict,
     ErrorItemNotFound,
     EWSError,
@@ -32,9 +54,15 @@ from exchangelib.errors import (
 from exchangelib.items import (
     ALL_OCCURRENCES,
     NEVER_OVERWRITE,
+    SEND_AND_SAVE_COPY,
     SEND_TO_ALL_AND_SAVE_COPY,
     SEND_TO_NONE,
+    AcceptItem,
+    DeclineItem,
+    TentativelyAcceptItem,
 )
+from exchangelib.properties import OccurrenceItemId, ReferenceItemId
+from exchangelib.recurrence import Recurrence as EwsRecurrence
 
 from calendar_sync_base.services.errors import (
     AuthExpired,
@@ -42,6 +70,7 @@ from calendar_sync_base.services.errors import (
     RemoteRejected,
     SyncError,
 )
+from calendar_sync_base.services.model import Response, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 
 from .ews_errors import TRANSIENT, error_for, is_unknown_outcome
@@ -49,6 +78,21 @@ from .ews_mapper import item_values
 
 if TYPE_CHECKING:
     from .ews_client import ExchangeCalendarClient
+
+# The synced fields that rewrite a master's times and pattern, and the item fields they set.
+SERIES_FIELDS = frozenset(("start", "stop", "all_day", "timezone", "recurrence"))
+SERIES_ITEM_FIELDS = ("start", "end", "is_all_day", "recurrence")
+REPLY_ITEMS = {
+    Response.ACCEPTED: AcceptItem,
+    Response.TENTATIVE: TentativelyAcceptItem,
+    Response.DECLINED: DeclineItem,
+}
+# An occurrence a DeleteItem could not find is gone already: what the exdate asks for.
+OCCURRENCE_GONE = (
+    ErrorItemNotFound,
+    ErrorCalendarOccurrenceIsDeletedFromRecurrence,
+    ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+)
 
 
 def send_mode(op: PushOp) -> str:
@@ -73,19 +117,19 @@ class ExchangePush:
         self.results: list[PushResult | None] = [None] * len(ops)
         groups: dict[tuple[OpKind, str], list[int]] = defaultdict(list)
         for index, op in enumerate(ops):
-            if op.kind == OpKind.REPLY:
-                self.results[index] = PushResult(op.key, error=_reply_unsupported())
-            else:
-                groups[(op.kind, send_mode(op))].append(index)
+            groups[(op.kind, send_mode(op))].append(index)
         senders = {
             OpKind.CREATE: self._create,
             OpKind.UPDATE: self._update,
             OpKind.DELETE: self._delete,
+            OpKind.REPLY: self._reply,
         }
         try:
+            self.masters = self._current_masters()
             for (kind, mode), indices in groups.items():
                 for start in range(0, len(indices), self.client.batch_size):
                     senders[kind](indices[start : start + self.client.batch_size], mode)
+            self._delete_excluded_occurrences()
         except _StopPush as stop:
             self._fail_rest(stop.error)
         return self.results
@@ -207,6 +251,8 @@ class ExchangePush:
             if prepared is None:
                 continue
             values, names = prepared
+            if index in self.masters and _same_series(values, self.masters[index]):
+                names = [name for name in names if name not in SERIES_ITEM_FIELDS]
             if not names:
                 self.results[index] = PushResult(op.key, event=op.event)
                 continue
@@ -261,15 +307,162 @@ class ExchangePush:
             else:
                 self.results[index] = self._item_failure(index, answer, "DeleteItem")
 
+    # ----------------------------------------------------------------- replies
+
+    def _reply(self, indices: list[int], _mode: str) -> None:
+        replied = []
+        for index in indices:
+            op = self.ops[index]
+            answers = {attendee.response for attendee in op.event.attendees}
+            kind = next((REPLY_ITEMS[r] for r in answers if r in REPLY_ITEMS), None)
+            if kind is None:
+                self.results[index] = PushResult(op.key, event=op.event)  # "no answer" stays
+                continue
+            reply = kind(
+                account=self.account,
+                reference_item_id=ReferenceItemId(id=op.event.remote_id, changekey=None),
+            )
+            answer = self._send("CreateItem", [index], lambda r=reply: [r.send(SEND_AND_SAVE_COPY)])
+            if answer is not None and isinstance(answer[0], Exception):
+                self.results[index] = self._item_failure(index, answer[0], "CreateItem")
+            elif answer is not None:
+                replied.append(index)
+        self._read_back(replied)
+
+    def _read_back(self, indices: list[int]) -> None:
+        """Results of replies: the item as Exchange holds it after the answer."""
+        if not indices:
+            return
+        ids = [(self.ops[index].event.remote_id, None) for index in indices]
+        try:
+            items = self.client.fetch_items(ids)
+        except SyncError:
+            items = [None] * len(ids)  # answered all the same: the next pull reads the item
+        for index, item in zip(indices, items, strict=True):
+            op = self.ops[index]
+            event = op.event
+            if item is not None and not isinstance(item, Exception):
+                event = self.client.event_of(item)
+            self.results[index] = PushResult(op.key, event=event)
+
+    # ----------------------------------------------------------------- series' exdates
+
+    def _current_masters(self) -> dict[int, CalendarItem]:
+        """The series masters whose times or pattern an update may rewrite, as Exchange has
+        them now (one ``GetItem``), by op index."""
+        indices = [
+            index
+            for index, op in enumerate(self.ops)
+            if op.kind == OpKind.UPDATE
+            and _is_series(op.event)
+            and op.event.remote_id
+            and (op.fields is None or SERIES_FIELDS.intersection(op.fields))
+        ]
+        if not indices:
+            return {}
+        try:
+            items = self.client.fetch_items([(self.ops[i].event.remote_id, None) for i in indices])
+        except SyncError:
+            return {}  # the updates themselves will say what is wrong
+        return {
+            index: item
+            for index, item in zip(indices, items, strict=True)
+            if not isinstance(item, Exception) and item.type == "RecurringMaster"
+        }
+
+    def _excluded_before(self, index: int) -> set | None:
+        """The slots Exchange had deleted from the op's series before this push (None:
+        unknown, nothing is deleted)."""
+        if self.ops[index].kind == OpKind.CREATE:
+            return set()
+        master = self.masters.get(index)
+        if master is None:
+            return None
+        try:
+            recurrence = self.client.event_of(master).recurrence
+        except ValueError:  # MalformedEvent: the series cannot be read, leave it alone
+            return None
+        return set(recurrence.exdates) if recurrence else None
+
+    def _delete_excluded_occurrences(self) -> None:
+        """A ``DeleteItem`` of each occurrence whose slot a pushed series' exdates gained,
+        then the masters' new change keys."""
+        targets: dict[str, list[tuple[int, OccurrenceItemId]]] = defaultdict(list)
+        for index, op in enumerate(self.ops):
+            result = self.results[index]
+            if not (_is_series(op.event) and result and result.ok and result.event):
+                continue
+            before = self._excluded_before(index)
+            if before is None:
+                continue
+            master_id = result.event.remote_id
+            for slot in sorted(set(op.event.recurrence.exdates) - before):
+                occurrence = self.client.occurrence_id(master_id, op.event, slot)
+                if occurrence is not None:
+                    targets[send_mode(op)].append((index, occurrence))
+        for mode, occurrences in targets.items():
+            for start in range(0, len(occurrences), self.client.batch_size):
+                self._delete_occurrences(occurrences[start : start + self.client.batch_size], mode)
+        self._read_back_change_keys({index for group in targets.values() for index, _ in group})
+
+    def _delete_occurrences(self, occurrences: list[tuple[int, OccurrenceItemId]], mode) -> None:
+        indices = [index for index, _ in occurrences]
+
+        def delete():
+            return self.account.bulk_delete(
+                [occurrence for _, occurrence in occurrences],
+                send_meeting_cancellations=mode,
+                affected_task_occurrences=ALL_OCCURRENCES,
+                chunk_size=len(occurrences),
+            )
+
+        answers = self._send("DeleteItem", indices, delete)
+        for index, answer in zip(indices, answers or (), strict=True):
+            if answer is not True and not isinstance(answer, OCCURRENCE_GONE):
+                self.results[index] = self._item_failure(index, answer, "DeleteItem")
+
+    def _read_back_change_keys(self, indices: set[int]) -> None:
+        """The change keys of series whose occurrences were deleted (each deletion moved it)."""
+        indices = sorted(i for i in indices if self.results[i].ok)
+        if not indices:
+            return
+        ids = [(self.results[i].event.remote_id, None) for i in indices]
+        try:
+            items = self.client.call(
+                "GetItem", lambda: list(self.account.fetch(ids=ids, only_fields=["subject"]))
+            )
+        except SyncError:
+            return  # the next pull reads the series again, as an unchanged one
+        for index, item in zip(indices, items, strict=True):
+            if not isinstance(item, Exception):
+                event = self.results[index].event.replace(etag=item.changekey)
+                self.results[index] = PushResult(self.ops[index].key, event=event)
+
+
+def _is_series(event: SyncEvent) -> bool:
+    return event.recurrence is not None and not event.is_occurrence
+
+
+def _same_series(values: dict, master: CalendarItem) -> bool:
+    """The update sets the master's times and pattern to what Exchange has already."""
+    held = {name: getattr(master, name) for name in SERIES_ITEM_FIELDS}
+    wanted = {**held, **{name: values[name] for name in SERIES_ITEM_FIELDS if name in values}}
+    recurrence = (wanted.pop("recurrence"), held.pop("recurrence"))
+    return wanted == held and _pattern_key(recurrence[0]) == _pattern_key(recurrence[1])
+
+
+def _pattern_key(recurrence: EwsRecurrence | None) -> tuple:
+    """A recurrence as compared: Exchange answers a range's start date as a datetime."""
+    if recurrence is None:
+        return ()
+    boundary = recurrence.boundary
+    values = [getattr(boundary, field.name) for field in boundary.FIELDS]
+    days = [v.date() if isinstance(v, dt.datetime) else v for v in values]
+    return (recurrence.pattern, type(boundary), *days)
+
 
 def _answers_the_item(exc: Exception) -> bool:
     """An error message about the item itself, not about the call (auth, throttling...)."""
     if not isinstance(exc, ResponseMessageError) or isinstance(exc, TRANSIENT):
         return False
     return not isinstance(error_for(exc, "", ""), (AuthExpired, ConfigurationError))
-
-
-def _reply_unsupported() -> RemoteRejected:
-    return RemoteRejected(
-        "Answering an invitation is not synchronized to Exchange yet", reason="unsupported"
-    )

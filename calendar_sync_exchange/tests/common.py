@@ -2,18 +2,29 @@ import datetime as dt
 
 from exchangelib import BASIC, DELEGATE, Account, CalendarItem, Configuration, Credentials
 from exchangelib.ewsdatetime import EWSDateTime, EWSTimeZone
-from exchangelib.items import SEND_TO_NONE
+from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE
+from exchangelib.properties import Attendee, Mailbox
 from exchangelib.recurrence import DailyPattern, Recurrence
 
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.calendar_sync_base.tests.common import SyncCaseMixin
 
+from calendar_sync_exchange.services.ews_mapper import RESPONSE_TO_GRAPH
 from emulators.ews import EwsEmulator
 
 PROVIDER = "exchange"
 SERVICE = "admin@example.com"
 PASSWORDS = {SERVICE: "admin-pw", "alice@example.com": "alice-pw", "bob@example.com": "bob-pw"}
+ORGANIZER_PASSWORD = "organizer-pw"  # mailboxes made for someone else's invitations
+# What Exchange changes on every write of an item (left out of remote_resource; the item id
+# ``_id`` carries the change key).
+SERVER_FIELDS = {"_id", "changekey", "last_modified_time", "subject"}
+ATTENDEE_KINDS = {
+    "required_attendees": "required",
+    "optional_attendees": "optional",
+    "resources": "resource",
+}
 UTC = EWSTimeZone("UTC")
 BRUSSELS = EWSTimeZone("Europe/Brussels")
 
@@ -44,7 +55,7 @@ def mailbox(ews, smtp):
     """``smtp``'s own mailbox through exchangelib (what Outlook does on the other side)."""
     config = Configuration(
         service_endpoint=ews.endpoint,
-        credentials=Credentials(smtp, PASSWORDS[smtp]),
+        credentials=Credentials(smtp, PASSWORDS.get(smtp, ORGANIZER_PASSWORD)),
         auth_type=BASIC,
         max_connections=2,
     )
@@ -62,6 +73,11 @@ class ExchangeSyncCase(SyncCaseMixin, TransactionCase):
     provider = PROVIDER
     provider_label = "Exchange Server"
     email = "alice@example.com"
+    revoked_grant_detail = "Exchange refused the login"
+    refused_update_detail = "ErrorItemSave"
+    # _sync_cursor_max_age is None: a sync state holds no listing window, so there is no
+    # periodic full listing to restart an old cursor with.
+    relists_periodically = False
 
     @classmethod
     def setUpClass(cls):
@@ -113,6 +129,60 @@ class ExchangeSyncCase(SyncCaseMixin, TransactionCase):
 
     def new_remote(self, title, hours_from_now=24):
         return self.remote_event(title, hours_from_now).id
+
+    def new_invitation(self, title, organizer, hours_from_now=24):
+        """``organizer``'s meeting (his own mailbox, made if needed) sent to the user: the
+        user's remote id is the copy Exchange delivered to their calendar."""
+        if organizer not in self.ews.store.mailboxes:
+            self.ews.add_mailbox(organizer, ORGANIZER_PASSWORD)
+        theirs = mailbox(self.ews, organizer)
+        start = self.now + dt.timedelta(hours=hours_from_now)
+        item = CalendarItem(
+            account=theirs,
+            folder=theirs.calendar,
+            subject=title,
+            start=EWSDateTime.from_datetime(start).astimezone(UTC),
+            end=EWSDateTime.from_datetime(start + dt.timedelta(hours=1)).astimezone(UTC),
+            required_attendees=[Attendee(mailbox=Mailbox(email_address=self.email))],
+        )
+        item.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+        uid = theirs.calendar.get(id=item.id).uid
+        [copy] = [i for i in self.outlook.calendar.all().only("id", "uid") if i.uid == uid]
+        return copy.id
+
+    def my_remote_answer(self, remote_id):
+        return RESPONSE_TO_GRAPH[self.item(remote_id).my_response_type]
+
+    def new_rich_remote(self):
+        """ "Supplier call" in Tokyo's zone, with an optional guest and a room."""
+        start = EWSDateTime(2027, 2, 10, 18, tzinfo=EWSTimeZone("Asia/Tokyo"))
+        item = CalendarItem(
+            account=self.outlook,
+            folder=self.outlook.calendar,
+            subject="Supplier call",
+            start=start,
+            end=start + dt.timedelta(hours=1),
+            location="Shinagawa office, 3F",
+            required_attendees=[Attendee(mailbox=Mailbox(email_address="bob@example.com"))],
+            optional_attendees=[Attendee(mailbox=Mailbox(email_address="dan@example.net"))],
+            resources=[Attendee(mailbox=Mailbox(email_address="room-3f@example.com"))],
+        )
+        item.save(send_meeting_invitations=SEND_TO_NONE)
+        return item.id
+
+    def remote_resource(self, remote_id):
+        item = self.item(remote_id)
+        held = {f.name: getattr(item, f.name) for f in item.FIELDS if f.name not in SERVER_FIELDS}
+        return {**held, "id": item.id}
+
+    def remote_guests(self, remote_id):
+        item = self.item(remote_id)
+        return {
+            attendee.mailbox.email_address: (kind, attendee.response_type)
+            for field, kind in ATTENDEE_KINDS.items()
+            for attendee in getattr(item, field) or ()
+            if attendee.mailbox.email_address != self.email
+        }
 
     def remote_title(self, remote_id):
         return self.item(remote_id).subject
@@ -188,3 +258,30 @@ class ExchangeSyncCase(SyncCaseMixin, TransactionCase):
     def revoke_grant(self):
         """The service account's password changes on the Exchange side."""
         self.ews.store.mailbox(SERVICE).password = "changed"
+
+    def holds_grant(self):
+        """By impersonation the connection itself is what lets Odoo open the mailbox."""
+        return self.account.state == "connected"
+
+    def reconnect(self):
+        self.account = self.connect(self.user)
+
+    def throttle_next_push(self):
+        self.ews.faults.server_busy(back_off_ms=1, times=1, operation="CreateItem")
+
+    def refuse_updates(self, remote_id):
+        return self.ews.refuse("UpdateItem", remote_id)
+
+    def stop_refusing(self, handle):
+        self.ews.stop_refusing(handle)
+
+    def drop_next_batch(self):
+        self.ews.faults.add(drop_connection=True, operation="UpdateItem", times=None)
+
+    def break_configuration(self):
+        self.env["ir.config_parameter"].set_param("calendar_sync_exchange.password", "")
+
+    def repair_configuration(self):
+        self.env["ir.config_parameter"].set_param(
+            "calendar_sync_exchange.password", PASSWORDS[SERVICE]
+        )

@@ -12,6 +12,9 @@ from .xml import SOAP, T
 # Exchange's own message texts for the codes the emulator answers.
 MESSAGES = {
     "ErrorAccessDenied": "Access is denied. Check credentials and try again.",
+    "ErrorCalendarIsOrganizerForAccept": "The organizer cannot accept the meeting.",
+    "ErrorCalendarIsOrganizerForDecline": "The organizer cannot decline the meeting.",
+    "ErrorCalendarIsOrganizerForTentative": "The organizer cannot tentatively accept the meeting.",
     "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange": (
         "Occurrence index is out of recurrence range."
     ),
@@ -28,6 +31,8 @@ MESSAGES = {
     "ErrorIrresolvableConflict": "The send or update operation could not be performed because "
     "the change key passed in the request does not match the current change key for the item.",
     "ErrorItemNotFound": "The specified object was not found in the store.",
+    "ErrorItemSave": "The item could not be saved.",
+    "ErrorMessageDispositionRequired": "MessageDisposition attribute is required.",
     "ErrorNonExistentMailbox": "The SMTP address has no mailbox associated with it.",
     "ErrorSchemaValidation": "The request failed schema validation.",
     "ErrorSendMeetingCancellationsRequired": "SendMeetingCancellations attribute is required "

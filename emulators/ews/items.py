@@ -332,7 +332,7 @@ def _computed(store: Store, item: Item, occurrence) -> dict[str, ET.Element]:
             t("IsRecurring"), "true" if kind in ("Occurrence", "Exception") else "false"
         ),
         "CalendarItemType": _text(t("CalendarItemType"), kind),
-        "MyResponseType": _text(t("MyResponseType"), "Organizer"),
+        "MyResponseType": _text(t("MyResponseType"), item.my_response),
     }
     if kind == "Exception":
         computed["OriginalStart"] = _text(t("OriginalStart"), format_datetime(item.original_start))

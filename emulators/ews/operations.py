@@ -7,6 +7,7 @@ item, in request order); a failure of the whole request is a :class:`SoapFault`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
@@ -20,6 +21,19 @@ from .xml import child_text, local_name, m, parse_datetime, sub, t
 
 Operation = Callable[["Context", ET.Element], ET.Element]
 MAX_CHANGES_RETURNED = 512  # types.xsd MaxChangesReturnedType
+# Meeting responses a CreateItem carries -> the answer they record.
+RESPONSE_ITEMS = {
+    "AcceptItem": "Accept",
+    "TentativelyAcceptItem": "Tentative",
+    "DeclineItem": "Decline",
+}
+ORGANIZER_CANNOT = {
+    "Accept": "ErrorCalendarIsOrganizerForAccept",
+    "Tentative": "ErrorCalendarIsOrganizerForTentative",
+    "Decline": "ErrorCalendarIsOrganizerForDecline",
+}
+# Send modes of a CreateItem that deliver the invitation to the attendees.
+DELIVERING_MODES = ("SendOnlyToAll", "SendToAllAndSaveCopy")
 
 
 @dataclass
@@ -28,6 +42,12 @@ class Context:
     mailbox: Mailbox  # who acts: the impersonated user, else the authenticated one
     now: dt.datetime
     messages_sent: list[dict] = field(default_factory=list)
+    refusals: dict[tuple[str, str], str] = field(default_factory=dict)  # see EwsEmulator.refuse
+
+    def check_refusal(self, operation: str, item: Item) -> None:
+        code = self.refusals.get((operation, item.item_id))
+        if code is not None:
+            raise ResponseMessageError(code)
 
     def accessible(self, smtp: str) -> Mailbox:
         """Mailbox ``smtp`` if the acting identity (the impersonated user, else the
@@ -363,14 +383,53 @@ def create_item(ctx: Context, request: ET.Element) -> ET.Element:
     owner = ctx.store.mailbox(folder.mailbox)
 
     def one(element):
+        if local_name(element) in RESPONSE_ITEMS:
+            return _meeting_response(ctx, element, request.get("MessageDisposition"))
         if local_name(element) != "CalendarItem":
             raise ResponseMessageError("ErrorInvalidRequest", "Only calendar items are emulated.")
         _require_mode(mode, "ErrorSendMeetingInvitationsRequired")
         item = new_item(ctx.store, owner, folder.folder_id, element, ctx.now)
         ctx.record_messages("invitation", item, mode)
+        if mode in DELIVERING_MODES:
+            ctx.store.deliver_invitation(item, ctx.now)
         return [_item_id_element(item)]
 
     return _response("CreateItem", _each(_children(request.find(m("Items"))), one), _empty_items)
+
+
+def _meeting_response(ctx: Context, element: ET.Element, disposition: str | None):
+    """An attendee's AcceptItem / TentativelyAcceptItem / DeclineItem on his copy of a
+    meeting: his ``MyResponseType`` changes, the organizer's item records the answer when it
+    is sent, and a declined meeting leaves the attendee's calendar."""
+    if not disposition:
+        raise ResponseMessageError("ErrorMessageDispositionRequired")
+    reference = element.find(t("ReferenceItemId"))
+    if reference is None:
+        raise ResponseMessageError("ErrorInvalidRequest", "ReferenceItemId is required.")
+    item, _occurrence = ctx.item(reference)
+    answer = RESPONSE_ITEMS[local_name(element)]
+    if item.organizer_item_id is None:
+        raise ResponseMessageError(ORGANIZER_CANNOT[answer])
+    item.my_response = answer
+    ctx.store.record_change(item, ("MyResponseType",), ctx.now)
+    if disposition != "SaveOnly":
+        # The organizer may have deleted the meeting or dropped the attendee meanwhile.
+        with contextlib.suppress(ResponseMessageError):
+            ctx.store.record_response(item.organizer_item_id, item.mailbox, answer, ctx.now)
+        ctx.messages_sent.append(
+            {
+                "kind": "response",
+                "mode": disposition,
+                "item_id": item.item_id,
+                "mailbox": item.mailbox,
+                "subject": answer,
+                "recipients": [item.fields["Organizer"].findtext(f".//{t('EmailAddress')}")],
+                "saved_copy": disposition == "SendAndSaveCopy",
+            }
+        )
+    if answer == "Decline":
+        ctx.store.delete(item)
+    return [ET.Element(m("Items"))]
 
 
 def _conflicts(item: Item, change_key: str | None, policy: str, touched: Iterable[str]) -> int:
@@ -398,6 +457,7 @@ def update_item(ctx: Context, request: ET.Element) -> ET.Element:
         item, occurrence = ctx.item(reference)
         updates = change.find(t("Updates"))
         touched = _touched_names(updates)
+        ctx.check_refusal("UpdateItem", item)
         conflict_count = _conflicts(item, reference.get("ChangeKey"), policy, touched)
         _require_mode(mode, required)
         if occurrence is not None:

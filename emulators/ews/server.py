@@ -20,6 +20,14 @@ IMPERSONATION_ADDRESSES = ("PrimarySmtpAddress", "SmtpAddress", "PrincipalName")
 
 
 class EwsFaults(Faults):
+    """Faults that may target one EWS operation: ``operation="UpdateItem"`` matches requests
+    whose SOAP body holds that operation element, ``item_id`` those naming that item."""
+
+    def add(self, *args, operation: str | None = None, item_id: str | None = None, **match):
+        if operation or item_id:
+            match["matcher"] = _soap_matcher(operation, item_id)
+        return super().add(*args, **match)
+
     def server_busy(self, back_off_ms: int = 1000, times: int | None = 1, **match) -> object:
         """Answer ``ErrorServerBusy`` (a SOAP fault, HTTP 500) with ``BackOffMilliseconds``."""
         return self.add(
@@ -53,6 +61,7 @@ class EwsEmulator(EmulatorServer):
     def reset_state(self) -> None:
         self.store = Store()
         self.messages_sent: list[dict] = []  # meeting invitations / updates / cancellations
+        self.refusals: dict[tuple[str, str], str] = {}
         self._ntlm_challenges: dict[tuple, bytes] = {}
         self._ntlm_connections: dict[tuple, str] = {}
 
@@ -81,6 +90,18 @@ class EwsEmulator(EmulatorServer):
         as Exchange does when the attendee's meeting response arrives."""
         with self.lock:
             self.store.record_response(item_id, attendee, response, self.now())
+
+    def refuse(self, operation: str, item_id: str, code: str = "ErrorItemSave") -> tuple:
+        """Refuse ``operation`` (``UpdateItem``) of one item for good with ``code`` (Exchange's
+        "could not save the item"): that item's error ResponseMessage, the other items of the
+        call go on. Returns the handle ``stop_refusing`` takes."""
+        with self.lock:
+            self.refusals[(operation, item_id)] = code
+        return (operation, item_id)
+
+    def stop_refusing(self, handle: tuple) -> None:
+        with self.lock:
+            self.refusals.pop(handle, None)
 
     def invalidate_sync_states(self, smtp: str, folder: str = "calendar") -> None:
         """Make every sync state of a folder invalid (ErrorInvalidSyncStateData), as when the
@@ -186,7 +207,7 @@ class EwsEmulator(EmulatorServer):
         handler = OPERATIONS.get(local_name(operation))
         if handler is None:
             raise SoapFault("ErrorInvalidRequest", f"{local_name(operation)} is not emulated.")
-        context = Context(self.store, mailbox, self.now())
+        context = Context(self.store, mailbox, self.now(), refusals=self.refusals)
         request.context["mailbox"] = mailbox.smtp
         request.context["operation"] = local_name(operation)
         answer = handler(context, operation)
@@ -207,6 +228,23 @@ class EwsEmulator(EmulatorServer):
         if target is None:
             raise SoapFault("ErrorNonExistentMailbox")
         return target
+
+
+def _soap_matcher(operation: str | None, item_id: str | None):
+    def matches(request: RecordedRequest) -> bool:
+        try:
+            body = ET.fromstring(request.body).find(f"{{{SOAP}}}Body")
+        except ET.ParseError:
+            return False
+        if body is None or not len(body):
+            return False
+        if operation and local_name(body[0]) != operation:
+            return False
+        ids = (element.get("Id") or element.get("RecurringMasterId") for element in body.iter())
+        return not item_id or item_id in ids
+
+    matches.__doc__ = f"EWS operation {operation or 'any'}, item {item_id or 'any'}"
+    return matches
 
 
 def _parse_envelope(body: bytes, server: ServerVersion) -> tuple[ET.Element, ET.Element]:

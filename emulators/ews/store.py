@@ -81,6 +81,17 @@ class Item:
     original_start: dt.datetime | None = None
     deleted_occurrences: set[int] = field(default_factory=set)  # instance indexes
     exceptions: dict[int, str] = field(default_factory=dict)  # instance index -> item id
+    # An attendee's copy of a meeting: the organizer's item and the attendee's own answer
+    # (``MyResponseType``; "Organizer" on the organizer's item).
+    organizer_item_id: str | None = None
+    my_response: str = "Organizer"
+
+    def attendee_addresses(self) -> list[str]:
+        return [
+            (attendee.findtext(f"{t('Mailbox')}/{t('EmailAddress')}") or "").lower()
+            for name in ("RequiredAttendees", "OptionalAttendees", "Resources")
+            for attendee in self.fields.get(name, ())
+        ]
 
     @property
     def change_key(self) -> str:
@@ -219,6 +230,21 @@ class Store:
                     return
         raise ResponseMessageError("ErrorItemNotFound", f"{attendee} is not an attendee.")
 
+    def deliver_invitation(self, meeting: Item, now: dt.datetime) -> None:
+        """A copy of ``meeting`` in the calendar of each attendee with a mailbox here, as
+        Exchange's calendar attendant places a meeting request's item (answer
+        ``NoResponseReceived``; the organizer's extended properties stay his own)."""
+        for address in meeting.attendee_addresses():
+            attendee = self.mailboxes.get(address)
+            if attendee is None or attendee.smtp == meeting.mailbox:
+                continue
+            fields = {name: copy.deepcopy(element) for name, element in meeting.fields.items()}
+            calendar = attendee.distinguished("calendar").folder_id
+            invitation = Item(new_id("I"), attendee.smtp, calendar, fields)
+            invitation.organizer_item_id = meeting.item_id
+            invitation.my_response = "NoResponseReceived"
+            self.save_new(invitation, now)
+
     def delete(self, item: Item) -> None:
         item.deleted_seq = self.next_seq()
         for exception_id in item.exceptions.values():
@@ -282,6 +308,7 @@ class Store:
             master_id=master.item_id,
             instance_index=index,
             original_start=original,
+            my_response=master.my_response,
         )
         exception.created_seq = exception.changed_seq = self.seq
         exception.created = exception.modified = now

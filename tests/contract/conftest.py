@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.emulators.ews_support import seeded_emulator
+
+from .ews_adapter import EwsAdapter
 from .google_adapter import GoogleAdapter
 from .graph_adapter import GraphAdapter
 
@@ -23,3 +26,14 @@ def google_adapter(google_emulator, session):
 @pytest.fixture
 def graph_adapter(microsoft_emulator, session):
     yield from prepared(GraphAdapter(microsoft_emulator, session))
+
+
+@pytest.fixture(scope="module")
+def ews_emulator():
+    with seeded_emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def ews_adapter(ews_emulator, session):
+    yield from prepared(EwsAdapter(ews_emulator, session))

@@ -20,10 +20,12 @@ from exchangelib import (
 from exchangelib.errors import (
     ErrorAccessDenied,
     ErrorCalendarEndDateIsEarlierThanStartDate,
+    ErrorCalendarIsOrganizerForAccept,
     ErrorImpersonateUserDenied,
     ErrorInvalidSyncStateData,
     ErrorIrresolvableConflict,
     ErrorItemNotFound,
+    ErrorItemSave,
     ErrorNonExistentMailbox,
     ErrorServerBusy,
     UnauthorizedError,
@@ -429,6 +431,71 @@ def test_attendee_responses_reach_the_organizer(emulator):
     assert kind == "update"
     assert [a.response_type for a in changed.required_attendees] == ["Accept"]
     assert [a.response_type for a in changed.optional_attendees] == ["Decline"]
+
+
+def test_a_meeting_is_delivered_to_the_attendee_who_answers_the_organizer(emulator):
+    bob = account(emulator, "bob@example.com")
+    meeting = event(
+        bob, required_attendees=[Attendee(mailbox=Mailbox(email_address="alice@example.com"))]
+    )
+    meeting.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
+    alice = account(emulator)
+    [copy] = list(alice.calendar.all())
+    meeting = bob.calendar.get(id=meeting.id)
+    assert (copy.uid, copy.organizer.email_address) == (meeting.uid, "bob@example.com")
+    assert (copy.my_response_type, meeting.my_response_type) == ("NoResponseReceived", "Organizer")
+    with pytest.raises(ErrorCalendarIsOrganizerForAccept):
+        meeting.accept()
+    copy.tentatively_accept()
+    assert alice.calendar.get(id=copy.id).my_response_type == "Tentative"
+    [answer] = bob.calendar.get(id=meeting.id).required_attendees
+    assert answer.response_type == "Tentative"
+    assert emulator.messages_sent[-1]["kind"] == "response"
+    alice.calendar.get(id=copy.id).decline()
+    assert not list(alice.calendar.all()), "a declined meeting leaves the calendar"
+    [answer] = bob.calendar.get(id=meeting.id).required_attendees
+    assert answer.response_type == "Decline"
+
+
+def test_a_silent_meeting_is_not_delivered(emulator):
+    bob = account(emulator, "bob@example.com")
+    meeting = event(
+        bob, required_attendees=[Attendee(mailbox=Mailbox(email_address="alice@example.com"))]
+    )
+    meeting.save(send_meeting_invitations=SEND_TO_NONE)
+    assert not list(account(emulator).calendar.all())
+
+
+def test_a_fault_can_target_one_operation_and_one_item(emulator):
+    acc = account(emulator)
+    first, second = event(acc, "first"), event(acc, "second", day=2)
+    first.save()
+    second.save()
+    emulator.faults.server_busy(back_off_ms=5000, operation="UpdateItem", item_id=second.id)
+    first.subject = "first (edited)"
+    first.save(update_fields=["subject"])  # another item
+    second.refresh()  # another operation
+    second.subject = "second (edited)"
+    with pytest.raises(ErrorServerBusy):
+        second.save(update_fields=["subject"])
+    second.save(update_fields=["subject"])  # the fault fired once
+    assert acc.calendar.get(id=second.id).subject == "second (edited)"
+
+
+def test_a_refused_item_fails_alone_until_the_refusal_stops(emulator):
+    acc = account(emulator)
+    items = [event(acc, "a"), event(acc, "b", day=2)]
+    for item in items:
+        item.save()
+    handle = emulator.refuse("UpdateItem", items[0].id)
+    for item in items:
+        item.subject += " (edited)"
+    answers = acc.bulk_update([(item, ["subject"]) for item in items])
+    assert isinstance(answers[0], ErrorItemSave)
+    assert not isinstance(answers[1], Exception)
+    emulator.stop_refusing(handle)
+    items[0].save(update_fields=["subject"])
+    assert acc.calendar.get(id=items[0].id).subject == "a (edited)"
 
 
 # -- extended properties, impersonation ------------------------------------------------------

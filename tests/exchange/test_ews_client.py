@@ -15,7 +15,7 @@ from calendar_sync_base.services.errors import (
     SyncError,
     Throttled,
 )
-from calendar_sync_base.services.model import UTC, Attendee, Recurrence, SyncEvent
+from calendar_sync_base.services.model import UTC, Attendee, Recurrence, Response, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp
 from calendar_sync_base.services.recurrence import format_rrule, parse_rrule
 from calendar_sync_exchange.services.ews_account import offered_auth_schemes
@@ -225,6 +225,45 @@ def test_server_busy_past_the_deadline_gives_up_at_once(make_client, ews):
     assert [r.status for r in ews.requests].count(500) == 1
 
 
+# -- invitations -----------------------------------------------------------------------------
+
+
+def test_answer_to_an_invitation_reaches_the_organizer(make_client, ews):
+    bob = make_client("bob@example.com")
+    invited = meeting("Board", attendees=(Attendee(ALICE),)).replace(
+        organizer_email="bob@example.com"
+    )
+    [sent] = create(bob, invited, silent=False)
+    alice = make_client()
+    events, _ = listing(alice)
+    [invitation] = events.values()
+    assert (invitation.title, invitation.organizer_email) == ("Board", "bob@example.com")
+    [mine] = [a for a in invitation.attendees if a.email == ALICE]
+    assert mine.response == Response.NEEDS_ACTION
+    ews.requests.clear()
+    accepted = invitation.replace(attendees=(replace(mine, response=Response.ACCEPTED),))
+    [result] = alice.apply([PushOp(OpKind.REPLY, "r", accepted)])
+    assert result.ok, result
+    [reply] = [r for r in ews.requests if r.context.get("operation") == "CreateItem"]
+    assert b"<t:AcceptItem>" in reply.body and b'MessageDisposition="SendAndSaveCopy"' in reply.body
+    assert result.event.etag == alice.fetch(invitation.remote_id).etag
+    [answer] = [a for a in bob.fetch(sent.remote_id).attendees if a.email == ALICE]
+    assert answer.response == Response.ACCEPTED
+    [mine] = [a for a in alice.fetch(invitation.remote_id).attendees if a.email == ALICE]
+    assert mine.response == Response.ACCEPTED
+    declined = invitation.replace(attendees=(replace(mine, response=Response.DECLINED),))
+    [result] = alice.apply([PushOp(OpKind.REPLY, "r", declined)])
+    assert result.ok and alice.fetch(invitation.remote_id) is None, "a declined meeting leaves"
+
+
+def test_the_organizer_cannot_answer_his_own_meeting(client):
+    [own] = create(client, meeting("Mine", attendees=(Attendee("bob@example.com"),)))
+    me = Attendee(ALICE, response=Response.ACCEPTED)
+    [result] = client.apply([PushOp(OpKind.REPLY, "r", own.replace(attendees=(me,)))])
+    assert "ErrorCalendarIsOrganizerForAccept" in str(result.error)
+    assert not result.retryable
+
+
 # -- recurrences -----------------------------------------------------------------------------
 
 
@@ -257,6 +296,49 @@ def test_series_with_a_moved_and_a_deleted_occurrence(client):
     assert client.instance_id(master.remote_id, second, False) == exception.remote_id
     assert client.instance_id(master.remote_id, third, False) is None
     assert client.fetch(exception.remote_id).master_remote_id == master.remote_id
+
+
+def test_master_update_with_a_new_exdate_deletes_that_occurrence_and_keeps_exceptions(client, ews):
+    rule = "FREQ=WEEKLY;COUNT=4;BYDAY=WE"
+    [master] = create(client, meeting("weekly", recurrence=Recurrence(rule)))
+    second = dt.datetime(2024, 5, 8, 8, tzinfo=UTC)
+    third = dt.datetime(2024, 5, 15, 8, tzinfo=UTC)
+    moved = meeting("moved", day=9, master_remote_id=master.remote_id, original_start=second)
+    moved = moved.replace(remote_id=client.instance_id(master.remote_id, second, False))
+    [result] = client.apply([PushOp(OpKind.UPDATE, "x", moved, fields=("title", "start"))])
+    master = client.fetch(master.remote_id)
+    ews.requests.clear()
+    excluded = master.replace(title="weekly (edited)", recurrence=Recurrence(rule, (third,)))
+    op = PushOp(OpKind.UPDATE, "m", excluded, fields=("title", "recurrence"))
+    [result] = client.apply([op])
+    assert result.ok, result
+    [update] = sent(ews, "UpdateItem")
+    assert b"Recurrence" not in update.body, "an unchanged pattern is not written again"
+    [delete] = sent(ews, "DeleteItem")
+    assert b'<t:OccurrenceItemId RecurringMasterId="' in delete.body
+    assert b'InstanceIndex="3"' in delete.body
+    live = client.fetch(master.remote_id)
+    assert live.recurrence == Recurrence(rule, exdates=(third,))
+    assert result.event.etag == live.etag, "our own push is not pulled back as a change"
+    events, _ = listing(client)
+    [exception] = [e for e in events.values() if e.master_remote_id == master.remote_id]
+    assert (exception.title, exception.original_start) == ("moved", second), "kept"
+    ews.requests.clear()
+    [again] = client.apply([replace(op, event=excluded.replace(etag=result.event.etag))])
+    assert again.ok and not operations(ews, "DeleteItem"), "an exdate is deleted once"
+
+
+def sent(ews, operation):
+    return [r for r in ews.requests if r.context.get("operation") == operation]
+
+
+def test_series_created_with_an_exdate_has_that_occurrence_deleted(client):
+    rule = "FREQ=DAILY;COUNT=3"
+    second = dt.datetime(2024, 5, 2, 8, tzinfo=UTC)
+    [master] = create(client, meeting("daily", recurrence=Recurrence(rule, (second,))))
+    live = client.fetch(master.remote_id)
+    assert live.recurrence == Recurrence(rule, exdates=(second,))
+    assert master.etag == live.etag
 
 
 @pytest.mark.parametrize(
