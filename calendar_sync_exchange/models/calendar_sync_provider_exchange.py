@@ -9,6 +9,7 @@ from calendar_sync_exchange.services.ews_account import (
     offered_auth_schemes,
 )
 from calendar_sync_exchange.services.ews_client import MAX_BATCH_SIZE, ExchangeCalendarClient
+from calendar_sync_exchange.services.ews_contacts import ExchangeContactsClient
 
 PARAM = "calendar_sync_exchange.{}".format
 SERVER_VERSION_PARAM = PARAM("server_version")
@@ -37,6 +38,8 @@ class CalendarSyncProviderExchange(models.AbstractModel):
     _sync_cursor_max_age = None
     # SendMeetingInvitations="SendToNone" creates meetings with guests silently.
     _sync_pushes_silently = True
+    # Contact items in an "Odoo" contacts folder of each mailbox.
+    _sync_contacts = True
 
     @property
     def _sync_connect_kind(self):
@@ -95,6 +98,16 @@ class CalendarSyncProviderExchange(models.AbstractModel):
     def _cron(self):
         return self.env.ref(
             "calendar_sync_exchange.calendar_sync_exchange_cron_sync", raise_if_not_found=False
+        )
+
+    @api.model
+    def _contacts_cron(self):
+        return (
+            self.env.ref(
+                "calendar_sync_exchange.calendar_sync_exchange_cron_sync_contacts",
+                raise_if_not_found=False,
+            )
+            or self.env["ir.cron"]
         )
 
     # ------------------------------------------------------------------ connecting
@@ -163,15 +176,26 @@ class CalendarSyncProviderExchange(models.AbstractModel):
 
     @api.model
     def _connector(self, account):
-        settings = self._exchange_settings(
-            account.remote_email, account.exchange_login, account.exchange_password
-        )
         return self._exchange_client(
-            settings,
+            self._exchange_account_settings(account),
             timezone_hint=account.user_id.tz or "",
             window_start=as_aware(account._sync_window_start()),
             deadline=self.env.context.get(DEADLINE_KEY),
             **account._sync_page_options(),
+        )
+
+    @api.model
+    def _exchange_account_settings(self, account):
+        return self._exchange_settings(
+            account.remote_email, account.exchange_login, account.exchange_password
+        )
+
+    @api.model
+    def _contacts_connector(self, account):
+        return ExchangeContactsClient(
+            build_account(self._exchange_account_settings(account)),
+            database_tag=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
+            deadline=self.env.context.get(DEADLINE_KEY),
         )
 
     # ------------------------------------------------------------------ Sync Console

@@ -12,8 +12,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from . import contacts
 from .errors import ResponseMessageError, SoapFault
-from .items import ATTENDEE_FIELDS, Shape, apply_updates, new_item, render
+from .items import ATTENDEE_FIELDS, Shape, apply_updates, new_item
+from .items import render as render_calendar_item
 from .restriction import matches
 from .store import Folder, Item, Mailbox, Store, extended_key
 from .xml import child_text, local_name, m, parse_datetime, sub, t
@@ -145,8 +147,7 @@ def _children(parent: ET.Element | None) -> list[ET.Element]:
 
 
 def _render_folder(store: Store, folder: Folder) -> ET.Element:
-    tag = "CalendarFolder" if folder.folder_class == "IPF.Appointment" else "Folder"
-    element = ET.Element(t(tag))
+    element = ET.Element(t(contacts.folder_tag(folder)))
     sub(element, t("FolderId"), Id=folder.folder_id, ChangeKey=folder.change_key)
     if folder.parent_id:
         parent = store.folders[folder.parent_id]
@@ -194,7 +195,18 @@ def find_folder(ctx: Context, request: ET.Element) -> ET.Element:
     return _response("FindFolder", _each(_children(request.find(m("ParentFolderIds"))), one))
 
 
+def create_folder(ctx: Context, request: ET.Element) -> ET.Element:
+    return _response("CreateFolder", contacts.create_folders(ctx, request), contacts.empty_folders)
+
+
 # -- reading items ---------------------------------------------------------------------------
+
+
+def render(store: Store, item: Item, shape: Shape, occurrence) -> ET.Element:
+    """The item's element, by its kind."""
+    if item.kind == "Contact":
+        return contacts.render_contact(store, item, shape)
+    return render_calendar_item(store, item, shape, occurrence)
 
 
 def _calendar_view(ctx: Context, folder: Folder, start: dt.datetime, end: dt.datetime):
@@ -342,8 +354,8 @@ def _empty_sync_page() -> list[ET.Element]:
 
 def _item_id_element(item: Item) -> ET.Element:
     items = ET.Element(m("Items"))
-    calendar_item = sub(items, t("CalendarItem"))
-    sub(calendar_item, t("ItemId"), Id=item.item_id, ChangeKey=item.change_key)
+    created = sub(items, t(item.kind))
+    sub(created, t("ItemId"), Id=item.item_id, ChangeKey=item.change_key)
     return items
 
 
@@ -363,6 +375,10 @@ def create_item(ctx: Context, request: ET.Element) -> ET.Element:
     owner = ctx.store.mailbox(folder.mailbox)
 
     def one(element):
+        if local_name(element) == "Contact":
+            return [
+                _item_id_element(contacts.new_contact(ctx.store, owner, folder, element, ctx.now))
+            ]
         if local_name(element) != "CalendarItem":
             raise ResponseMessageError("ErrorInvalidRequest", "Only calendar items are emulated.")
         _require_mode(mode, "ErrorSendMeetingInvitationsRequired")
@@ -397,8 +413,13 @@ def update_item(ctx: Context, request: ET.Element) -> ET.Element:
         reference = change[0]
         item, occurrence = ctx.item(reference)
         updates = change.find(t("Updates"))
-        touched = _touched_names(updates)
+        contact = item.kind == "Contact"
+        touched = contacts.field_names(updates) if contact else _touched_names(updates)
         conflict_count = _conflicts(item, reference.get("ChangeKey"), policy, touched)
+        if contact:
+            contacts.apply_contact_updates(item, updates)
+            ctx.store.record_change(item, touched, ctx.now)
+            return [_item_id_element(item), _conflict_results(conflict_count)]
         _require_mode(mode, required)
         if occurrence is not None:
             item = ctx.store.materialize_exception(item, occurrence[0], ctx.now)
@@ -407,13 +428,17 @@ def update_item(ctx: Context, request: ET.Element) -> ET.Element:
             ctx.store.reset_series(item)
         ctx.store.record_change(item, touched, ctx.now)
         ctx.record_messages("update", item, mode)
-        conflicts = ET.Element(m("ConflictResults"))
-        sub(conflicts, t("Count"), conflict_count)
-        return [_item_id_element(item), conflicts]
+        return [_item_id_element(item), _conflict_results(conflict_count)]
 
     return _response(
         "UpdateItem", _each(_children(request.find(m("ItemChanges"))), one), _empty_items
     )
+
+
+def _conflict_results(count: int) -> ET.Element:
+    conflicts = ET.Element(m("ConflictResults"))
+    sub(conflicts, t("Count"), count)
+    return conflicts
 
 
 def _require_mode(mode: str | None, code: str) -> None:
@@ -438,6 +463,9 @@ def delete_item(ctx: Context, request: ET.Element) -> ET.Element:
 
     def one(reference):
         item, occurrence = ctx.item(reference)
+        if item.kind != "CalendarItem":
+            ctx.store.delete(item)
+            return []
         _require_mode(mode, "ErrorSendMeetingCancellationsRequired")
         if occurrence is not None or item.master_id is not None:
             master = ctx.store.items[item.master_id] if item.master_id else item
@@ -468,6 +496,7 @@ def convert_id(ctx: Context, request: ET.Element) -> ET.Element:
 OPERATIONS: dict[str, Operation] = {
     "GetFolder": get_folder,
     "FindFolder": find_folder,
+    "CreateFolder": create_folder,
     "FindItem": find_item,
     "GetItem": get_item,
     "SyncFolderItems": sync_folder_items,

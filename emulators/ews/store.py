@@ -22,6 +22,7 @@ DISTINGUISHED_FOLDERS = {
     "root": ("", None, None),
     "msgfolderroot": ("Top of Information Store", None, "root"),
     "calendar": ("Calendar", "IPF.Appointment", "msgfolderroot"),
+    "contacts": ("Contacts", "IPF.Contact", "msgfolderroot"),
     "inbox": ("Inbox", "IPF.Note", "msgfolderroot"),
     "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
     "sentitems": ("Sent Items", "IPF.Note", "msgfolderroot"),
@@ -62,7 +63,8 @@ class Mailbox:
 
 @dataclass
 class Item:
-    """A calendar item: a single event, a recurring master or an exception of a master."""
+    """An item: a single event, a recurring master or an exception of a master; or a contact
+    or a message (``kind``)."""
 
     item_id: str
     mailbox: str
@@ -81,6 +83,7 @@ class Item:
     original_start: dt.datetime | None = None
     deleted_occurrences: set[int] = field(default_factory=set)  # instance indexes
     exceptions: dict[int, str] = field(default_factory=dict)  # instance index -> item id
+    kind: str = "CalendarItem"  # the item's element: CalendarItem, Contact, Message
 
     @property
     def change_key(self) -> str:
