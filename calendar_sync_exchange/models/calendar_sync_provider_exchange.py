@@ -10,6 +10,7 @@ from calendar_sync_exchange.services.ews_account import (
 )
 from calendar_sync_exchange.services.ews_client import MAX_BATCH_SIZE, ExchangeCalendarClient
 from calendar_sync_exchange.services.ews_contacts import ExchangeContactsClient
+from calendar_sync_exchange.services.ews_sent_items import ExchangeSentItemsClient
 
 PARAM = "calendar_sync_exchange.{}".format
 SERVER_VERSION_PARAM = PARAM("server_version")
@@ -40,6 +41,8 @@ class CalendarSyncProviderExchange(models.AbstractModel):
     _sync_pushes_silently = True
     # Contact items in an "Odoo" contacts folder of each mailbox.
     _sync_contacts = True
+    # E-mails sent from Odoo saved in Sent Items (CreateItem SaveOnly, as sent items).
+    _sync_sent_items = True
 
     @property
     def _sync_connect_kind(self):
@@ -105,6 +108,16 @@ class CalendarSyncProviderExchange(models.AbstractModel):
         return (
             self.env.ref(
                 "calendar_sync_exchange.calendar_sync_exchange_cron_sync_contacts",
+                raise_if_not_found=False,
+            )
+            or self.env["ir.cron"]
+        )
+
+    @api.model
+    def _mail_cron(self):
+        return (
+            self.env.ref(
+                "calendar_sync_exchange.calendar_sync_exchange_cron_copy_sent_mails",
                 raise_if_not_found=False,
             )
             or self.env["ir.cron"]
@@ -195,6 +208,13 @@ class CalendarSyncProviderExchange(models.AbstractModel):
         return ExchangeContactsClient(
             build_account(self._exchange_account_settings(account)),
             database_tag=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
+            deadline=self.env.context.get(DEADLINE_KEY),
+        )
+
+    @api.model
+    def _sent_items_client(self, account):
+        return ExchangeSentItemsClient(
+            build_account(self._exchange_account_settings(account)),
             deadline=self.env.context.get(DEADLINE_KEY),
         )
 

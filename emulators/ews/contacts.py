@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ET
 from .errors import ResponseMessageError
 from .items import ITEM_ORDER, Shape
 from .items import _stored as stored  # the canonical booleans of calendar items
+from .rendering import in_order
 from .store import Folder, Item, Store, extended_key, new_id
 from .xml import format_datetime, local_name, m, sub, t
 
@@ -226,18 +227,9 @@ def render_contact(store: Store, item: Item, shape: Shape) -> ET.Element:
     fields.setdefault("DisplayName", _text("DisplayName", _display_name(item)))
     fields["CompleteName"] = _complete_name(item)
     fields["ContactSource"] = _text("ContactSource", "Store")
-    element = ET.Element(t("Contact"))
-    for name in ITEM_ORDER + CONTACT_ORDER:
-        if name == "ExtendedProperty":
-            for uri in shape.extended:
-                found = item.extended.get(extended_key(uri))
-                if found is not None:
-                    element.append(copy.deepcopy(found))
-            continue
-        value = fields.get(name)
-        if value is not None and (name == "ItemId" or _wanted(shape, name)):
-            element.append(copy.deepcopy(value))
-    return element
+    return in_order(
+        "Contact", ITEM_ORDER + CONTACT_ORDER, fields, item, shape, lambda n: _wanted(shape, n)
+    )
 
 
 def _wanted(shape: Shape, name: str) -> bool:

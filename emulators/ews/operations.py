@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import contacts
+from . import contacts, messages
 from .errors import ResponseMessageError, SoapFault
 from .items import ATTENDEE_FIELDS, Shape, apply_updates, new_item
 from .items import render as render_calendar_item
@@ -22,6 +22,7 @@ from .xml import child_text, local_name, m, parse_datetime, sub, t
 
 Operation = Callable[["Context", ET.Element], ET.Element]
 MAX_CHANGES_RETURNED = 512  # types.xsd MaxChangesReturnedType
+DEFAULT_FOLDERS = {"Contact": "contacts", "Message": "drafts"}  # CreateItem's, by kind
 
 
 @dataclass
@@ -206,6 +207,8 @@ def render(store: Store, item: Item, shape: Shape, occurrence) -> ET.Element:
     """The item's element, by its kind."""
     if item.kind == "Contact":
         return contacts.render_contact(store, item, shape)
+    if item.kind == "Message":
+        return messages.render_message(store, item, shape)
     return render_calendar_item(store, item, shape, occurrence)
 
 
@@ -363,26 +366,30 @@ def create_item(ctx: Context, request: ET.Element) -> ET.Element:
     mode = request.get("SendMeetingInvitations")
     saved_in = request.find(m("SavedItemFolderId"))
     try:
-        folder = (
-            ctx.folder(saved_in[0])
-            if saved_in is not None
-            else ctx.mailbox.distinguished("calendar")
-        )
+        folder = ctx.folder(saved_in[0]) if saved_in is not None else None
     except ResponseMessageError as error:
         return _response(
             "CreateItem", [error for _ in _children(request.find(m("Items")))], _empty_items
         )
-    owner = ctx.store.mailbox(folder.mailbox)
 
     def one(element):
-        if local_name(element) == "Contact":
+        kind = local_name(element)
+        # Without SavedItemFolderId, an item goes to its kind's default folder.
+        target = folder or ctx.mailbox.distinguished(DEFAULT_FOLDERS.get(kind, "calendar"))
+        owner = ctx.store.mailbox(target.mailbox)
+        if kind == "Contact":
             return [
-                _item_id_element(contacts.new_contact(ctx.store, owner, folder, element, ctx.now))
+                _item_id_element(contacts.new_contact(ctx.store, owner, target, element, ctx.now))
             ]
-        if local_name(element) != "CalendarItem":
-            raise ResponseMessageError("ErrorInvalidRequest", "Only calendar items are emulated.")
+        if kind == "Message":
+            item = messages.new_message(ctx.store, owner, target, element, request, ctx.now)
+            items = ET.Element(m("Items"))
+            items.append(messages.created_message(item))
+            return [items]
+        if kind != "CalendarItem":
+            raise ResponseMessageError("ErrorInvalidRequest", f"{kind} items are not emulated.")
         _require_mode(mode, "ErrorSendMeetingInvitationsRequired")
-        item = new_item(ctx.store, owner, folder.folder_id, element, ctx.now)
+        item = new_item(ctx.store, owner, target.folder_id, element, ctx.now)
         ctx.record_messages("invitation", item, mode)
         return [_item_id_element(item)]
 
@@ -413,6 +420,8 @@ def update_item(ctx: Context, request: ET.Element) -> ET.Element:
         reference = change[0]
         item, occurrence = ctx.item(reference)
         updates = change.find(t("Updates"))
+        if item.kind == "Message":
+            raise ResponseMessageError("ErrorInvalidRequest", "Updating messages is not emulated.")
         contact = item.kind == "Contact"
         touched = contacts.field_names(updates) if contact else _touched_names(updates)
         conflict_count = _conflicts(item, reference.get("ChangeKey"), policy, touched)

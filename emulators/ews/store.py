@@ -26,6 +26,7 @@ DISTINGUISHED_FOLDERS = {
     "inbox": ("Inbox", "IPF.Note", "msgfolderroot"),
     "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
     "sentitems": ("Sent Items", "IPF.Note", "msgfolderroot"),
+    "drafts": ("Drafts", "IPF.Note", "msgfolderroot"),
 }
 
 
@@ -84,6 +85,10 @@ class Item:
     deleted_occurrences: set[int] = field(default_factory=set)  # instance indexes
     exceptions: dict[int, str] = field(default_factory=dict)  # instance index -> item id
     kind: str = "CalendarItem"  # the item's element: CalendarItem, Contact, Message
+    # Messages (emulators/ews/messages.py): PR_MESSAGE_FLAGS, file attachments, size.
+    message_flags: int = 0
+    attachments: list[ET.Element] = field(default_factory=list)
+    size: int = 0
 
     @property
     def change_key(self) -> str:
@@ -135,7 +140,7 @@ class Item:
 def extended_key(uri: ET.Element) -> tuple:
     """Identity of an ExtendedFieldURI: property set / tag / name / id, case-folded ids."""
     return tuple(
-        (uri.get(attr) or "").lower()
+        _property_part(attr, uri.get(attr) or "")
         for attr in (
             "DistinguishedPropertySetId",
             "PropertySetId",
@@ -144,6 +149,11 @@ def extended_key(uri: ET.Element) -> tuple:
             "PropertyId",
         )
     )
+
+
+def _property_part(attr: str, value: str) -> str:
+    """A tag is a number however written ("0x0E07", "0xe07", "3591")."""
+    return hex(int(value, 0)) if attr == "PropertyTag" and value else value.lower()
 
 
 class Store:

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from exchangelib import Contact as EwsContact
 from exchangelib.indexed_properties import EmailAddress
-from lxml import etree
 
 from calendar_sync_base.services.contact import (
     Address,
@@ -22,7 +21,7 @@ from calendar_sync_exchange.services.ews_account import build_account
 from calendar_sync_exchange.services.ews_contacts import ExchangeContactsClient
 from tests.emulators.ews_support import account, operations
 
-from .conftest import settings_for
+from .conftest import schema_problems, settings_for
 
 ADA = Contact(
     given_name="Ada",
@@ -225,10 +224,5 @@ def test_contact_traffic_follows_the_ews_schema(ews, contacts, schema):
     client.list_changes(client.list_changes("", {}).next_cursor, {})
     client.find_stamped(7)
     client.apply([ContactOp(ContactOpKind.DELETE, 7, remote_id=created.remote_id)])
-    problems = []
-    for request in (r for r in ews.requests if r.status == 200):
-        answer = request.context["response_body"]
-        for label, body in (("request", request.body), ("response", answer)):
-            if not schema.validate(etree.fromstring(body)):
-                problems.append(f"{request.context['operation']} {label}: {schema.error_log}")
+    problems = schema_problems(ews, schema)
     assert not problems, "\n".join(problems[:5])
