@@ -22,6 +22,7 @@
         "views/calendar_sync_console_reset_wizard_views.xml",
         "views/calendar_sync_console_views.xml",
         "views/calendar_sync_console_contacts_views.xml",
+        "views/calendar_sync_sent_mail_views.xml",
         "views/calendar_sync_menus.xml",
         "views/calendar_sync_templates.xml",
     ],

@@ -15,7 +15,6 @@
         "data/ir_cron_data.xml",
         "views/calendar_event_views.xml",
         "views/calendar_sync_account_views.xml",
-        "views/calendar_sync_sent_mail_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "assets": {

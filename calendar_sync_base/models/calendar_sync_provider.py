@@ -38,6 +38,9 @@ class CalendarSyncProvider(models.AbstractModel):
     # Whether the provider mirrors the users' partners in their address book
     # (``_contacts_connector``, ``_contacts_cron``).
     _sync_contacts = False
+    # Whether e-mails users send from Odoo are saved in their mailbox's Sent Items
+    # (``_sent_items_client``, ``_mail_cron``).
+    _sync_sent_items = False
 
     # ------------------------------------------------------------------ registry
 
@@ -96,7 +99,9 @@ class CalendarSyncProvider(models.AbstractModel):
 
     @api.model
     def _mail_cron(self):
-        """The provider's scheduled copy of sent e-mails, or an empty record."""
+        """The provider's scheduled copy of sent e-mails (an ``ir.cron`` calling
+        ``model._cron_copy_sent_mails("<code>")`` on calendar.sync.sent.mail), or an empty
+        record (the Sync Console then offers no Sync E-mail Now)."""
         return self.env["ir.cron"]
 
     # ------------------------------------------------------------------ connecting
@@ -123,6 +128,12 @@ class CalendarSyncProvider(models.AbstractModel):
     def _contacts_connector(self, account):
         """The ``ContactConnector`` (services/contact.py) of ``account``'s address book.
         Only with ``_sync_contacts``."""
+        raise NotImplementedError
+
+    @api.model
+    def _sent_items_client(self, account):
+        """The ``SentItemsClient`` (services/sent_mail.py) of ``account``'s Sent Items.
+        Only with ``_sync_sent_items``."""
         raise NotImplementedError
 
     @api.model

@@ -9,6 +9,8 @@ from calendar_sync_exchange.services.ews_account import (
     offered_auth_schemes,
 )
 from calendar_sync_exchange.services.ews_client import MAX_BATCH_SIZE, ExchangeCalendarClient
+from calendar_sync_exchange.services.ews_contacts import ExchangeContactsClient
+from calendar_sync_exchange.services.ews_sent_items import ExchangeSentItemsClient
 
 PARAM = "calendar_sync_exchange.{}".format
 SERVER_VERSION_PARAM = PARAM("server_version")
@@ -37,6 +39,10 @@ class CalendarSyncProviderExchange(models.AbstractModel):
     _sync_cursor_max_age = None
     # SendMeetingInvitations="SendToNone" creates meetings with guests silently.
     _sync_pushes_silently = True
+    # Contact items in an "Odoo" contacts folder of each mailbox.
+    _sync_contacts = True
+    # E-mails sent from Odoo saved in Sent Items (CreateItem SaveOnly, as sent items).
+    _sync_sent_items = True
 
     @property
     def _sync_connect_kind(self):
@@ -95,6 +101,26 @@ class CalendarSyncProviderExchange(models.AbstractModel):
     def _cron(self):
         return self.env.ref(
             "calendar_sync_exchange.calendar_sync_exchange_cron_sync", raise_if_not_found=False
+        )
+
+    @api.model
+    def _contacts_cron(self):
+        return (
+            self.env.ref(
+                "calendar_sync_exchange.calendar_sync_exchange_cron_sync_contacts",
+                raise_if_not_found=False,
+            )
+            or self.env["ir.cron"]
+        )
+
+    @api.model
+    def _mail_cron(self):
+        return (
+            self.env.ref(
+                "calendar_sync_exchange.calendar_sync_exchange_cron_copy_sent_mails",
+                raise_if_not_found=False,
+            )
+            or self.env["ir.cron"]
         )
 
     # ------------------------------------------------------------------ connecting
@@ -163,15 +189,33 @@ class CalendarSyncProviderExchange(models.AbstractModel):
 
     @api.model
     def _connector(self, account):
-        settings = self._exchange_settings(
-            account.remote_email, account.exchange_login, account.exchange_password
-        )
         return self._exchange_client(
-            settings,
+            self._exchange_account_settings(account),
             timezone_hint=account.user_id.tz or "",
             window_start=as_aware(account._sync_window_start()),
             deadline=self.env.context.get(DEADLINE_KEY),
             **account._sync_page_options(),
+        )
+
+    @api.model
+    def _exchange_account_settings(self, account):
+        return self._exchange_settings(
+            account.remote_email, account.exchange_login, account.exchange_password
+        )
+
+    @api.model
+    def _contacts_connector(self, account):
+        return ExchangeContactsClient(
+            build_account(self._exchange_account_settings(account)),
+            database_tag=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
+            deadline=self.env.context.get(DEADLINE_KEY),
+        )
+
+    @api.model
+    def _sent_items_client(self, account):
+        return ExchangeSentItemsClient(
+            build_account(self._exchange_account_settings(account)),
+            deadline=self.env.context.get(DEADLINE_KEY),
         )
 
     # ------------------------------------------------------------------ Sync Console

@@ -34,6 +34,7 @@ class CalendarSyncProviderMicrosoft(models.AbstractModel):
     # Graph has no way to create a meeting with attendees without inviting them.
     _sync_pushes_silently = False
     _sync_contacts = True
+    _sync_sent_items = True
 
     # ------------------------------------------------------------------ configuration
 
@@ -96,6 +97,10 @@ class CalendarSyncProviderMicrosoft(models.AbstractModel):
             graph_base=account._microsoft_graph_base(),
             database_tag=self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
         )
+
+    @api.model
+    def _sent_items_client(self, account):
+        return account._microsoft_sent_items_client()
 
     # ------------------------------------------------------------------ sync console
 

@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 
 from odoo.addons.calendar_sync_base.models.calendar_sync_account import EXISTING_GUESTS_POLICIES
-
-from .calendar_sync_sent_mail import ENABLED, LAST_COUNT, SINCE
+from odoo.addons.calendar_sync_base.models.calendar_sync_sent_mail import ENABLED, LAST_COUNT, SINCE
 
 
 class ResConfigSettings(models.TransientModel):

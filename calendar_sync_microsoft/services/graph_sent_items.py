@@ -17,13 +17,12 @@ given at creation is not established, so nothing here looks a copy up by it.
 from __future__ import annotations
 
 import base64
-import datetime as dt
-from dataclasses import dataclass, field
 
 import requests
 
 from calendar_sync_base.services.errors import SyncError
 from calendar_sync_base.services.rest import json_or_text
+from calendar_sync_base.services.sent_mail import SentMail
 from calendar_sync_base.services.timeutil import rfc3339_utc
 
 from .graph_errors import error_for
@@ -35,46 +34,7 @@ MSGFLAG_READ = "1"  # read, and not MSGFLAG_UNSENT (8): a sent item, not a draft
 SUBMIT_TIME_PROPERTY = "SystemTime 0x0039"  # PR_CLIENT_SUBMIT_TIME -> sentDateTime
 DELIVERY_TIME_PROPERTY = "SystemTime 0x0E06"  # PR_MESSAGE_DELIVERY_TIME -> receivedDateTime
 ODOO_MESSAGE_PROPERTY = f"String {{{ODOO_ID_PROPERTY_SET}}} Name odoo_message"
-# Graph takes a file under 3 MB inline in one POST and about 4 MB per request: the attachments
-# of one copy stay under 2 MB together, so their base64 (4/3 larger) fits with the body.
-MAX_ATTACHMENTS_BYTES = 2 * 1024 * 1024
 SENT_ITEMS = "/me/mailFolders/sentitems/messages"
-
-
-@dataclass
-class Attachment:
-    name: str
-    content_type: str
-    content: bytes
-
-
-@dataclass
-class SentMail:
-    """One e-mail as its sender sent it. ``key`` identifies it across retries."""
-
-    key: str
-    subject: str
-    html_body: str
-    sender: tuple[str, str]  # (name, address)
-    to: list[tuple[str, str]]
-    cc: list[tuple[str, str]]
-    sent_at: dt.datetime
-    attachments: list[Attachment] = field(default_factory=list)
-    internet_message_id: str = ""
-
-
-def capped_attachments(
-    attachments: list[Attachment], limit: int = MAX_ATTACHMENTS_BYTES
-) -> tuple[list[Attachment], list[Attachment]]:
-    """``(kept, left out)``: attachments in order while their total stays under ``limit``."""
-    kept, left_out, total = [], [], 0
-    for attachment in attachments:
-        if total + len(attachment.content) < limit:
-            kept.append(attachment)
-            total += len(attachment.content)
-        else:
-            left_out.append(attachment)
-    return kept, left_out
 
 
 def _recipient(name: str, address: str) -> dict:

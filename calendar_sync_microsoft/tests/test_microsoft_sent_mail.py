@@ -2,12 +2,12 @@ import base64
 import datetime as dt
 
 from odoo import fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from calendar_sync_microsoft.services.graph_sent_items import (
-    MAX_ATTACHMENTS_BYTES,
-    ODOO_MESSAGE_PROPERTY,
-)
+from odoo.addons.calendar_sync_base.tests.sent_mail_cases import SentMailCaseMixin
+
+from calendar_sync_base.services.sent_mail import MAX_ATTACHMENTS_BYTES
+from calendar_sync_microsoft.services.graph_sent_items import ODOO_MESSAGE_PROPERTY
 
 from .common import MicrosoftSyncCase
 
@@ -15,45 +15,10 @@ SENT_ITEMS = r"/v1\.0/me/mailFolders/sentitems/messages$"
 
 
 @tagged("post_install", "-at_install")
-class TestMicrosoftSentMail(MicrosoftSyncCase):
+class TestMicrosoftSentMail(SentMailCaseMixin, MicrosoftSyncCase):
     """E-mails sent from Odoo saved once, as sent items, in the author's Outlook."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.params = cls.env["ir.config_parameter"].sudo()
-        cls.params.set_param("calendar_sync_microsoft.sent_mail", "True")
-        cls.params.set_param("calendar_sync_microsoft.sent_mail_since", False)
-        cls.customer = cls.env["res.partner"].create(
-            {"name": "Ada Lovelace", "email": "ada@example.com"}
-        )
-        cls.bob = new_test_user(
-            cls.env, login="bob_ms", email="bob@example.com", groups="base.group_user"
-        )
-        cls.SentMail = cls.env["calendar.sync.sent.mail"]
-        # Posting on a contact's chatter needs the right to edit contacts.
-        (cls.user | cls.bob).groups_id += cls.env.ref("base.group_partner_manager")
-
-    def setUp(self):
-        super().setUp()
-        # The scheduled action copies each mailbox through its own cursor.
-        self.registry.enter_test_mode(self.cr)
-        self.addCleanup(self.registry.leave_test_mode)
-
-    def post(self, user, subject="Quote S00042", attachments=()):
-        """Send a message from the chatter of the customer, as ``user``."""
-        return self.customer.with_user(user).message_post(
-            body="<p>Here is your quote</p>",
-            subject=subject,
-            partner_ids=self.customer.ids,
-            attachments=list(attachments),
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
-
-    def copy_sent(self):
-        self.SentMail._cron_copy_sent_mails()
-        self.env.invalidate_all()  # the run wrote through its own cursors
+    provider = "microsoft"
 
     def sent_items(self, email=None):
         return self.microsoft.mail_messages(email or self.email)
@@ -64,7 +29,7 @@ class TestMicrosoftSentMail(MicrosoftSyncCase):
     def test_consent_asks_for_mail_only_when_enabled(self):
         Accounts = self.env["calendar.sync.account"]
         self.assertIn("Mail.ReadWrite", Accounts._microsoft_scopes())
-        self.params.set_param("calendar_sync_microsoft.sent_mail", False)
+        self.params.set_param("calendar_sync.sent_mail", False)
         self.assertNotIn("Mail.ReadWrite", Accounts._microsoft_scopes())
 
     def test_chatter_message_lands_once_in_sent_items(self):
@@ -96,7 +61,7 @@ class TestMicrosoftSentMail(MicrosoftSyncCase):
         )
         row = self.SentMail.search([("message_id", "=", message.id)])
         self.assertRecordValues(row, [{"state": "done", "remote_id": copy["id"], "error": False}])
-        self.assertEqual(self.params.get_param("calendar_sync_microsoft.sent_mail_last_count"), "1")
+        self.assertEqual(self.params.get_param("calendar_sync.sent_mail_last_count"), "1")
 
         self.copy_sent()
         self.copy_sent()
@@ -143,9 +108,9 @@ class TestMicrosoftSentMail(MicrosoftSyncCase):
 
     def test_messages_before_the_minimum_date_or_of_others_are_not_copied(self):
         later = fields.Datetime.now() + dt.timedelta(days=1)
-        self.params.set_param("calendar_sync_microsoft.sent_mail_since", later)
+        self.params.set_param("calendar_sync.sent_mail_since", later)
         self.post(self.user, subject="Before the date")
-        self.params.set_param("calendar_sync_microsoft.sent_mail_since", False)
+        self.params.set_param("calendar_sync.sent_mail_since", False)
         self.post(self.bob, subject="From Bob, who is not connected")
         self.customer.message_post(  # an incoming reply: not sent from Odoo by the user
             body="<p>Thanks</p>", author_id=self.customer.id, message_type="email"
@@ -196,7 +161,7 @@ class TestMicrosoftSentMail(MicrosoftSyncCase):
 
     def test_disabled_feature_copies_nothing(self):
         self.post(self.user, subject="Queued while enabled")
-        self.params.set_param("calendar_sync_microsoft.sent_mail", False)
+        self.params.set_param("calendar_sync.sent_mail", False)
         self.post(self.user, subject="Sent while disabled")
         self.copy_sent()
         self.assertEqual(self.sent_items(), [])

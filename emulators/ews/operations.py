@@ -13,8 +13,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from . import contacts, messages
 from .errors import ResponseMessageError, SoapFault
-from .items import ATTENDEE_FIELDS, Shape, apply_updates, new_item, render
+from .items import ATTENDEE_FIELDS, Shape, apply_updates, new_item
+from .items import render as render_calendar_item
 from .restriction import matches
 from .store import Folder, Item, Mailbox, Store, extended_key
 from .xml import child_text, local_name, m, parse_datetime, sub, t
@@ -34,6 +36,7 @@ ORGANIZER_CANNOT = {
 }
 # Send modes of a CreateItem that deliver the invitation to the attendees.
 DELIVERING_MODES = ("SendOnlyToAll", "SendToAllAndSaveCopy")
+DEFAULT_FOLDERS = {"Contact": "contacts", "Message": "drafts"}  # CreateItem's, by kind
 
 
 @dataclass
@@ -165,8 +168,7 @@ def _children(parent: ET.Element | None) -> list[ET.Element]:
 
 
 def _render_folder(store: Store, folder: Folder) -> ET.Element:
-    tag = "CalendarFolder" if folder.folder_class == "IPF.Appointment" else "Folder"
-    element = ET.Element(t(tag))
+    element = ET.Element(t(contacts.folder_tag(folder)))
     sub(element, t("FolderId"), Id=folder.folder_id, ChangeKey=folder.change_key)
     if folder.parent_id:
         parent = store.folders[folder.parent_id]
@@ -214,7 +216,20 @@ def find_folder(ctx: Context, request: ET.Element) -> ET.Element:
     return _response("FindFolder", _each(_children(request.find(m("ParentFolderIds"))), one))
 
 
+def create_folder(ctx: Context, request: ET.Element) -> ET.Element:
+    return _response("CreateFolder", contacts.create_folders(ctx, request), contacts.empty_folders)
+
+
 # -- reading items ---------------------------------------------------------------------------
+
+
+def render(store: Store, item: Item, shape: Shape, occurrence) -> ET.Element:
+    """The item's element, by its kind."""
+    if item.kind == "Contact":
+        return contacts.render_contact(store, item, shape)
+    if item.kind == "Message":
+        return messages.render_message(store, item, shape)
+    return render_calendar_item(store, item, shape, occurrence)
 
 
 def _calendar_view(ctx: Context, folder: Folder, start: dt.datetime, end: dt.datetime):
@@ -362,8 +377,8 @@ def _empty_sync_page() -> list[ET.Element]:
 
 def _item_id_element(item: Item) -> ET.Element:
     items = ET.Element(m("Items"))
-    calendar_item = sub(items, t("CalendarItem"))
-    sub(calendar_item, t("ItemId"), Id=item.item_id, ChangeKey=item.change_key)
+    created = sub(items, t(item.kind))
+    sub(created, t("ItemId"), Id=item.item_id, ChangeKey=item.change_key)
     return items
 
 
@@ -371,24 +386,32 @@ def create_item(ctx: Context, request: ET.Element) -> ET.Element:
     mode = request.get("SendMeetingInvitations")
     saved_in = request.find(m("SavedItemFolderId"))
     try:
-        folder = (
-            ctx.folder(saved_in[0])
-            if saved_in is not None
-            else ctx.mailbox.distinguished("calendar")
-        )
+        folder = ctx.folder(saved_in[0]) if saved_in is not None else None
     except ResponseMessageError as error:
         return _response(
             "CreateItem", [error for _ in _children(request.find(m("Items")))], _empty_items
         )
-    owner = ctx.store.mailbox(folder.mailbox)
 
     def one(element):
-        if local_name(element) in RESPONSE_ITEMS:
+        kind = local_name(element)
+        if kind in RESPONSE_ITEMS:
             return _meeting_response(ctx, element, request.get("MessageDisposition"))
-        if local_name(element) != "CalendarItem":
-            raise ResponseMessageError("ErrorInvalidRequest", "Only calendar items are emulated.")
+        # Without SavedItemFolderId, an item goes to its kind's default folder.
+        target = folder or ctx.mailbox.distinguished(DEFAULT_FOLDERS.get(kind, "calendar"))
+        owner = ctx.store.mailbox(target.mailbox)
+        if kind == "Contact":
+            return [
+                _item_id_element(contacts.new_contact(ctx.store, owner, target, element, ctx.now))
+            ]
+        if kind == "Message":
+            item = messages.new_message(ctx.store, owner, target, element, request, ctx.now)
+            items = ET.Element(m("Items"))
+            items.append(messages.created_message(item))
+            return [items]
+        if kind != "CalendarItem":
+            raise ResponseMessageError("ErrorInvalidRequest", f"{kind} items are not emulated.")
         _require_mode(mode, "ErrorSendMeetingInvitationsRequired")
-        item = new_item(ctx.store, owner, folder.folder_id, element, ctx.now)
+        item = new_item(ctx.store, owner, target.folder_id, element, ctx.now)
         ctx.record_messages("invitation", item, mode)
         if mode in DELIVERING_MODES:
             ctx.store.deliver_invitation(item, ctx.now)
@@ -456,9 +479,16 @@ def update_item(ctx: Context, request: ET.Element) -> ET.Element:
         reference = change[0]
         item, occurrence = ctx.item(reference)
         updates = change.find(t("Updates"))
-        touched = _touched_names(updates)
+        if item.kind == "Message":
+            raise ResponseMessageError("ErrorInvalidRequest", "Updating messages is not emulated.")
+        contact = item.kind == "Contact"
+        touched = contacts.field_names(updates) if contact else _touched_names(updates)
         ctx.check_refusal("UpdateItem", item)
         conflict_count = _conflicts(item, reference.get("ChangeKey"), policy, touched)
+        if contact:
+            contacts.apply_contact_updates(item, updates)
+            ctx.store.record_change(item, touched, ctx.now)
+            return [_item_id_element(item), _conflict_results(conflict_count)]
         _require_mode(mode, required)
         if occurrence is not None:
             item = ctx.store.materialize_exception(item, occurrence[0], ctx.now)
@@ -467,13 +497,17 @@ def update_item(ctx: Context, request: ET.Element) -> ET.Element:
             ctx.store.reset_series(item)
         ctx.store.record_change(item, touched, ctx.now)
         ctx.record_messages("update", item, mode)
-        conflicts = ET.Element(m("ConflictResults"))
-        sub(conflicts, t("Count"), conflict_count)
-        return [_item_id_element(item), conflicts]
+        return [_item_id_element(item), _conflict_results(conflict_count)]
 
     return _response(
         "UpdateItem", _each(_children(request.find(m("ItemChanges"))), one), _empty_items
     )
+
+
+def _conflict_results(count: int) -> ET.Element:
+    conflicts = ET.Element(m("ConflictResults"))
+    sub(conflicts, t("Count"), count)
+    return conflicts
 
 
 def _require_mode(mode: str | None, code: str) -> None:
@@ -498,6 +532,9 @@ def delete_item(ctx: Context, request: ET.Element) -> ET.Element:
 
     def one(reference):
         item, occurrence = ctx.item(reference)
+        if item.kind != "CalendarItem":
+            ctx.store.delete(item)
+            return []
         _require_mode(mode, "ErrorSendMeetingCancellationsRequired")
         if occurrence is not None or item.master_id is not None:
             master = ctx.store.items[item.master_id] if item.master_id else item
@@ -528,6 +565,7 @@ def convert_id(ctx: Context, request: ET.Element) -> ET.Element:
 OPERATIONS: dict[str, Operation] = {
     "GetFolder": get_folder,
     "FindFolder": find_folder,
+    "CreateFolder": create_folder,
     "FindItem": find_item,
     "GetItem": get_item,
     "SyncFolderItems": sync_folder_items,

@@ -22,9 +22,11 @@ DISTINGUISHED_FOLDERS = {
     "root": ("", None, None),
     "msgfolderroot": ("Top of Information Store", None, "root"),
     "calendar": ("Calendar", "IPF.Appointment", "msgfolderroot"),
+    "contacts": ("Contacts", "IPF.Contact", "msgfolderroot"),
     "inbox": ("Inbox", "IPF.Note", "msgfolderroot"),
     "deleteditems": ("Deleted Items", "IPF.Note", "msgfolderroot"),
     "sentitems": ("Sent Items", "IPF.Note", "msgfolderroot"),
+    "drafts": ("Drafts", "IPF.Note", "msgfolderroot"),
 }
 
 
@@ -62,7 +64,8 @@ class Mailbox:
 
 @dataclass
 class Item:
-    """A calendar item: a single event, a recurring master or an exception of a master."""
+    """An item: a single event, a recurring master or an exception of a master; or a contact
+    or a message (``kind``)."""
 
     item_id: str
     mailbox: str
@@ -81,6 +84,11 @@ class Item:
     original_start: dt.datetime | None = None
     deleted_occurrences: set[int] = field(default_factory=set)  # instance indexes
     exceptions: dict[int, str] = field(default_factory=dict)  # instance index -> item id
+    kind: str = "CalendarItem"  # the item's element: CalendarItem, Contact, Message
+    # Messages (emulators/ews/messages.py): PR_MESSAGE_FLAGS, file attachments, size.
+    message_flags: int = 0
+    attachments: list[ET.Element] = field(default_factory=list)
+    size: int = 0
     # An attendee's copy of a meeting: the organizer's item and the attendee's own answer
     # (``MyResponseType``; "Organizer" on the organizer's item).
     organizer_item_id: str | None = None
@@ -143,7 +151,7 @@ class Item:
 def extended_key(uri: ET.Element) -> tuple:
     """Identity of an ExtendedFieldURI: property set / tag / name / id, case-folded ids."""
     return tuple(
-        (uri.get(attr) or "").lower()
+        _property_part(attr, uri.get(attr) or "")
         for attr in (
             "DistinguishedPropertySetId",
             "PropertySetId",
@@ -152,6 +160,11 @@ def extended_key(uri: ET.Element) -> tuple:
             "PropertyId",
         )
     )
+
+
+def _property_part(attr: str, value: str) -> str:
+    """A tag is a number however written ("0x0E07", "0xe07", "3591")."""
+    return hex(int(value, 0)) if attr == "PropertyTag" and value else value.lower()
 
 
 class Store:

@@ -7,6 +7,7 @@ account -> client), so a provider contract suite can take these fixtures as they
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from calendar_sync_exchange.services.ews_account import ExchangeSettings, build_account
 from calendar_sync_exchange.services.ews_client import ExchangeCalendarClient
@@ -48,6 +49,19 @@ def make_client(ews):
 @pytest.fixture
 def client(make_client):
     return make_client()
+
+
+def schema_problems(emulator, xsd) -> list[str]:
+    """Every request and answer of the emulator's session that fails the EWS schema."""
+    problems = []
+    for request in [r for r in emulator.requests if r.status == 200]:
+        for label, body in (
+            ("request", request.body),
+            ("response", request.context["response_body"]),
+        ):
+            if not xsd.validate(etree.fromstring(body)):
+                problems.append(f"{request.context['operation']} {label}: {xsd.error_log}")
+    return problems
 
 
 # Microsoft's EWS schema (fetched at test time, see tests/emulators/test_ews_schema.py).

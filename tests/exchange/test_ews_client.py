@@ -7,7 +7,6 @@ import math
 from dataclasses import replace
 
 import pytest
-from lxml import etree
 
 from calendar_sync_base.services.errors import (
     ConfigurationError,
@@ -20,7 +19,7 @@ from calendar_sync_base.services.protocol import OpKind, PushOp
 from calendar_sync_base.services.recurrence import format_rrule, parse_rrule
 from calendar_sync_exchange.services.ews_account import offered_auth_schemes
 from tests.emulators.ews_support import operations
-from tests.exchange.conftest import settings_for
+from tests.exchange.conftest import schema_problems, settings_for
 
 ALICE = "alice@example.com"
 
@@ -400,14 +399,7 @@ def test_every_body_of_a_sync_session_follows_the_ews_schema(client, ews, schema
     )
     listing(client, changes.next_cursor)
     client.find_by_odoo_id(1)
-    problems = []
-    for request in [r for r in ews.requests if r.status == 200]:
-        for label, body in (
-            ("request", request.body),
-            ("response", request.context["response_body"]),
-        ):
-            if not schema.validate(etree.fromstring(body)):
-                problems.append(f"{request.context['operation']} {label}: {schema.error_log}")
+    problems = schema_problems(ews, schema)
     assert not problems, "\n".join(problems[:5])
 
 

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 
 from calendar_sync_base.services.errors import AuthExpired, RemoteRejected, SyncError
-from calendar_sync_microsoft.services.graph_sent_items import (
+from calendar_sync_base.services.sent_mail import (
     MAX_ATTACHMENTS_BYTES,
     Attachment,
-    GraphSentItemsClient,
     SentMail,
     capped_attachments,
 )
+from calendar_sync_microsoft.services.graph_sent_items import GraphSentItemsClient
 
 from .conftest import EMAIL
 

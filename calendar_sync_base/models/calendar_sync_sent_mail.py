@@ -4,39 +4,37 @@ import time
 from odoo import api, fields, models
 from odoo.tools.mail import email_split_tuples, formataddr
 
-from odoo.addons.calendar_sync_base.models.calendar_sync_account import (
-    DEADLINE_KEY,
-    SYNCABLE_STATES,
-)
-
 from calendar_sync_base.services.errors import RemoteRejected, SyncError
-from calendar_sync_microsoft.services.graph_sent_items import (
+from calendar_sync_base.services.sent_mail import (
     MAX_ATTACHMENTS_BYTES,
     Attachment,
     SentMail,
     capped_attachments,
 )
 
+from .calendar_sync_account import DEADLINE_KEY, SYNCABLE_STATES
+
 _logger = logging.getLogger(__name__)
 
-PARAM = "calendar_sync_microsoft.{}".format
-ENABLED = PARAM("sent_mail")
-SINCE = PARAM("sent_mail_since")
-LAST_COUNT = PARAM("sent_mail_last_count")
+ENABLED = "calendar_sync.sent_mail"
+SINCE = "calendar_sync.sent_mail_since"
+LAST_COUNT = "calendar_sync.sent_mail_last_count"
 COPIED_MESSAGE_TYPES = ("comment", "email")
 BATCH_SIZE = 100  # copies per account and run; the rest waits for the next run
 
 
 class CalendarSyncSentMail(models.Model):
-    """One e-mail a user sent from Odoo, to be saved once in his Outlook Sent Items.
+    """One e-mail a user sent from Odoo, to be saved once in the Sent Items of his mailbox.
 
-    Queued when the e-mail leaves Odoo (``mail.mail`` sent), copied by the scheduled action
-    "Outlook: copy sent e-mails". The recipients are kept here: the outgoing mails that carried
-    them are usually deleted once sent.
+    Queued when the e-mail leaves Odoo (``mail.mail`` sent) for the author's connection of a
+    provider that copies sent e-mails (``_sync_sent_items``), copied by that provider's
+    scheduled action (``_mail_cron``) through its client (``_sent_items_client``). The
+    recipients are kept here: the outgoing mails that carried them are usually deleted once
+    sent.
     """
 
     _name = "calendar.sync.sent.mail"
-    _description = "E-mail to copy to Outlook Sent Items"
+    _description = "E-mail to copy to Sent Items"
     _order = "id desc"
 
     account_id = fields.Many2one(
@@ -48,7 +46,7 @@ class CalendarSyncSentMail(models.Model):
     email_to = fields.Text("To")
     email_cc = fields.Text("Cc")
     state = fields.Selection(
-        [("pending", "Waiting"), ("done", "Copied"), ("refused", "Refused by Outlook")],
+        [("pending", "Waiting"), ("done", "Copied"), ("refused", "Refused by the Server")],
         default="pending",
         required=True,
         index=True,
@@ -57,7 +55,7 @@ class CalendarSyncSentMail(models.Model):
         help="Runs that tried to copy it: after the first, a copy whose answer was lost is "
         "looked up in Sent Items before it is sent again."
     )
-    remote_id = fields.Char("Outlook Id", copy=False)
+    remote_id = fields.Char("Remote Id", copy=False)
     copied_date = fields.Datetime("Copied On")
     error = fields.Text()
     note = fields.Char(help="What the copy left out (attachments over the size cap).")
@@ -78,7 +76,7 @@ class CalendarSyncSentMail(models.Model):
 
     @api.model
     def _queue_sent_mails(self, mails):
-        """Queue the messages ``mails`` carried, if their author copies them to Outlook.
+        """Queue the messages ``mails`` carried, if their author's mailbox gets copies.
         No network here: this runs while the e-mail is being sent."""
         if not self._sent_mail_enabled():
             return
@@ -97,12 +95,14 @@ class CalendarSyncSentMail(models.Model):
 
     @api.model
     def _author_account(self, partner):
+        providers = self.env["calendar.sync.provider"]._sync_provider_models()
+        copying = [code for code, name in providers.items() if self.env[name]._sync_sent_items]
         return (
             self.env["calendar.sync.account"]
             .sudo()
             .search(
                 [
-                    ("provider", "=", "microsoft"),
+                    ("provider", "in", copying),
                     ("state", "in", SYNCABLE_STATES),
                     ("user_id.partner_id", "=", partner.id),
                     ("user_id.share", "=", False),
@@ -141,14 +141,18 @@ class CalendarSyncSentMail(models.Model):
     # ------------------------------------------------------------------ copying (cron)
 
     @api.model
-    def _cron_copy_sent_mails(self):
-        """Copy the waiting e-mails, each mailbox in its own transaction: one user's failure
-        (revoked grant, full mailbox, outage) is written on his rows and never stops the
-        others. Accounts another worker is syncing are skipped until the next run."""
+    def _cron_copy_sent_mails(self, provider=None):
+        """Copy the waiting e-mails (of ``provider``'s connections; None: every provider's),
+        each mailbox in its own transaction: one user's failure (revoked grant, full mailbox,
+        outage) is written on his rows and never stops the others. Accounts another worker is
+        syncing are skipped until the next run."""
         if not self._sent_mail_enabled():
             return
         self.env.flush_all()  # each account runs through its own cursor: it must see ours
-        waiting = self.sudo().search([("state", "=", "pending")])
+        domain = [("state", "=", "pending")]
+        if provider:
+            domain.append(("account_id.provider", "=", provider))
+        waiting = self.sudo().search(domain)
         copied = 0
         for account_id in waiting.account_id.ids:
             copied += self._copy_in_own_transaction(account_id)
@@ -193,7 +197,7 @@ class CalendarSyncSentMail(models.Model):
         )
         copied = 0
         try:
-            client = account._microsoft_sent_items_client()
+            client = account._sync_provider()._sent_items_client(account)
             for row in rows:
                 with self.env.cr.savepoint():  # a failure keeps the copies already made
                     copied += row._copy(client)
@@ -261,7 +265,7 @@ class CalendarSyncSentMail(models.Model):
         if not left_out:
             return False
         return self.env._(
-            "Attachments not copied to Outlook (over %(megabytes)s MB together): %(names)s",
+            "Attachments not copied to Sent Items (over %(megabytes)s MB together): %(names)s",
             megabytes=MAX_ATTACHMENTS_BYTES // (1024 * 1024),
             names=", ".join(item.name for item in left_out),
         )
