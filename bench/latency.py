@@ -379,8 +379,10 @@ def render(results):
         "second edit) found the account already flagged, left the flag alone, and the sync "
         "cleared it at its end: the woken run had nothing to do and the change waited for "
         "the schedule (the 3rd Odoo edit and the 1st remote edit never arrived within 30 s). "
-        "`_sync_request` now updates the row even when flagged, so it waits for the sync and "
-        "is retried after it (test_google_push_trigger).",
+        "A request is now a row of its own (`calendar.sync.request`), inserted without "
+        "waiting for the sync's row lock; a sync consumes only the requests it can see, so one "
+        "made during it outlives it and the run it woke syncs the account again "
+        "(test_account_lock, test_google_push_trigger).",
         "",
     ]
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from . import (
     calendar_sync_account,
     calendar_sync_channel,
     calendar_sync_credential,
+    calendar_sync_request,
     calendar_sync_link,
     calendar_sync_log,
     calendar_sync_log_line,
