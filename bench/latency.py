@@ -203,7 +203,7 @@ def configure_database(database, odoo_env):
         )
 
 
-def server_argv(database):
+def server_argv(database, cron_threads=1, extra=()):
     return [
         PYTHON,
         str(ODOO_BIN),
@@ -215,8 +215,9 @@ def server_argv(database):
         f"--http-port={PORT}",
         f"--gevent-port={GEVENT_PORT}",
         "--workers=2",
-        "--max-cron-threads=1",
+        f"--max-cron-threads={cron_threads}",
         "--log-level=info",
+        *extra,
         *os.environ.get("LATENCY_ODOO_ARGS", "").split(),
     ]
 
@@ -388,11 +389,13 @@ def render(results):
     return "\n".join(lines)
 
 
-def write_results(section):
+def write_results(section, title=SECTION):
+    """Put ``section`` (headed by ``title``) into bench/RESULTS.md, in place of its last
+    version."""
     path = ROOT / "bench" / "RESULTS.md"
     text = path.read_text()
-    if SECTION in text:
-        before, _, rest = text.partition(SECTION)
+    if title in text:
+        before, _, rest = text.partition(title)
         following = rest.find("\n## ")
         after = rest[following + 1 :] if following >= 0 else ""
         text = before + section + ("\n" + after if after else "")
