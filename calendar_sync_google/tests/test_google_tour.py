@@ -191,6 +191,8 @@ class TestGoogleFirstSyncTour(WebsocketCase):
         self.env["calendar.event"].with_user(self.user).create(
             {"name": "From Odoo", "start": soon, "stop": soon + dt.timedelta(hours=1)}
         )
+        # Read here: the thread must not use the test cursor outside its turn.
+        self.partner = self.user.partner_id
         first_sync = threading.Thread(target=self.run_first_sync_once_connected)
         first_sync.start()
         try:
@@ -214,7 +216,7 @@ class TestGoogleFirstSyncTour(WebsocketCase):
         before_redirect = set()  # websockets of the page that went to Google's consent
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            listening = self.websockets_of(self.user.partner_id)
+            listening = self.websockets_of(self.partner)
             with self.registry.cursor() as cr:  # the test transaction, taken in turn
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 account = env["calendar.sync.account"].search([("user_id", "=", self.user.id)])
@@ -226,7 +228,7 @@ class TestGoogleFirstSyncTour(WebsocketCase):
                         return
                     env["calendar.sync.account"]._cron_sync("google")
                     self.first_sync_outcome = "synced in the background"
-                    self.trigger_notification_dispatching([self.user.partner_id])
+                    self.trigger_notification_dispatching([self.partner])
                     return
             time.sleep(0.2)
 
