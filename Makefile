@@ -4,7 +4,7 @@ export ODOO_PATH ?= /opt/odoo
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup test test-pure test-odoo run demo lint bench bench-compare bench-latency readme pot
+.PHONY: setup test test-pure test-odoo run demo lint bench bench-compare bench-latency bench-idle readme pot
 
 setup:  ## venv, requirements, Odoo's requirements, PostgreSQL, dev database
 	@scripts/setup.sh
@@ -50,6 +50,9 @@ bench-compare:  ## ours and Odoo's own google_calendar / microsoft_calendar, sid
 
 bench-latency:  ## seconds from an edit to the other side, real server + push notifications
 	@scripts/bench_latency.sh
+
+bench-idle:  ## one idle sync cycle over 1,000 accounts, one and two cron workers, real server
+	@scripts/bench_latency.sh idle_cycle
 
 readme:  ## regenerate each addon's README.rst from its readme/ fragments
 	$(PY) scripts/gen_readme.py $(ADDON_DIRS)

@@ -24,7 +24,8 @@ Scenarios, each at several calendar sizes N so that growth shows:
 - (d) initial pull: a user with an empty Odoo calendar connects a remote calendar of N events
   (each with one guest and one reminder); syncs run one listing page each, as the scheduled
   action does, until the listing is over. The note gives the peak growth of the process's
-  resident memory during the pull (sampled every 20 ms).
+  resident memory during the pull (sampled every 20 ms), and with ``BENCH_TRACEMALLOC=1`` the
+  peak growth of the Python heap.
 - idle, small calendar: a user with 100 synced events, nothing changed, measured while the
   database holds N events of all users (the big calendars above): one user's sync should not
   depend on the others' calendars either.
@@ -80,6 +81,7 @@ import pathlib
 import platform
 import threading
 import time
+import tracemalloc
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -671,17 +673,30 @@ def pull_until_done(harness, account, size):
             harness.env.invalidate_all()  # what the commit between pages does
             check(runs < MAX_PUSH_RUNS, "the initial pull does not end")
     check(pulled == size, f"{pulled} events pulled instead of {size}")
-    return runs, f"peak memory +{memory.peak_mib:.0f} MiB"
+    heap = f", Python heap +{memory.heap_peak_mib:.0f} MiB" if memory.traced else ""
+    return runs, f"peak memory +{memory.peak_mib:.0f} MiB{heap}"
 
 
 class PeakMemory:
     """The process's resident memory at its highest during the block, over where it began
-    (sampled every 20 ms from /proc: the worker's footprint, not only Python objects)."""
+    (sampled every 20 ms from /proc: the worker's footprint, not only Python objects).
+
+    With ``BENCH_TRACEMALLOC=1``, also the peak of the Python heap over where it began
+    (tracemalloc: exact, but it slows everything down, the seconds included). Resident
+    memory also holds what the allocator keeps after freeing; the heap peak is what the
+    sync needed at once.
+    """
 
     def __init__(self):
         self.start = self.peak = 0
+        self.traced = bool(os.environ.get("BENCH_TRACEMALLOC"))
+        self.heap_start = self.heap_peak = 0
         self._stop = threading.Event()
         self._thread = None
+
+    @property
+    def heap_peak_mib(self):
+        return (self.heap_peak - self.heap_start) / 2**20
 
     @staticmethod
     def _rss():
@@ -697,6 +712,9 @@ class PeakMemory:
         return (self.peak - self.start) / 2**20
 
     def __enter__(self):
+        if self.traced:
+            tracemalloc.start()
+            self.heap_start = tracemalloc.get_traced_memory()[0]
         self.start = self.peak = self._rss()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -706,6 +724,9 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._rss())
+        if self.traced:
+            self.heap_peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
 
 
 # --------------------------------------------------------------------------- synced calendar

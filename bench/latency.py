@@ -203,7 +203,7 @@ def configure_database(database, odoo_env):
         )
 
 
-def server_argv(database):
+def server_argv(database, cron_threads=1, extra=()):
     return [
         PYTHON,
         str(ODOO_BIN),
@@ -215,8 +215,9 @@ def server_argv(database):
         f"--http-port={PORT}",
         f"--gevent-port={GEVENT_PORT}",
         "--workers=2",
-        "--max-cron-threads=1",
+        f"--max-cron-threads={cron_threads}",
         "--log-level=info",
+        *extra,
         *os.environ.get("LATENCY_ODOO_ARGS", "").split(),
     ]
 
@@ -379,18 +380,22 @@ def render(results):
         "second edit) found the account already flagged, left the flag alone, and the sync "
         "cleared it at its end: the woken run had nothing to do and the change waited for "
         "the schedule (the 3rd Odoo edit and the 1st remote edit never arrived within 30 s). "
-        "`_sync_request` now updates the row even when flagged, so it waits for the sync and "
-        "is retried after it (test_google_push_trigger).",
+        "A request is now a row of its own (`calendar.sync.request`), inserted without "
+        "waiting for the sync's row lock; a sync consumes only the requests it can see, so one "
+        "made during it outlives it and the run it woke syncs the account again "
+        "(test_account_lock, test_google_push_trigger).",
         "",
     ]
     return "\n".join(lines)
 
 
-def write_results(section):
+def write_results(section, title=SECTION):
+    """Put ``section`` (headed by ``title``) into bench/RESULTS.md, in place of its last
+    version."""
     path = ROOT / "bench" / "RESULTS.md"
     text = path.read_text()
-    if SECTION in text:
-        before, _, rest = text.partition(SECTION)
+    if title in text:
+        before, _, rest = text.partition(title)
         following = rest.find("\n## ")
         after = rest[following + 1 :] if following >= 0 else ""
         text = before + section + ("\n" + after if after else "")

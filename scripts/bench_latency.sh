@@ -3,6 +3,10 @@
 # a real `odoo-bin --workers=2 --max-cron-threads=1` and the Google and Microsoft emulators as
 # separate processes delivering push notifications (bench/latency.py).
 #
+# `scripts/bench_latency.sh idle_cycle` (`make bench-idle`): the same scratch set-up for
+# bench/idle_cycle.py, an idle cycle over 1,000 accounts with one and two cron workers
+# (IDLE_ACCOUNTS=1000 IDLE_GOOGLE_PORT=8234; the HTTP ports are the ones below).
+#
 #   LATENCY_EDITS=50 LATENCY_POLLING_EDITS=2 LATENCY_POLLING_MINUTES=1 scripts/bench_latency.sh
 #   (defaults; ports: LATENCY_HTTP_PORT=8230, LATENCY_GOOGLE_PORT=8231,
 #   LATENCY_MICROSOFT_PORT=8232, LATENCY_GEVENT_PORT=8233)
@@ -35,5 +39,5 @@ if ! run_odoo -d "$BENCH_DB" -i "$ADDONS" --without-demo=all --stop-after-init -
 fi
 
 say "measuring (a few minutes)"
-(cd "$ROOT" && "$VENV/bin/python" -m bench.latency "$BENCH_DB")
+(cd "$ROOT" && "$VENV/bin/python" -m "bench.${1:-latency}" "$BENCH_DB")
 rm -rf "$LATENCY_LOG_DIR"

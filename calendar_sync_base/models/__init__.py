@@ -5,6 +5,7 @@ from . import (
     calendar_sync_account,
     calendar_sync_channel,
     calendar_sync_credential,
+    calendar_sync_request,
     calendar_sync_link,
     calendar_sync_contact_link,
     calendar_sync_sent_mail,

@@ -134,8 +134,13 @@ class CalendarSyncAccount(models.Model):
         "events) does with your existing events that have guests.",
     )
     first_sync_done = fields.Boolean(readonly=True)
+    sync_request_ids = fields.One2many(
+        "calendar.sync.request", "account_id", groups="base.group_system"
+    )
     sync_requested = fields.Boolean(
-        readonly=True,
+        compute="_compute_sync_requested",
+        compute_sudo=True,
+        search="_search_sync_requested",
         help="A change made in Odoo waits to be pushed: the provider's scheduled action was "
         "woken up and syncs this connection first.",
     )
@@ -691,8 +696,10 @@ class CalendarSyncAccount(models.Model):
         accounts = self.sudo().search(
             [("provider", "=", provider), ("state", "in", SYNCABLE_STATES)]
             + self._sync_due_domain(provider),
-            order="sync_requested desc, last_attempt_date asc nulls first, id",
+            order="last_attempt_date asc nulls first, id",
         )
+        requested = accounts.filtered("sync_requested")
+        accounts = requested + (accounts - requested)
         account_budget = self._sync_account_budget()
         run_end = time.monotonic() + self._sync_run_budget()
         for done, account_id in enumerate(accounts.ids):
@@ -752,20 +759,21 @@ class CalendarSyncAccount(models.Model):
                 cron.sudo()._trigger()
 
     def _sync_request_flag(self):
-        """Set ``sync_requested``, and update the row even when it is already set: a sync in
-        flight may have listed before this change and clears the flag at its end. The update
-        waits for that sync's row lock, then the concurrent update makes Odoo retry this
-        transaction after it, so the request survives (left alone, the woken run found the
-        flag cleared and nothing to do: the change waited for the schedule)."""
-        already = self.filtered("sync_requested")
-        (self - already).sync_requested = True
-        updated = self.env.cr.precommit.data.setdefault("calendar_sync.requested_ids", set())
-        rows = tuple(set(already.ids) - updated)
-        if rows:
-            updated.update(rows)
-            self.env.cr.execute(
-                "UPDATE calendar_sync_account SET sync_requested = TRUE WHERE id IN %s", [rows]
-            )
+        """Mark these connections as waiting for a sync without writing their rows: a sync
+        in flight holds its account's row (``calendar.sync.request`` says why)."""
+        self.env["calendar.sync.request"]._sync_add(self)
+
+    @api.depends("sync_request_ids")
+    def _compute_sync_requested(self):
+        for account in self:
+            account.sync_requested = bool(account.sync_request_ids)
+
+    def _search_sync_requested(self, operator, value):
+        if operator not in ("=", "!="):
+            return NotImplemented
+        requested = self.env["calendar.sync.request"].sudo()._search([])
+        wanted = (operator == "=") == bool(value)
+        return [("id", "in" if wanted else "not in", requested.subselect("account_id"))]
 
     def _sync_notify_progress(self, done, remaining):
         """Tell the running scheduled action how far it got, committed at once: a run
@@ -822,7 +830,9 @@ class CalendarSyncAccount(models.Model):
         """Lock this account's row for the current transaction; False if another holds it."""
         self.ensure_one()
         self.env.cr.execute(
-            "SELECT id FROM calendar_sync_account WHERE id = %s FOR UPDATE SKIP LOCKED",
+            # NO KEY UPDATE: another worker skips the row, while rows referring to it (links
+            # of a user's new event, sync requests) are still inserted without waiting.
+            "SELECT id FROM calendar_sync_account WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
             [self.id],
         )
         return bool(self.env.cr.fetchone())
@@ -867,18 +877,16 @@ class CalendarSyncAccount(models.Model):
         if not self._sync_pull(connector, rules, counts):
             # The listing goes on in the next transaction. Pushing waits for its end: a first
             # sync links the events both sides have before it sends Odoo's.
-            self.sync_requested = True
+            self._sync_request_flag()
             self._sync_first_sync_progress(counts, finished=False)
             return counts
         remaining = self._sync_push(connector, rules, counts)
         self._sync_configuration_works()
         self._sync_backlog_progress(counts, remaining)
         self._sync_first_sync_progress(counts, finished=not remaining)
+        self.env["calendar.sync.request"]._sync_consume(self)
         self.write(
             {
-                # A backlog keeps the cron awake while each run makes progress; a queue that
-                # only fails (the provider is down) waits for the regular schedule.
-                "sync_requested": bool(remaining and counts.pushed + counts.pushed_deleted),
                 "state": "connected",
                 "last_sync_date": fields.Datetime.now(),
                 "last_sync_summary": self._sync_summary(counts),
@@ -888,7 +896,9 @@ class CalendarSyncAccount(models.Model):
                 "first_sync_done": True,
             }
         )
-        if self.sync_requested:
+        # A backlog keeps the cron awake while each run makes progress; a queue that only
+        # fails (the provider is down) waits for the regular schedule.
+        if remaining and counts.pushed + counts.pushed_deleted:
             self._sync_request()
         if counts.pulled or counts.pulled_deleted:
             self._sync_notify_user()

@@ -24,11 +24,10 @@ class CalendarSyncCredential(models.Model):
     sync committed them, or the user connected again since).
 
     Why a table of its own and no foreign key: the sync holds the account's row lock
-    (``SELECT ... FOR UPDATE``) until it commits. Writing the account from a second
+    (``SELECT ... FOR NO KEY UPDATE``) until it commits. Writing the account from a second
     transaction would wait for that lock, which the sync only releases once that second
-    transaction is done: a deadlock PostgreSQL cannot see. A foreign key would do the same
-    (its check takes a key-share lock on the account row) and would refuse the account a
-    request creates and syncs before committing it.
+    transaction is done: a deadlock PostgreSQL cannot see. A foreign key would refuse the
+    account a request creates and syncs before committing it.
     """
 
     _name = "calendar.sync.credential"

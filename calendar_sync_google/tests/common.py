@@ -32,9 +32,9 @@ TOKYO_EVENT = {
 }
 
 
-def point_odoo_at(env, google):
-    params = env["ir.config_parameter"].sudo()
-    for key, value in {
+def google_params(google):
+    """The settings that point Odoo at the ``google`` emulator."""
+    return {
         "calendar_sync_google.enabled": "True",
         "calendar_sync_google.client_id": CLIENT_ID,
         "calendar_sync_google.client_secret": CLIENT_SECRET,
@@ -42,7 +42,12 @@ def point_odoo_at(env, google):
         "calendar_sync_google.token_endpoint": f"{google.url}/token",
         "calendar_sync_google.api_base": f"{google.url}/calendar/v3",
         "calendar_sync_google.batch_url": f"{google.url}/batch/calendar/v3",
-    }.items():
+    }
+
+
+def point_odoo_at(env, google):
+    params = env["ir.config_parameter"].sudo()
+    for key, value in google_params(google).items():
         params.set_param(key, value)
 
 

@@ -1,13 +1,18 @@
 import datetime as dt
 import json
+import time
+from contextlib import contextmanager
 from unittest.mock import patch
 
-from odoo import fields
-from odoo.tests import new_test_user, tagged
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, new_test_user, tagged
+from odoo.tests.common import get_db_name
+from odoo.tools import SQL
 
 from calendar_sync_base.services.http import ResilientSession
 
-from .common import GoogleSyncCase, google_time
+from .common import GoogleSyncCase, google_params, google_time, point_odoo_at, start_emulator
 
 WOKEN_KEY = "calendar_sync.woken_providers"
 
@@ -48,25 +53,6 @@ class TestGooglePushTrigger(GoogleSyncCase):
         event.with_user(self.user).write({"name": "Renamed"})
         self.assertTrue(self.account.sync_requested)
         self.assertEqual(self.triggers(), before + 2)
-
-    def test_a_request_updates_the_row_even_when_already_requested(self):
-        """The row is written again so that a sync in flight, which listed before this change
-        and clears the flag at its end, makes this transaction wait and retry instead of
-        losing the request."""
-        self.odoo_event("First change")
-        self.assertTrue(self.account.sync_requested)
-        self.env.flush_all()
-        before = self.row_version()
-        self.odoo_event("Second change")
-        self.env.flush_all()
-        self.assertNotEqual(self.row_version(), before)
-
-    def row_version(self):
-        # Every UPDATE makes a new row version, with its own ctid, even in one transaction.
-        self.env.cr.execute(
-            "SELECT ctid::text FROM calendar_sync_account WHERE id = %s", [self.account.id]
-        )
-        return self.env.cr.fetchone()[0]
 
     def test_deleting_a_synced_event_wakes_the_cron(self):
         event = self.odoo_event("To delete")
@@ -183,3 +169,126 @@ class TestGooglePullOnOpen(GoogleSyncCase):
         notifications = self.env["bus.bus"].sudo().search([])
         messages = [json.loads(notification.message) for notification in notifications]
         return [message for message in messages if message["type"] == "calendar_sync/synced"]
+
+
+# What the runs commit beside the rows the cleanups delete through the ORM.
+SIDE_EFFECT_TABLES = ("ir_cron_trigger", "bus_bus")
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleSaveDuringSync(BaseCase):
+    """A user saves while the cron syncs his account: the save does not wait for the sync's
+    row lock, and the next run pushes it.
+
+    Committed rows and real connections: row locks only exist between separate transactions
+    (a test cursor would share one). Everything made here is deleted again by the cleanups.
+    """
+
+    email = "carol@example.com"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls.google = start_emulator(cls)
+
+    def setUp(self):
+        super().setUp()
+        self.google.reset()
+        self.google.add_account(self.email)
+        _access, refresh_token = self.google.issue_tokens(self.email)
+        with self.committed_env() as env:
+            params = env["ir.config_parameter"]
+            saved = {key: params.get_param(key) for key in google_params(self.google)}
+            self.addCleanup(self.restore_params, saved)
+            self.addCleanup(self.delete_newer_rows, self.last_ids(env, SIDE_EFFECT_TABLES))
+            point_odoo_at(env, self.google)
+            self.user_id = new_test_user(env, login="carol_saves", email=self.email).id
+            self.addCleanup(self.delete_user_and_events)
+            self.account_id = (
+                env["calendar.sync.account"]
+                .create(
+                    {
+                        "user_id": self.user_id,
+                        "provider": "google",
+                        "state": "connected",
+                        "refresh_token": refresh_token,
+                    }
+                )
+                .id
+            )
+            self.event_id = self.new_event(env, "Planned").id
+        with self.committed_env() as env:
+            env["calendar.sync.account"]._cron_sync("google")  # first sync: the event is sent
+        self.assertEqual(self.remote_titles(), ["Planned"])
+
+    @contextmanager
+    def committed_env(self):
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    def new_event(self, env, title):
+        start = fields.Datetime.now().replace(microsecond=0) + dt.timedelta(days=1)
+        return (
+            env["calendar.event"]
+            .with_user(self.user_id)
+            .create({"name": title, "start": start, "stop": start + dt.timedelta(hours=1)})
+        )
+
+    def remote_titles(self):
+        return sorted(item["summary"] for item in self.google.events(self.email))
+
+    def sync_requested(self):
+        with self.committed_env() as env:  # a new snapshot: sees what the last run committed
+            return env["calendar.sync.account"].browse(self.account_id).sync_requested
+
+    @staticmethod
+    def last_ids(env, tables):
+        last = {}
+        for table in tables:
+            env.cr.execute(SQL("SELECT coalesce(max(id), 0) FROM %s", SQL.identifier(table)))
+            last[table] = env.cr.fetchone()[0]
+        return last
+
+    def delete_newer_rows(self, last_ids):
+        """The runs' triggers and bus messages would be seen by the next tests."""
+        with self.committed_env() as env:
+            for table, last_id in last_ids.items():
+                env.cr.execute(SQL("DELETE FROM %s WHERE id > %s", SQL.identifier(table), last_id))
+
+    def restore_params(self, saved):
+        with self.committed_env() as env:
+            for key, value in saved.items():
+                env["ir.config_parameter"].set_param(key, value)
+
+    def delete_user_and_events(self):
+        with self.committed_env() as env:
+            env["calendar.sync.account"].search([("user_id", "=", self.user_id)]).unlink()
+            user = env["res.users"].browse(self.user_id)
+            env["calendar.event"].search([("user_id", "=", user.id)]).unlink()
+            partner = user.partner_id
+            user.unlink()
+            partner.unlink()
+
+    def test_a_save_during_a_sync_returns_at_once_and_the_next_run_pushes_it(self):
+        with self.registry.cursor() as sync:
+            account = api.Environment(sync, SUPERUSER_ID, {})["calendar.sync.account"]
+            self.assertTrue(account.browse(self.account_id)._sync_try_lock(), "sync running")
+            with self.registry.cursor() as save:
+                save.execute("SET LOCAL lock_timeout = '2s'")  # a regression fails, not hangs
+                started = time.monotonic()
+                env = api.Environment(save, SUPERUSER_ID, {})
+                env["calendar.event"].with_user(self.user_id).browse(self.event_id).write(
+                    {"name": "Renamed during a sync"}
+                )
+                self.new_event(env, "Created during a sync")
+                env.flush_all()
+            self.assertLess(time.monotonic() - started, 1, "committed without waiting")
+            sync.rollback()  # the sync ends
+        self.assertEqual(self.remote_titles(), ["Planned"], "the push is never in the save")
+
+        self.assertTrue(self.sync_requested())
+        with self.committed_env() as env:
+            env["calendar.sync.account"]._cron_sync("google")
+        self.assertFalse(self.sync_requested())
+        self.assertEqual(self.remote_titles(), ["Created during a sync", "Renamed during a sync"])

@@ -1,6 +1,13 @@
+import datetime as dt
+import threading
+import time
+
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
+from odoo.addons.bus.tests.common import WebsocketCase
 from odoo.addons.calendar_sync_base.tests.common import ACCOUNT_LOGGER
 
 from .common import point_odoo_at, start_emulator
@@ -155,3 +162,76 @@ class TestGoogleTour(HttpCase):
             self.assertIsNotNone(account._sync_guarded())
             self.google.patch_event(email, budget, {"summary": "Budget cut"})
         self.start_tour("/odoo/calendar", "calendar_sync_my_history_tour", login="reader_user")
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleFirstSyncTour(WebsocketCase):
+    """The first sync runs after the OAuth redirect, in the scheduled action, and its
+    completion notification reaches the user's open Calendar over the bus (websockets are
+    on for this case, as in production)."""
+
+    email = "first_sync@example.com"
+
+    def test_connecting_shows_the_first_sync_counts_when_the_background_sync_is_over(self):
+        self.google = start_emulator(self)
+        point_odoo_at(self.env, self.google)
+        self.user = new_test_user(self.env, login="first_sync_user", email=self.email)
+        self.google.add_account(self.email)
+        self.google.auto_approve = True
+        soon = fields.Datetime.now().replace(microsecond=0) + dt.timedelta(days=1)
+        for title in ("From Google 1", "From Google 2"):
+            self.google.insert_event(
+                self.email,
+                {
+                    "summary": title,
+                    "start": {"dateTime": soon.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                    "end": {"dateTime": soon.strftime("%Y-%m-%dT%H:59:00Z")},
+                },
+            )
+        self.env["calendar.event"].with_user(self.user).create(
+            {"name": "From Odoo", "start": soon, "stop": soon + dt.timedelta(hours=1)}
+        )
+        # Read here: the thread must not use the test cursor outside its turn.
+        self.partner = self.user.partner_id
+        first_sync = threading.Thread(target=self.run_first_sync_once_connected)
+        first_sync.start()
+        try:
+            self.start_tour(
+                "/odoo/calendar", "calendar_sync_first_sync_tour", login=self.user.login
+            )
+        finally:
+            first_sync.join()
+        self.assertEqual(self.first_sync_outcome, "synced in the background")
+        self.assertEqual(
+            sorted(event["summary"] for event in self.google.events(self.email)),
+            ["From Google 1", "From Google 2", "From Odoo"],
+        )
+
+    def run_first_sync_once_connected(self):
+        """The cron worker: waits for the connection the redirect stores (it syncs
+        nothing itself) and for Calendar, opened again by the redirect, to listen to the bus;
+        runs the provider's scheduled action and has the bus deliver what it sent at once
+        (PostgreSQL's NOTIFY never fires in a test transaction)."""
+        self.first_sync_outcome = "never connected"
+        before_redirect = set()  # websockets of the page that went to Google's consent
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            listening = self.websockets_of(self.partner)
+            with self.registry.cursor() as cr:  # the test transaction, taken in turn
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                account = env["calendar.sync.account"].search([("user_id", "=", self.user.id)])
+                if account.state != "connected":
+                    before_redirect |= listening
+                elif listening - before_redirect:
+                    if account.first_sync_done:
+                        self.first_sync_outcome = "synced in the redirect"
+                        return
+                    env["calendar.sync.account"]._cron_sync("google")
+                    self.first_sync_outcome = "synced in the background"
+                    self.trigger_notification_dispatching([self.partner])
+                    return
+            time.sleep(0.2)
+
+    def websockets_of(self, partner):
+        channel = hashable(channel_with_db(self.registry.db_name, partner))
+        return set(dispatch._channels_to_ws.get(channel, ()))
