@@ -52,10 +52,16 @@ def without_lone_self(event: SyncEvent, user_email: str) -> SyncEvent:
     return event
 
 
-def own_base(state: LocalState) -> LocalState:
-    """An occurrence still as its series generated it is its own merge base: a remote
-    exception's differences all apply to it, whatever the conflict policy."""
-    return dataclasses.replace(state, snapshot=state.event)
+def occurrence_base(state: LocalState, edited_alone: bool) -> LocalState:
+    """An Odoo occurrence a remote exception is matched to for the first time.
+
+    Still as its series generated it, it is its own merge base, certain even on a first sync:
+    the exception's differences all apply to it, whatever the conflict policy. Edited alone
+    in Odoo, both sides changed the occurrence and nothing says which change came first: no
+    base, every difference is a conflict the policy decides (and the history records)."""
+    if edited_alone:
+        return dataclasses.replace(state, snapshot=None, certain_base=False)
+    return dataclasses.replace(state, snapshot=state.event, certain_base=True)
 
 
 def agreed_event(local: SyncEvent, remote: SyncEvent, push_back: Iterable[str]) -> SyncEvent:
