@@ -20,6 +20,7 @@ from calendar_sync_base.services.engine import (
 from calendar_sync_base.services.errors import CursorExpired, SyncError
 from calendar_sync_base.services.local_state import (
     agreed_event,
+    as_generated,
     normalized_states,
     occurrence_base,
     same_content,
@@ -303,8 +304,7 @@ class CalendarSyncRunner(models.AbstractModel):
             occurrence = recurrence and recurrence._sync_occurrence_at(event.original_start)
             if occurrence:
                 state = self._sync_local_state(occurrence, None, remote_id=event.remote_id)
-                edited_alone = bool(occurrence.sync_original_start)
-                states.append(occurrence_base(state, edited_alone))
+                states.append(occurrence_base(state, _edited_alone(occurrence)))
         return states
 
     def _sync_cursor_is_stale(self):
@@ -476,7 +476,7 @@ class CalendarSyncRunner(models.AbstractModel):
         if not self._sync_organizes(recurrence):
             return
         edited = recurrence.calendar_event_ids.filtered(
-            lambda event: event.sync_original_start and event._sync_allowed_for(self.provider)
+            lambda event: _edited_alone(event) and event._sync_allowed_for(self.provider)
         )
         Link = self.env["calendar.sync.link"]
         known = Link._for_records(self, edited).event_id
@@ -960,6 +960,16 @@ def _archived(record):
     if record._name == "calendar.recurrence":
         return not any(record.calendar_event_ids.mapped("active"))
     return not record.active
+
+
+def _edited_alone(occurrence):
+    """Whether the user changed this occurrence apart from its series."""
+    if not occurrence.sync_original_start:
+        return False
+    first = occurrence.recurrence_id.base_event_id
+    return not as_generated(
+        occurrence._sync_to_neutral(), first._sync_to_neutral(), occurrence._sync_slot()
+    )
 
 
 def _is_occurrence(record):

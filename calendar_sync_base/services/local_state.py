@@ -52,6 +52,14 @@ def without_lone_self(event: SyncEvent, user_email: str) -> SyncEvent:
     return event
 
 
+def as_generated(occurrence: SyncEvent, first: SyncEvent, slot) -> bool:
+    """Whether ``occurrence`` is what its series generates at ``slot`` (its original start):
+    the series' ``first`` occurrence, moved to that slot. Odoo stamps the slot on
+    occurrences it rewrites itself, so only a difference tells a user's edit."""
+    generated = first.replace(start=slot, stop=slot + (first.stop - first.start))
+    return synced_values(generated) == synced_values(occurrence)
+
+
 def occurrence_base(state: LocalState, edited_alone: bool) -> LocalState:
     """An Odoo occurrence a remote exception is matched to for the first time.
 

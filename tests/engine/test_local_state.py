@@ -2,6 +2,7 @@ import datetime as dt
 
 from calendar_sync_base.services.local_state import (
     agreed_event,
+    as_generated,
     normalized_states,
     occurrence_base,
     same_content,
@@ -86,3 +87,12 @@ def test_states_and_content_compare_as_the_provider_keeps_them():
     assert unsynced.snapshot is None
     assert same_content(OneReminderConnector(), two, one)
     assert not same_content(OneReminderConnector(), two, one.replace(title="Other"))
+
+
+def test_an_occurrence_is_edited_alone_only_when_it_differs_from_its_series():
+    first = ODOO.replace(stop=START + dt.timedelta(minutes=30))
+    slot = START + dt.timedelta(days=1)
+    same = first.replace(start=slot, stop=slot + dt.timedelta(minutes=30), odoo_id=9)
+    assert as_generated(same, first, slot)
+    assert not as_generated(same.replace(title="Review (moved)"), first, slot)
+    assert not as_generated(same.replace(stop=slot + dt.timedelta(hours=1)), first, slot)
