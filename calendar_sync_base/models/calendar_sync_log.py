@@ -373,19 +373,37 @@ class CalendarSyncLog(models.Model):
         )
         winner = remote_name if resolution.remote_won else "Odoo"
         if resolution.policy != ConflictPolicy.NEWEST_WINS:
+            if resolution.without_base:
+                return self.env._(
+                    "The first synchronization found different values on both sides and no "
+                    "earlier synchronization to tell which side changed them; the rule keeps "
+                    "%(winner)s's values.",
+                    winner=winner,
+                )
             return self.env._(
                 "Both sides changed these fields since the last synchronization; the rule "
                 "keeps %(winner)s's values.",
                 winner=winner,
             )
+        times = {
+            "winner": winner,
+            "odoo_time": self._readable_time(resolution.local_modified, account),
+            "remote": remote_name,
+            "remote_time": self._readable_time(resolution.remote_modified, account),
+        }
+        if resolution.without_base:
+            return self.env._(
+                "The first synchronization found different values on both sides and no "
+                "earlier synchronization to tell which side changed them; the copy changed "
+                "last wins: %(winner)s (changed in Odoo: %(odoo_time)s, in %(remote)s: "
+                "%(remote_time)s).",
+                **times,
+            )
         return self.env._(
             "Both sides changed these fields since the last synchronization; the newest "
             "change wins: %(winner)s (changed in Odoo: %(odoo_time)s, in %(remote)s: "
             "%(remote_time)s).",
-            winner=winner,
-            odoo_time=self._readable_time(resolution.local_modified, account),
-            remote=remote_name,
-            remote_time=self._readable_time(resolution.remote_modified, account),
+            **times,
         )
 
     def _readable_time(self, moment, account):

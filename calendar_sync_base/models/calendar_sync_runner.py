@@ -20,8 +20,9 @@ from calendar_sync_base.services.engine import (
 from calendar_sync_base.services.errors import CursorExpired, SyncError
 from calendar_sync_base.services.local_state import (
     agreed_event,
+    as_generated,
     normalized_states,
-    own_base,
+    occurrence_base,
     same_content,
     still_to_push,
     with_remote_only_fields,
@@ -290,7 +291,8 @@ class CalendarSyncRunner(models.AbstractModel):
         )  # fmt: skip
 
     def _sync_occurrence_candidates(self, events, links):
-        """Odoo occurrences for remote exceptions seen for the first time (``own_base``)."""
+        """Odoo occurrences for remote exceptions seen for the first time, merged against
+        the occurrence their series generates (``occurrence_base``)."""
         pending = [event for event in events if event.remote_id not in links]
         series_links = self.env["calendar.sync.link"]._for_remote_ids(
             self, {event.master_remote_id for event in pending}
@@ -302,7 +304,7 @@ class CalendarSyncRunner(models.AbstractModel):
             occurrence = recurrence and recurrence._sync_occurrence_at(event.original_start)
             if occurrence:
                 state = self._sync_local_state(occurrence, None, remote_id=event.remote_id)
-                states.append(own_base(state))
+                states.append(occurrence_base(state, _edited_alone(occurrence)))
         return states
 
     def _sync_cursor_is_stale(self):
@@ -455,6 +457,8 @@ class CalendarSyncRunner(models.AbstractModel):
         link = self._sync_store_link(link, record, action.remote, push_back=action.push_back)
         if newly_linked:
             # Matched by key or iCalUID, or our own create adopted back: linked, not copied.
+            if record._name == "calendar.recurrence":
+                self._sync_queue_edited_occurrences(record)
             counts.linked += 1
             self.env["calendar.sync.log"]._log_change(
                 self, "pull", "link", record, remote_id=action.remote.remote_id,
@@ -465,6 +469,24 @@ class CalendarSyncRunner(models.AbstractModel):
         if action.conflicts:
             counts.conflicts += 1
             self.env["calendar.sync.log"]._log_conflict(self, record, action)
+
+    def _sync_queue_edited_occurrences(self, recurrence):
+        """Queue the occurrences the user edited alone in a series this account just linked
+        (found in both calendars): they become remote exceptions. An occurrence the remote
+        calendar changed too is matched to its exception by the pull, which takes this link."""
+        if not self._sync_organizes(recurrence):
+            return
+        edited = recurrence.calendar_event_ids.filtered(
+            lambda event: _edited_alone(event) and event._sync_allowed_for(self.provider)
+        )
+        Link = self.env["calendar.sync.link"]
+        known = Link._for_records(self, edited).event_id
+        Link.create(
+            [
+                Link._binding_vals(self, event, origin="push", need_push=True)
+                for event in edited - known
+            ]
+        )
 
     def _sync_create_events(self, remotes):
         """Single events new to Odoo, created in a few queries for all of them: one
@@ -939,6 +961,16 @@ def _archived(record):
     if record._name == "calendar.recurrence":
         return not any(record.calendar_event_ids.mapped("active"))
     return not record.active
+
+
+def _edited_alone(occurrence):
+    """Whether the user changed this occurrence apart from its series."""
+    if not occurrence.sync_original_start:
+        return False
+    first = occurrence.recurrence_id.base_event_id
+    return not as_generated(
+        occurrence._sync_to_neutral(), first._sync_to_neutral(), occurrence._sync_slot()
+    )
 
 
 def _is_occurrence(record):

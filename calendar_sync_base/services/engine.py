@@ -88,7 +88,8 @@ def plan_pull(
     """Decide, for each remote event, what happens in Odoo.
 
     On a first/reset sync stored snapshots are not trusted (that is what a reset is for), so
-    every difference is a conflict decided by the policy.
+    every difference is a conflict decided by the policy; a base known for certain
+    (``LocalState.certain_base``) still holds.
     """
     if rules.direction is Direction.OFF:
         return []
@@ -107,10 +108,9 @@ def _plan_one_pull(
             return PullAction(PullActionKind.CREATE_LOCAL, remote, values=values)
         return PullAction(PullActionKind.NOOP, remote)
 
-    base = None if first_sync else local.snapshot
     merged = apply_direction(
         three_way_merge(
-            base,
+            merge_base(local, first_sync),
             local.event,
             remote,
             effective_policy(rules.policy, rules.direction),
@@ -126,6 +126,15 @@ def _plan_one_pull(
     else:
         kind = PullActionKind.NOOP
     return _with_merge(PullAction(kind, remote, local, matched_by=how), merged)
+
+
+def merge_base(local: LocalState, first_sync: bool) -> SyncEvent | None:
+    """What ``local`` is merged against: the state both sides agreed on. A first sync or a
+    reset distrusts stored snapshots (none, every difference goes to the rule), not a base
+    known for certain."""
+    if first_sync and not local.certain_base:
+        return None
+    return local.snapshot
 
 
 def _plan_cancelled(remote: SyncEvent, matcher: Matcher, rules: SyncRules) -> PullAction:

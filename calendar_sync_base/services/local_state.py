@@ -52,10 +52,24 @@ def without_lone_self(event: SyncEvent, user_email: str) -> SyncEvent:
     return event
 
 
-def own_base(state: LocalState) -> LocalState:
-    """An occurrence still as its series generated it is its own merge base: a remote
-    exception's differences all apply to it, whatever the conflict policy."""
-    return dataclasses.replace(state, snapshot=state.event)
+def as_generated(occurrence: SyncEvent, first: SyncEvent, slot) -> bool:
+    """Whether ``occurrence`` is what its series generates at ``slot`` (its original start):
+    the series' ``first`` occurrence, moved to that slot. Odoo stamps the slot on
+    occurrences it rewrites itself, so only a difference tells a user's edit."""
+    generated = first.replace(start=slot, stop=slot + (first.stop - first.start))
+    return synced_values(generated) == synced_values(occurrence)
+
+
+def occurrence_base(state: LocalState, edited_alone: bool) -> LocalState:
+    """An Odoo occurrence a remote exception is matched to for the first time.
+
+    Still as its series generated it, it is its own merge base, certain even on a first sync:
+    the exception's differences all apply to it, whatever the conflict policy. Edited alone
+    in Odoo, both sides changed the occurrence and nothing says which change came first: no
+    base, every difference is a conflict the policy decides (and the history records)."""
+    if edited_alone:
+        return dataclasses.replace(state, snapshot=None, certain_base=False)
+    return dataclasses.replace(state, snapshot=state.event, certain_base=True)
 
 
 def agreed_event(local: SyncEvent, remote: SyncEvent, push_back: Iterable[str]) -> SyncEvent:

@@ -23,7 +23,9 @@ class LocalState:
 
     ``key`` routes decisions back to the record (e.g. ``"calendar.event,42"``); ``snapshot`` is
     the state both sides agreed on at the last sync (None if never synced); ``dirty`` says Odoo
-    changed it since; ``modified`` is when (for the newest-wins policy).
+    changed it since; ``modified`` is when (for the newest-wins policy). ``certain_base``: the
+    snapshot is no stored agreement but known for sure (an occurrence as its series generated
+    it), so a first sync, which distrusts stored snapshots, still merges against it.
     """
 
     key: str
@@ -31,6 +33,7 @@ class LocalState:
     snapshot: SyncEvent | None = None
     dirty: bool = False
     modified: dt.datetime | None = None
+    certain_base: bool = False
 
 
 def normalize_title(title: str) -> str:

@@ -34,12 +34,15 @@ MERGE_GROUPS: tuple[tuple[str, ...], ...] = (
 @dataclass(frozen=True)
 class ConflictResolution:
     """How the conflicts of one merge were decided, for the history: the rule applied, the
-    winner, and the modification times "newest change wins" compared (None: unknown)."""
+    winner, and the modification times "newest change wins" compared (None: unknown).
+    ``without_base``: the sides were merged with no agreed state (a first sync or a reset),
+    so they merely differed and nobody knows which one changed."""
 
     policy: ConflictPolicy
     remote_won: bool
     local_modified: dt.datetime | None = None
     remote_modified: dt.datetime | None = None
+    without_base: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def three_way_merge(
     resolution = None
     if conflicts:
         resolution = ConflictResolution(
-            ConflictPolicy(policy), remote_wins, local_modified, remote_modified
+            ConflictPolicy(policy), remote_wins, local_modified, remote_modified, base is None
         )
     return MergeResult(
         to_local=_in_field_order(to_local),

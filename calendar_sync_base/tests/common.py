@@ -77,6 +77,9 @@ class SyncCaseMixin:
       Europe/Brussels from the date ``first_day``, created remotely; its master's remote id.
     - ``remote_occurrences(master_id)``: ``[(start, title)]`` of the series' live
       occurrences, start in naive UTC as Odoo stores it, sorted.
+    - ``move_remote_occurrence(master_id, original_start, new_start, title)``: someone else
+      edits the occurrence of the series that starts at ``original_start`` (naive UTC): it
+      takes ``title`` and moves to ``new_start`` (naive UTC), keeping its length.
 
     What the provider does:
     - ``revoke_grant()``: stops accepting the stored authorization; ``holds_grant()``:
@@ -177,6 +180,9 @@ class SyncCaseMixin:
         raise NotImplementedError
 
     def remote_occurrences(self, master_id):
+        raise NotImplementedError
+
+    def move_remote_occurrence(self, master_id, original_start, new_start, title):
         raise NotImplementedError
 
     def revoke_grant(self):

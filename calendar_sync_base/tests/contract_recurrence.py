@@ -9,6 +9,8 @@ STANDUP_STARTS = [
     dt.datetime(2027, 3, 23, 8),
     dt.datetime(2027, 3, 24, 8),
 ]
+# Where the second occurrence of the standup moves to when someone moves it remotely.
+MOVED_START = dt.datetime(2027, 3, 23, 10)
 
 
 class RecurrenceContract:
@@ -18,6 +20,14 @@ class RecurrenceContract:
 
     def odoo_series(self):
         """A daily series of three made in Odoo, pushed; (its remote master id, recurrence)."""
+        recurrence = self.odoo_standup(minutes=15)
+        self.sync()
+        link = recurrence.sudo().sync_link_ids
+        self.assertEqual(len(link), 1)
+        return link.remote_id, recurrence
+
+    def odoo_standup(self, minutes):
+        """The daily series of three made in Odoo, not synced yet; its recurrence."""
         event = (
             self.env["calendar.event"]
             .with_user(self.user)
@@ -25,7 +35,7 @@ class RecurrenceContract:
                 {
                     "name": "Standup",
                     "start": STANDUP_STARTS[0],
-                    "stop": STANDUP_STARTS[0] + dt.timedelta(minutes=15),
+                    "stop": STANDUP_STARTS[0] + dt.timedelta(minutes=minutes),
                     "recurrency": True,
                     "rrule_type": "daily",
                     "interval": 1,
@@ -35,10 +45,7 @@ class RecurrenceContract:
                 }
             )
         )
-        self.sync()
-        link = event.recurrence_id.sudo().sync_link_ids
-        self.assertEqual(len(link), 1)
-        return link.remote_id, event.recurrence_id
+        return event.recurrence_id
 
     def remote_series(self):
         """The same series made in the provider, pulled; (its remote master id, recurrence)."""
@@ -133,3 +140,81 @@ class RecurrenceContract:
         self.delete_remote(master_id)
         self.sync()
         self.assertFalse(any(events.mapped("active")))
+
+    # A first sync has no agreed state to merge against: an occurrence Odoo generated is its
+    # own base (a remote exception applies to it), an occurrence edited in Odoo is the user's
+    # edit (pushed as an exception), and one changed on both sides goes to the rule.
+    # "Odoo wins" makes Odoo's copy win every conflict, whatever the clocks say.
+
+    def first_sync_under_odoo_wins(self, odoo_edits=None):
+        """The remote standup (09:00-09:30) whose second occurrence someone moved, and,
+        with ``odoo_edits`` (an occurrence's index), the same standup made in Odoo with that
+        occurrence renamed "Standup (Odoo)"; synced (twice: what the first pull queued is
+        pushed) under "Odoo wins". Returns the master's remote id and the Odoo edit."""
+        self.env["ir.config_parameter"].set_param("calendar_sync.conflict_policy", "odoo")
+        edited = self.env["calendar.event"]
+        if odoo_edits is not None:
+            edited = self.odoo_standup(minutes=30).calendar_event_ids.sorted("start")[odoo_edits]
+            edited.with_user(self.user).write({"name": "Standup (Odoo)"})
+        master_id = self.new_remote_series("Standup", STANDUP_STARTS[0].date(), 3)
+        self.move_remote_occurrence(master_id, STANDUP_STARTS[1], MOVED_START, "Standup (moved)")
+        self.sync()
+        self.sync()
+        return master_id, edited
+
+    def assert_occurrences_on_both_sides(self, master_id, expected):
+        self.assertEqual(self.remote_occurrences(master_id), expected)
+        recurrence = self.linked(master_id)
+        odoo = recurrence.calendar_event_ids.mapped(lambda event: (event.start, event.name))
+        self.assertEqual(sorted(odoo), expected)
+
+    def occurrence_conflicts(self):
+        """The conflicts a pull merged on occurrences (two series made apart may differ too,
+        and a provider may change an exception's version when its master is updated)."""
+        return self.env["calendar.sync.log"].search(
+            [
+                ("account_id", "=", self.account.id),
+                ("operation", "=", "conflict"),
+                ("direction", "=", "pull"),
+                ("res_model", "=", "calendar.event"),
+            ]
+        )
+
+    def test_first_sync_keeps_the_remote_exception_of_a_series_it_pulls(self):
+        master_id, _edited = self.first_sync_under_odoo_wins()
+        self.assert_occurrences_on_both_sides(
+            master_id,
+            [
+                (STANDUP_STARTS[0], "Standup"),
+                (MOVED_START, "Standup (moved)"),
+                (STANDUP_STARTS[2], "Standup"),
+            ],
+        )
+        self.assertFalse(self.occurrence_conflicts(), "Odoo generated it, changed nothing")
+
+    def test_first_sync_links_a_series_and_keeps_each_sides_exceptions(self):
+        master_id, edited = self.first_sync_under_odoo_wins(odoo_edits=2)
+        self.assertEqual(self.linked(master_id), edited.recurrence_id, "linked, not copied")
+        self.assert_occurrences_on_both_sides(
+            master_id,
+            [
+                (STANDUP_STARTS[0], "Standup"),
+                (MOVED_START, "Standup (moved)"),
+                (STANDUP_STARTS[2], "Standup (Odoo)"),
+            ],
+        )
+        self.assertFalse(self.occurrence_conflicts(), "each side changed another occurrence")
+
+    def test_first_sync_lets_the_rule_decide_an_occurrence_changed_on_both_sides(self):
+        master_id, edited = self.first_sync_under_odoo_wins(odoo_edits=1)
+        self.assert_occurrences_on_both_sides(
+            master_id,
+            [
+                (STANDUP_STARTS[0], "Standup"),
+                (STANDUP_STARTS[1], "Standup (Odoo)"),
+                (STANDUP_STARTS[2], "Standup"),
+            ],
+        )
+        [conflict] = self.occurrence_conflicts()
+        self.assertEqual((conflict.res_id, conflict.conflict_winner), (edited.id, "odoo"))
+        self.assertIn("first synchronization", conflict.message)

@@ -106,6 +106,20 @@ class SyncContract:
             1,
         )
 
+    def test_first_sync_merges_a_linked_pair_by_the_rule_and_says_so(self):
+        # With no earlier sync, no side is known to have changed: the copy changed last wins
+        # (not a stale one), and the history says why.
+        local = self.odoo_event("Budget", hours_from_now=30, location="Room A")
+        remote_id = self.new_remote("Budget", hours_from_now=30)
+        self.set_remote_location(remote_id, "Room B")
+        self.sync()
+        self.assertEqual(self.linked(remote_id), local)
+        self.assertEqual((local.location, self.remote_location(remote_id)), ("Room B", "Room B"))
+        [conflict] = self.history(local, "conflict")
+        self.assertEqual(conflict.conflict_winner, "remote")
+        self.assertIn("Room A", conflict.line_ids.mapped("old_value"))
+        self.assertIn("The first synchronization found different values", conflict.message)
+
     def test_first_sync_does_not_link_near_duplicates(self):
         self.odoo_event("Budget review", hours_from_now=30)
         self.new_remote("Budget review", hours_from_now=31)

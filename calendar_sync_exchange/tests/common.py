@@ -228,6 +228,18 @@ class ExchangeSyncCase(SyncCaseMixin, TransactionCase):
             if item.uid == uid
         )
 
+    def move_remote_occurrence(self, master_id, original_start, new_start, title):
+        starts = [start for start, _title in self.remote_occurrences(master_id)]
+        occurrence = self.item(master_id).occurrence(starts.index(original_start) + 1)
+        occurrence.refresh()
+        length = occurrence.end - occurrence.start
+        occurrence.subject = title
+        occurrence.start = EWSDateTime.from_datetime(new_start.replace(tzinfo=dt.timezone.utc))
+        occurrence.end = occurrence.start + length
+        occurrence.save(
+            update_fields=["subject", "start", "end"], send_meeting_invitations=SEND_TO_NONE
+        )
+
     def expire_cursor(self):
         self.ews.invalidate_sync_states(self.email)
 

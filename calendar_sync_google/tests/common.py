@@ -192,6 +192,20 @@ class GoogleSyncCase(SyncCaseMixin, TransactionCase):
             for item in self.google.instances(self.email, master_id)
         )
 
+    def move_remote_occurrence(self, master_id, original_start, new_start, title):
+        instance_id = f"{master_id}_{original_start:%Y%m%dT%H%M%SZ}"
+        instance = self.google.get_event(self.email, instance_id)
+        length = utc_naive(instance["end"]["dateTime"]) - utc_naive(instance["start"]["dateTime"])
+        self.google.patch_event(
+            self.email,
+            instance_id,
+            {
+                "summary": title,
+                "start": google_time(new_start),
+                "end": google_time(new_start + length),
+            },
+        )
+
     def revoke_grant(self):
         self.google.revoke(self.refresh_token)
         self.account.access_token = False

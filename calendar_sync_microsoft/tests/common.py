@@ -189,6 +189,24 @@ class MicrosoftSyncCase(SyncCaseMixin, TransactionCase):
             for item in self.microsoft.instances(self.email, master_id, *SERIES_WINDOW)
         )
 
+    def move_remote_occurrence(self, master_id, original_start, new_start, title):
+        [occurrence] = [
+            item
+            for item in self.microsoft.instances(self.email, master_id, *SERIES_WINDOW)
+            if dt.datetime.fromisoformat(item["start"]["dateTime"][:19]) == original_start
+        ]
+        start = dt.datetime.fromisoformat(occurrence["start"]["dateTime"][:19])
+        length = dt.datetime.fromisoformat(occurrence["end"]["dateTime"][:19]) - start
+        self.microsoft.patch_event(
+            self.email,
+            occurrence["id"],
+            {
+                "subject": title,
+                "start": graph_time(new_start),
+                "end": graph_time(new_start + length),
+            },
+        )
+
     def revoke_grant(self):
         self.microsoft.revoke_sessions(self.email)
         self.microsoft.expire_access_tokens(self.email)

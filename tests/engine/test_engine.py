@@ -12,6 +12,7 @@ from calendar_sync_base.services.engine import (
     plan_pull,
     plan_push,
 )
+from calendar_sync_base.services.local_state import occurrence_base
 from calendar_sync_base.services.matcher import LocalState, Matcher
 from calendar_sync_base.services.merge import ConflictPolicy
 from calendar_sync_base.services.model import SYNCED_FIELDS, UTC, Direction, Recurrence, SyncEvent
@@ -110,6 +111,41 @@ def test_first_sync_ignores_stale_snapshots():
     rules = SyncRules(policy=ConflictPolicy.ODOO_WINS)
     [action] = pull([remote], [state], rules, first_sync=True)
     assert action.conflicts == ("title",) and action.push_back == ("title",)
+
+
+def generated_occurrence(**changes) -> LocalState:
+    """An Odoo occurrence as its series generated it, matched to a remote exception."""
+    event = SYNCED.replace(remote_id="r1_20240506", **changes)
+    return occurrence_base(LocalState("e,7", event, modified=NOW), edited_alone=False)
+
+
+NOW = dt.datetime(2024, 5, 6, 12, tzinfo=UTC)
+MOVED = SYNCED.replace(
+    remote_id="r1_20240506",
+    title="Review (moved)",
+    start=START + dt.timedelta(hours=2),
+    stop=STOP + dt.timedelta(hours=2),
+    last_modified=NOW - dt.timedelta(hours=1),
+)
+
+
+@pytest.mark.parametrize("policy", list(ConflictPolicy))
+def test_first_sync_applies_a_remote_exception_to_the_occurrence_odoo_generated(policy):
+    # Odoo's occurrence is a fresh copy (newer than the remote edit): it must not win.
+    [action] = pull([MOVED], [generated_occurrence()], SyncRules(policy=policy), first_sync=True)
+    assert action.kind is PullActionKind.UPDATE_LOCAL
+    assert action.values == {"title": "Review (moved)", "start": MOVED.start, "stop": MOVED.stop}
+    assert action.push_back == () and action.conflicts == ()
+
+
+def test_first_sync_lets_the_rule_decide_an_occurrence_edited_on_both_sides():
+    edited = LocalState("e,7", SYNCED.replace(remote_id="r1_20240506", title="Review (Odoo)"))
+    state = occurrence_base(edited, edited_alone=True)
+    rules = SyncRules(policy=ConflictPolicy.ODOO_WINS)
+    [action] = pull([MOVED], [state], rules, first_sync=True)
+    assert action.values == {}
+    assert action.push_back == ("title", "start", "stop")
+    assert action.resolution.without_base and not action.resolution.remote_won
 
 
 def test_direction_to_remote_writes_nothing_locally():

@@ -2,8 +2,9 @@ import datetime as dt
 
 from calendar_sync_base.services.local_state import (
     agreed_event,
+    as_generated,
     normalized_states,
-    own_base,
+    occurrence_base,
     same_content,
     still_to_push,
     with_remote_only_fields,
@@ -51,9 +52,16 @@ def test_the_user_alone_is_no_guest():
     )
 
 
-def test_an_untouched_occurrence_is_its_own_base():
-    state = own_base(LocalState("calendar.event,3", ODOO, snapshot=None))
+def test_an_untouched_occurrence_is_its_own_base_for_certain():
+    state = occurrence_base(LocalState("calendar.event,3", ODOO), edited_alone=False)
     assert state.snapshot == ODOO and state.key == "calendar.event,3"
+    assert state.certain_base
+
+
+def test_an_occurrence_edited_in_odoo_has_no_base():
+    # Both sides changed it: every difference goes to the conflict rule.
+    state = occurrence_base(LocalState("calendar.event,3", ODOO, snapshot=ODOO), edited_alone=True)
+    assert state.snapshot is None and not state.certain_base
 
 
 def test_agreed_state_keeps_the_remote_value_of_fields_odoo_still_pushes():
@@ -79,3 +87,12 @@ def test_states_and_content_compare_as_the_provider_keeps_them():
     assert unsynced.snapshot is None
     assert same_content(OneReminderConnector(), two, one)
     assert not same_content(OneReminderConnector(), two, one.replace(title="Other"))
+
+
+def test_an_occurrence_is_edited_alone_only_when_it_differs_from_its_series():
+    first = ODOO.replace(stop=START + dt.timedelta(minutes=30))
+    slot = START + dt.timedelta(days=1)
+    same = first.replace(start=slot, stop=slot + dt.timedelta(minutes=30), odoo_id=9)
+    assert as_generated(same, first, slot)
+    assert not as_generated(same.replace(title="Review (moved)"), first, slot)
+    assert not as_generated(same.replace(stop=slot + dt.timedelta(hours=1)), first, slot)

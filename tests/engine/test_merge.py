@@ -83,6 +83,12 @@ def test_without_base_every_difference_is_a_conflict():
     result = three_way_merge(None, local, remote, ConflictPolicy.REMOTE_WINS)
     assert result.conflicts == ("title", "location")
     assert result.to_local == {"title": "Design review", "location": "Room 1"}
+    assert result.resolution.without_base, "the history says no agreed state told who changed"
+
+
+def test_a_conflict_against_a_base_says_so():
+    result = three_way_merge(BASE, BASE.replace(title="Local"), BASE.replace(title="Remote"))
+    assert not result.resolution.without_base
 
 
 def test_time_fields_move_together():
