@@ -17,7 +17,7 @@ from calendar_sync_base.services.model import (
     ShowAs,
     SyncEvent,
 )
-from calendar_sync_test.services.fake_calendar import SERVER
+from calendar_sync_test.services.fake_calendar import SERVER, instance_id
 
 PROVIDER = "fake"
 FAKE_SERVER = "fake.example.com"
@@ -190,6 +190,18 @@ class FakeSyncCase(SyncCaseMixin, TransactionCase):
         return sorted(
             (event.start.astimezone(UTC).replace(tzinfo=None), event.title)
             for event in self.remote.occurrences(master_id)
+        )
+
+    def move_remote_occurrence(self, master_id, original_start, new_start, title):
+        # Times come as naive UTC, as the other adapters take them.
+        original_start = original_start.replace(tzinfo=UTC)
+        occurrence = self.remote.get(instance_id(master_id, original_start))
+        start = new_start.replace(tzinfo=UTC)
+        self.remote.patch(
+            occurrence.remote_id,
+            title=title,
+            start=start,
+            stop=start + (occurrence.stop - occurrence.start),
         )
 
     # ------------------------------------------------------------------ what the service does
