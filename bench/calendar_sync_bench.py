@@ -94,9 +94,6 @@ from odoo.addons.calendar_sync_base.models.calendar_sync_runner import PAGE_COMM
 
 from calendar_sync_base.services.model import Attendee, Reminder, SyncEvent
 from calendar_sync_base.services.snapshot import to_snapshot
-from calendar_sync_exchange.services.ews_account import ExchangeSettings, build_account
-from calendar_sync_exchange.services.ews_client import MAX_BATCH_SIZE
-from calendar_sync_exchange.services.ews_mapper import item_values, register_odoo_id_property
 from calendar_sync_google.services.mapper import to_google
 from calendar_sync_microsoft.services.graph_outbound import to_graph
 from emulators.ews import EwsEmulator
@@ -415,6 +412,13 @@ class ExchangeBench(ProviderBench):
         return env["calendar.sync.provider.exchange"]._exchange_connect(user, user.email)
 
     def _mailbox(self, email):
+        # Imported here, not at the top: the side-by-side bench's database has no Exchange
+        # addon, and importing its package outside Odoo's loader would load its models.
+        from calendar_sync_exchange.services.ews_account import (  # noqa: PLC0415
+            ExchangeSettings,
+            build_account,
+        )
+
         settings = ExchangeSettings(
             endpoint=self.emulator.endpoint,
             mailbox=email,
@@ -427,6 +431,12 @@ class ExchangeBench(ProviderBench):
 
     def insert_remote(self, email, neutrals):
         """The events through bulk ``CreateItem`` (100 a call), their UIDs read back."""
+        from calendar_sync_exchange.services.ews_client import MAX_BATCH_SIZE  # noqa: PLC0415
+        from calendar_sync_exchange.services.ews_mapper import (  # noqa: PLC0415
+            item_values,
+            register_odoo_id_property,
+        )
+
         register_odoo_id_property()
         account = self._mailbox(email)
         copies = []
