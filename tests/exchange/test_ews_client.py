@@ -423,6 +423,31 @@ def test_every_body_of_a_sync_session_follows_the_ews_schema(client, ews, schema
     assert not problems, "\n".join(problems[:5])
 
 
+def test_every_body_of_the_answers_to_invitations_follows_the_ews_schema(make_client, ews, schema):
+    """AcceptItem, TentativelyAcceptItem and DeclineItem (CreateItem) and their read-backs."""
+    bob, alice = make_client("bob@example.com"), make_client()
+    for day in (1, 2, 3):
+        invited = meeting(f"Board {day}", day, attendees=(Attendee(ALICE),))
+        create(bob, invited.replace(organizer_email="bob@example.com"), silent=False)
+    events, _ = listing(alice)
+    ews.requests.clear()
+    answers = (Response.ACCEPTED, Response.TENTATIVE, Response.DECLINED)
+    replies = [
+        PushOp(
+            OpKind.REPLY, str(answer), event.replace(attendees=(Attendee(ALICE, response=answer),))
+        )
+        for event, answer in zip(
+            sorted(events.values(), key=lambda e: e.start), answers, strict=True
+        )
+    ]
+    assert all(result.ok for result in alice.apply(replies))
+    bodies = b"".join(r.body for r in ews.requests if r.context.get("operation") == "CreateItem")
+    for element in (b"<t:AcceptItem>", b"<t:TentativelyAcceptItem>", b"<t:DeclineItem>"):
+        assert element in bodies
+    problems = schema_problems(ews, schema)
+    assert not problems, "\n".join(problems[:5])
+
+
 def test_the_url_test_reads_the_offered_authentications_without_credentials(ews):
     settings = settings_for(ews, mailbox="", username="", password="")
     assert offered_auth_schemes(settings) == ["Negotiate", "NTLM", "Basic"]
