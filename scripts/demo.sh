@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `make demo`: the Google Calendar and Microsoft (Outlook) emulators, each with a demo account
-# and events, and Odoo configured to use them, so both syncs can be tried without a Google or
-# Microsoft account. Ctrl-C stops everything.
+# `make demo`: the Google Calendar, Microsoft (Outlook) and Exchange Server (EWS) emulators,
+# each with a demo account and events, and Odoo configured to use them, so every sync can be
+# tried without a Google, Microsoft or Exchange account. Ctrl-C stops everything.
 #
 # Environment: DEMO_DB (calendar_sync_demo), HTTP_PORT (8069), EMULATOR_PORT (8765),
-# MS_EMULATOR_PORT (8766), DEMO_FRESH=1 drops and recreates the demo database first.
+# MS_EMULATOR_PORT (8766), EWS_EMULATOR_PORT (8767), DEMO_FRESH=1 drops and recreates the demo
+# database first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=scripts/common.sh
@@ -23,6 +24,9 @@ MS_EMULATOR_PORT="${MS_EMULATOR_PORT:-8766}"
 # Microsoft's sign-in must be https (msal insists): the emulator serves TLS with its own CA.
 MS_EMULATOR_URL="https://127.0.0.1:$MS_EMULATOR_PORT"
 MS_CLIENT_ID="6d6f6465-6d6f-4a0b-8c0d-63616c73796e"
+# Exchange Server: Basic over loopback http, the emulator's service account impersonating.
+EWS_EMULATOR_PORT="${EWS_EMULATOR_PORT:-8767}"
+EWS_URL="http://127.0.0.1:$EWS_EMULATOR_PORT/EWS/Exchange.asmx"
 LOG_DIR="$ROOT/.odoo-data/demo"
 MS_CERT_DIR="$LOG_DIR/microsoft-tls"
 CA_BUNDLE="$LOG_DIR/ca-bundle.pem"
@@ -31,10 +35,10 @@ odoo_present || { odoo_missing_message; exit 1; }
 [ -x "$VENV/bin/python" ] || { echo "No virtualenv at $VENV: run 'make setup' first." >&2; exit 1; }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$EMULATOR_PORT" "$MS_EMULATOR_PORT" "$HTTP_PORT"; do
+for port in "$EMULATOR_PORT" "$MS_EMULATOR_PORT" "$EWS_EMULATOR_PORT" "$HTTP_PORT"; do
   if port_busy "$port"; then
     echo "Port $port is already in use (another 'make demo' or 'make run'?)." >&2
-    echo "Stop it, or choose other ports: HTTP_PORT=8070 EMULATOR_PORT=8775 MS_EMULATOR_PORT=8776 make demo" >&2
+    echo "Stop it, or choose other ports: HTTP_PORT=8070 EMULATOR_PORT=8775 MS_EMULATOR_PORT=8776 EWS_EMULATOR_PORT=8777 make demo" >&2
     exit 1
   fi
 done
@@ -45,9 +49,10 @@ mkdir -p "$LOG_DIR"
 
 emulator_pid=""
 ms_emulator_pid=""
+ews_emulator_pid=""
 cleanup() {
   trap - EXIT INT TERM
-  for pid in "$emulator_pid" "$ms_emulator_pid"; do
+  for pid in "$emulator_pid" "$ms_emulator_pid" "$ews_emulator_pid"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
@@ -98,6 +103,18 @@ done
   "$MS_CERT_DIR/emulator-ca.pem" "$CA_BUNDLE")
 export REQUESTS_CA_BUNDLE="$CA_BUNDLE" CURL_CA_BUNDLE="$CA_BUNDLE"
 
+say "starting the Exchange Server (EWS) emulator on $EWS_URL (log: $LOG_DIR/ews-emulator.log)"
+(
+  cd "$ROOT"
+  exec "$VENV/bin/python" -m emulators ews --port "$EWS_EMULATOR_PORT" --seed-demo
+) >"$LOG_DIR/ews-emulator.log" 2>&1 &
+ews_emulator_pid=$!
+for _ in $(seq 1 50); do
+  curl -sf -o /dev/null "http://127.0.0.1:$EWS_EMULATOR_PORT/_emulator/" && break
+  kill -0 "$ews_emulator_pid" 2>/dev/null || { cat "$LOG_DIR/ews-emulator.log" >&2; exit 1; }
+  sleep 0.2
+done
+
 if [ "${DEMO_FRESH:-0}" = "1" ] && db_exists "$DEMO_DB"; then
   say "dropping database $DEMO_DB and its filestore (DEMO_FRESH=1)"
   "$VENV/bin/python" "$ODOO_PATH/odoo-bin" db -c "$ODOO_CONF" drop "$DEMO_DB"
@@ -111,10 +128,11 @@ else
     --log-level=warn
 fi
 
-say "pointing Odoo's Google and Outlook settings at the emulators"
+say "pointing Odoo's Google, Outlook and Exchange Server settings at the emulators"
 DEMO_EMULATOR_URL="$EMULATOR_URL" DEMO_BASE_URL="$ODOO_URL" DEMO_EMAIL="$DEMO_EMAIL" \
   DEMO_CLIENT_ID="$DEMO_CLIENT_ID" DEMO_CLIENT_SECRET="$DEMO_CLIENT_SECRET" \
   DEMO_MS_EMULATOR_URL="$MS_EMULATOR_URL" DEMO_MS_CLIENT_ID="$MS_CLIENT_ID" \
+  DEMO_EWS_URL="$EWS_URL" \
   "$VENV/bin/python" "$ODOO_PATH/odoo-bin" shell -c "$ODOO_CONF" -d "$DEMO_DB" --no-http \
   --log-level=warn <"$ROOT/scripts/demo_configure.py"
 
@@ -136,6 +154,8 @@ cat <<EOF
     pulled / pushed / deleted, and the event is now in the emulator's calendar.
  6. Click "Outlook" in the same panel: the Microsoft emulator's sign-in page opens (through
     msal, as with Microsoft 365); allow, and the Outlook demo events arrive too.
+ 7. Click "Exchange Server": no sign-in page, the administrator's service account opens the
+    mailbox $DEMO_EMAIL by impersonation, and the Exchange demo events arrive.
 
  Look at the emulator's side (JSON; control endpoints, not part of Google's API):
    events in the demo calendar:  $EMULATOR_URL/_emulator/google/events/$DEMO_EMAIL
@@ -143,7 +163,9 @@ cat <<EOF
    all control endpoints:        $EMULATOR_URL/_emulator/
    force a 410 full resync:      curl -X POST $EMULATOR_URL/_emulator/google/expire-sync-tokens
  Outlook side: $MS_EMULATOR_URL/_emulator/ (CA to trust: $MS_CERT_DIR/emulator-ca.pem)
- Emulator logs: $LOG_DIR/emulator.log, $LOG_DIR/microsoft-emulator.log
+ Exchange side: $EWS_URL (SOAP; Basic or NTLM, $DEMO_EMAIL / demo in Outlook-like clients)
+ Emulator logs: $LOG_DIR/emulator.log, $LOG_DIR/microsoft-emulator.log,
+   $LOG_DIR/ews-emulator.log
  Database: $DEMO_DB (DEMO_FRESH=1 make demo recreates it)
  The emulator keeps its state in memory: each 'make demo' starts from the demo data again,
  and the demo database forgets its previous Google connection.

@@ -1,8 +1,9 @@
-"""Configure the demo database for the Google and Microsoft emulators (run by scripts/demo.sh).
+"""Configure the demo database for the Google, Microsoft and EWS emulators (run by
+scripts/demo.sh).
 
 Fed to ``odoo-bin shell -d <demo db>`` on stdin, which provides ``env``. Settings come from the
 environment: DEMO_EMULATOR_URL, DEMO_BASE_URL, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_EMAIL,
-DEMO_MS_EMULATOR_URL, DEMO_MS_CLIENT_ID.
+DEMO_MS_EMULATOR_URL, DEMO_MS_CLIENT_ID, DEMO_EWS_URL.
 
 The emulator keeps its state in memory, so a demo database that was connected during an
 earlier ``make demo`` holds tokens and remote ids the new emulator never issued: that earlier
@@ -35,6 +36,15 @@ def configure(env):
         "calendar_sync_microsoft.tenant": "common",
         "calendar_sync_microsoft.authority_host": os.environ["DEMO_MS_EMULATOR_URL"],
         "calendar_sync_microsoft.graph_endpoint": os.environ["DEMO_MS_EMULATOR_URL"],
+        # Exchange Server next to Graph (Settings shows Graph's backend; saving them keeps one):
+        # the emulator's service account opens the user's mailbox by impersonation.
+        "calendar_sync_exchange.enabled": "True",
+        "calendar_sync_exchange.paused": False,
+        "calendar_sync_exchange.ews_url": os.environ["DEMO_EWS_URL"],
+        "calendar_sync_exchange.auth": "basic",
+        "calendar_sync_exchange.access": "impersonation",
+        "calendar_sync_exchange.username": "admin@example.com",
+        "calendar_sync_exchange.password": "admin",
         # The OAuth redirect URI is built from web.base.url and must stay the one registered in
         # the emulator: freeze it, else a login through 127.0.0.1 would rewrite it.
         "web.base.url": base_url,
@@ -49,7 +59,7 @@ def configure(env):
     admin.partner_id.email = os.environ.get("DEMO_EMAIL", "demo@example.com")
 
     accounts = env["calendar.sync.account"].sudo().with_context(active_test=False)
-    previous = accounts.search([("provider", "in", ("google", "microsoft"))])
+    previous = accounts.search([("provider", "in", ("google", "microsoft", "exchange"))])
     if previous:
         links = previous.link_ids
         recurrences = links.recurrence_id

@@ -66,7 +66,8 @@ class SyncCaseMixin:
     - ``new_full_remote()``: an event "Quarterly review" the user organizes with a value in
       every field Odoo maps: description "<p>Agenda: <b>numbers</b></p>", location "Room
       4", private, shown as free, the guest Bob (bob@example.org) who answered "maybe", a
-      popup reminder 15 minutes before, a video call link; its remote id.
+      popup reminder 15 minutes before, a video call link (if ``maps_video_links``); its
+      remote id.
     - ``new_rich_remote()``: an event "Supplier call" with what Odoo does not hold (a time
       zone of its own, a structured location, an optional guest and a room); its remote id.
     - ``remote_resource(remote_id)``: all the provider holds of the event but its title and
@@ -103,11 +104,13 @@ class SyncCaseMixin:
     adapter says its provider lacks them; such a test is then not collected:
     - ``relists_periodically``: an old cursor is restarted by a full listing
       (the provider's ``_sync_cursor_max_age``).
+    - ``maps_video_links``: a remote event's video call link reaches Odoo.
     """
 
     provider_label = ""
     refused_update_detail = "403"
     relists_periodically = True
+    maps_video_links = True
 
     def __init_subclass__(cls, **kwargs):  # pylint: disable=missing-return
         super().__init_subclass__(**kwargs)

@@ -31,7 +31,12 @@ class SyncContract:
         states = {a.partner_id.email: a.state for a in event.attendee_ids}
         self.assertEqual(states["bob@example.org"], "tentative")
         self.assertEqual(event.alarm_ids.mapped("duration_minutes"), [15])
-        self.assertTrue(event.videocall_location.startswith("https://"))
+
+    @requires("maps_video_links")
+    def test_pull_maps_the_video_call_link(self):
+        remote_id = self.new_full_remote()
+        self.sync()
+        self.assertTrue(self.linked(remote_id).videocall_location.startswith("https://"))
 
     def test_incremental_pull_goes_on_from_the_cursor(self):
         remote_id = self.new_remote("Planning")

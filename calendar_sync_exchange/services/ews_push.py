@@ -2,7 +2,11 @@
 
 - Batches: at most ``batch_size`` (100) items per call, one call per kind and meeting-message
   mode; Exchange answers one ResponseMessage per item, in order, so one refused item fails
-  alone.
+  alone. exchangelib raises some item errors (``ITEM_ERRORS``) out of the whole call instead
+  of returning them as the item's answer; the calls are made through its services told to
+  return those too, so one poison item never fails the rest (retrying the call item by item
+  would send the others again although Exchange applied them: created twice, or refused for
+  their moved change key). A denied item is refused alone.
 - Meeting messages: ``PushOp.send_updates == "none"`` (a first or reset sync, or the
   connection's choice) sends ``SendToNone``: EWS can create a meeting with guests without
   e-mailing them. Otherwise ``SendToAllAndSaveCopy`` (EWS has no "external guests only").
@@ -44,6 +48,7 @@ from typing import TYPE_CHECKING
 import requests
 from exchangelib import CalendarItem
 from exchangelib.errors import (
+    ErrorAccessDenied,
     ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
     ErrorCalendarOccurrenceIsDeletedFromRecurrence,
     ErrorIrresolvableConflict,
@@ -53,7 +58,9 @@ from exchangelib.errors import (
 )
 from exchangelib.items import (
     ALL_OCCURRENCES,
+    HARD_DELETE,
     NEVER_OVERWRITE,
+    SAVE_ONLY,
     SEND_AND_SAVE_COPY,
     SEND_TO_ALL_AND_SAVE_COPY,
     SEND_TO_NONE,
@@ -63,6 +70,7 @@ from exchangelib.items import (
 )
 from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 from exchangelib.recurrence import Recurrence as EwsRecurrence
+from exchangelib.services import CreateItem, DeleteItem, UpdateItem
 
 from calendar_sync_base.services.errors import (
     AuthExpired,
@@ -92,6 +100,21 @@ OCCURRENCE_GONE = (
     ErrorItemNotFound,
     ErrorCalendarOccurrenceIsDeletedFromRecurrence,
     ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+)
+
+
+# Errors about one item that exchangelib raises instead of returning as its answer.
+ITEM_ERRORS = (ErrorIrresolvableConflict, ErrorAccessDenied)
+
+
+def _answering_item_errors(service):
+    """exchangelib's bulk ``service`` returning ``ITEM_ERRORS`` as the item's answer."""
+    caught = service.ERRORS_TO_CATCH_IN_RESPONSE + ITEM_ERRORS
+    return type(service.__name__, (service,), {"ERRORS_TO_CATCH_IN_RESPONSE": caught})
+
+
+BULK_CREATE, BULK_UPDATE, BULK_DELETE = map(
+    _answering_item_errors, (CreateItem, UpdateItem, DeleteItem)
 )
 
 
@@ -158,10 +181,18 @@ class ExchangePush:
                 self.results[index] = PushResult(self.ops[index].key, error=error, retryable=True)
             return None
 
+    def _bulk(self, service, items: list, **options) -> list:
+        """One call of ``service`` (``BULK_*``) for ``items``: an answer per item, in order."""
+        call = service(account=self.account, chunk_size=len(items))
+        return list(call.call(items=items, **options))
+
     def _item_failure(self, index: int, answer: Exception, what: str) -> PushResult:
         op = self.ops[index]
         if isinstance(answer, ErrorIrresolvableConflict):
             return PushResult(op.key, conflict=True)
+        if isinstance(answer, ErrorAccessDenied):  # this item's, the mailbox is open
+            message = f"Exchange denied {what} of this event in {self.client.mailbox}: {answer}"
+            return PushResult(op.key, error=RemoteRejected(message, "ErrorAccessDenied"))
         error = error_for(answer, what, self.client.mailbox)
         return PushResult(op.key, error=error, retryable=not isinstance(error, RemoteRejected))
 
@@ -192,8 +223,12 @@ class ExchangePush:
             return
 
         def create():
-            return self.account.bulk_create(
-                self.client.calendar, items, send_meeting_invitations=mode, chunk_size=len(items)
+            return self._bulk(
+                BULK_CREATE,
+                items,
+                folder=self.client.calendar,
+                message_disposition=SAVE_ONLY,
+                send_meeting_invitations=mode,
             )
 
         answers = self._send("CreateItem", sent, create)
@@ -269,11 +304,13 @@ class ExchangePush:
             return
 
         def update():
-            return self.account.bulk_update(
+            return self._bulk(
+                BULK_UPDATE,
                 pairs,
                 conflict_resolution=NEVER_OVERWRITE,
+                message_disposition=SAVE_ONLY,
                 send_meeting_invitations_or_cancellations=mode,
-                chunk_size=len(pairs),
+                suppress_read_receipts=True,
             )
 
         answers = self._send("UpdateItem", sent, update)
@@ -286,16 +323,21 @@ class ExchangePush:
                 event = self.ops[index].event.replace(etag=answer[1])
                 self.results[index] = PushResult(self.ops[index].key, event=event)
 
+    def _delete_call(self, ids: list, mode: str) -> list:
+        return self._bulk(
+            BULK_DELETE,
+            ids,
+            delete_type=HARD_DELETE,
+            send_meeting_cancellations=mode,
+            affected_task_occurrences=ALL_OCCURRENCES,
+            suppress_read_receipts=True,
+        )
+
     def _delete(self, indices: list[int], mode: str) -> None:
         ids = [(self.ops[index].event.remote_id, None) for index in indices]
 
         def delete():
-            return self.account.bulk_delete(
-                ids,
-                send_meeting_cancellations=mode,
-                affected_task_occurrences=ALL_OCCURRENCES,
-                chunk_size=len(ids),
-            )
+            return self._delete_call(ids, mode)
 
         answers = self._send("DeleteItem", indices, delete)
         if answers is None:
@@ -409,12 +451,7 @@ class ExchangePush:
         indices = [index for index, _ in occurrences]
 
         def delete():
-            return self.account.bulk_delete(
-                [occurrence for _, occurrence in occurrences],
-                send_meeting_cancellations=mode,
-                affected_task_occurrences=ALL_OCCURRENCES,
-                chunk_size=len(occurrences),
-            )
+            return self._delete_call([occurrence for _, occurrence in occurrences], mode)
 
         answers = self._send("DeleteItem", indices, delete)
         for index, answer in zip(indices, answers or (), strict=True):

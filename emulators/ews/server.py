@@ -4,19 +4,38 @@ dispatch to the operations, request log and fault injection of the framework."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import xml.etree.ElementTree as ET
 
 from ..base import EmulatorError, EmulatorServer, Faults, RecordedRequest, Response, basic_auth
 from . import ntlm
 from .errors import XML_CONTENT_TYPE, SoapFault, fault_response, server_busy_body
+from .items import new_item
 from .operations import OPERATIONS, Context
 from .store import Mailbox, Store
-from .xml import SERVER_VERSIONS, SOAP, ServerVersion, child_text, envelope, local_name, t
+from .xml import (
+    SERVER_VERSIONS,
+    SOAP,
+    ServerVersion,
+    child_text,
+    envelope,
+    format_datetime,
+    local_name,
+    sub,
+    t,
+)
 
 EWS_PATH = "/EWS/Exchange.asmx"
 DEFAULT_DOMAIN = "EXAMPLE"
 # ConnectingSID children naming the impersonated account (SID is not emulated).
 IMPERSONATION_ADDRESSES = ("PrimarySmtpAddress", "SmtpAddress", "PrincipalName")
+# ``make demo``'s Exchange calendar: (subject, days from today, UTC hour, hours, location).
+DEMO_MAILBOX = "demo@example.com"
+DEMO_EVENTS = (
+    ("Exchange: project kick-off", 1, 8, 1, "Board room"),
+    ("Exchange: budget review", 2, 13, 2, "Room 4"),
+    ("Exchange: customer visit", 4, 9, 3, "Customer site"),
+)
 
 
 class EwsFaults(Faults):
@@ -115,6 +134,20 @@ class EwsEmulator(EmulatorServer):
         self.add_mailbox("admin@example.com", "admin", "Exchange Admin", can_impersonate=True)
         self.add_mailbox("alice@example.com", "alice", "Alice")
         self.add_mailbox("bob@example.com", "bob", "Bob")
+        self._seed_demo_calendar(self.add_mailbox(DEMO_MAILBOX, "demo", "Demo User"))
+
+    def _seed_demo_calendar(self, mailbox: Mailbox) -> None:
+        today = self.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        calendar = mailbox.distinguished("calendar").folder_id
+        for subject, days, hour, hours, location in DEMO_EVENTS:
+            start = today + dt.timedelta(days=days, hours=hour)
+            element = ET.Element(t("CalendarItem"))
+            sub(element, t("Subject"), subject)
+            sub(element, t("Start"), format_datetime(start))
+            sub(element, t("End"), format_datetime(start + dt.timedelta(hours=hours)))
+            sub(element, t("Location"), location)
+            with self.lock:
+                new_item(self.store, mailbox, calendar, element, self.now())
 
     def describe(self) -> str:
         accounts = ", ".join(sorted(self.store.mailboxes))

@@ -78,6 +78,22 @@ class OdooId(ExtendedProperty):
 # -- connection ------------------------------------------------------------------------------
 
 
+def test_demo_mailbox_is_opened_by_impersonation_and_holds_coming_events():
+    """``make demo``'s Exchange account, as Odoo opens it: the service account impersonates."""
+    demo = EwsEmulator().start()
+    try:
+        demo.seed_demo()
+        login = account(
+            demo, "admin@example.com", "demo@example.com", IMPERSONATION, password="admin"
+        )
+        items = list(login.calendar.all().only("subject", "start", "organizer"))
+        assert len(items) == 3
+        assert all(item.organizer.email_address == "demo@example.com" for item in items)
+        assert all(item.start > demo.now() for item in items)
+    finally:
+        demo.stop()
+
+
 def test_version_is_negotiated_from_server_version_info(emulator):
     acc = account(emulator)
     assert str(acc.version.build) == "15.2.1118.7"

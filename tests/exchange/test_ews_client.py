@@ -191,6 +191,26 @@ def test_stale_change_key_is_a_conflict_and_outlook_keeps_its_edit(client):
     assert client.fetch(event.remote_id).etag == outlook.etag
 
 
+def test_one_poison_item_never_stops_the_rest_of_its_bulk_call(client, ews):
+    """exchangelib raises ErrorAccessDenied and ErrorIrresolvableConflict out of the call;
+    Exchange answered each item on its own, and each op gets its own answer."""
+    kept, denied, stale = create(client, meeting("a"), meeting("b", day=2), meeting("c", day=3))
+    ews.refuse("UpdateItem", denied.remote_id, code="ErrorAccessDenied")
+    client.apply([PushOp(OpKind.UPDATE, "outlook", stale.replace(title="theirs"))])
+    ews.requests.clear()
+    results = client.apply(
+        [
+            PushOp(OpKind.UPDATE, str(n), event.replace(title="mine"), fields=("title",))
+            for n, event in enumerate((denied, kept, stale))
+        ]
+    )
+    assert not results[0].ok and not results[0].retryable
+    assert "denied" in str(results[0].error)
+    assert results[1].ok and client.fetch(kept.remote_id).title == "mine"
+    assert results[2].conflict and client.fetch(stale.remote_id).title == "theirs"
+    assert operations(ews, "UpdateItem") == 1
+
+
 def test_a_create_whose_answer_was_lost_is_adopted_not_duplicated(client, ews):
     client.calendar  # noqa: B018
     ews.faults.add(lose_answer=True, times=1)  # the CreateItem is applied, its answer lost
@@ -399,6 +419,31 @@ def test_every_body_of_a_sync_session_follows_the_ews_schema(client, ews, schema
     )
     listing(client, changes.next_cursor)
     client.find_by_odoo_id(1)
+    problems = schema_problems(ews, schema)
+    assert not problems, "\n".join(problems[:5])
+
+
+def test_every_body_of_the_answers_to_invitations_follows_the_ews_schema(make_client, ews, schema):
+    """AcceptItem, TentativelyAcceptItem and DeclineItem (CreateItem) and their read-backs."""
+    bob, alice = make_client("bob@example.com"), make_client()
+    for day in (1, 2, 3):
+        invited = meeting(f"Board {day}", day, attendees=(Attendee(ALICE),))
+        create(bob, invited.replace(organizer_email="bob@example.com"), silent=False)
+    events, _ = listing(alice)
+    ews.requests.clear()
+    answers = (Response.ACCEPTED, Response.TENTATIVE, Response.DECLINED)
+    replies = [
+        PushOp(
+            OpKind.REPLY, str(answer), event.replace(attendees=(Attendee(ALICE, response=answer),))
+        )
+        for event, answer in zip(
+            sorted(events.values(), key=lambda e: e.start), answers, strict=True
+        )
+    ]
+    assert all(result.ok for result in alice.apply(replies))
+    bodies = b"".join(r.body for r in ews.requests if r.context.get("operation") == "CreateItem")
+    for element in (b"<t:AcceptItem>", b"<t:TentativelyAcceptItem>", b"<t:DeclineItem>"):
+        assert element in bodies
     problems = schema_problems(ews, schema)
     assert not problems, "\n".join(problems[:5])
 
