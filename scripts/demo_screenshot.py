@@ -9,9 +9,10 @@ It drives a headless Chromium through the real flow, over the DevTools protocol 
 ``websocket-client``, no Playwright): log in as admin, open Calendar, click "Google"; if not
 connected yet, screenshot the emulator's consent page and click "Allow"; back in Calendar
 (month view), create an event in Odoo, click "Google" again to push it, and screenshot the
-calendar with the sync notification. Then the rest of what the README shows: the settings
-(redirect URI to copy), the side panel paused (and resumed), a history entry and the reset
-wizard (cancelled, nothing is reset). Nothing leaves 127.0.0.1.
+calendar with the sync notification. Then the rest of what the README shows: the side panel
+paused (and resumed), the settings (redirect URI to copy; the Outlook block with each backend,
+the EWS one shown then discarded; Contact Sync), a history entry and the reset wizard
+(cancelled, nothing is reset). Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ def run(args):
         browser.screenshot(out_dir / "demo-calendar.png")
         screenshot_pause(browser, out_dir)
         screenshot_settings(browser, args, out_dir)
+        screenshot_outlook_settings(browser, args, out_dir)
         screenshot_history(browser, args, out_dir)
         screenshot_reset_wizard(browser, out_dir)
     finally:
@@ -289,6 +291,31 @@ def screenshot_settings(browser, args, out_dir):
     browser.evaluate(f"document.querySelector('{field}').scrollIntoView({{block: 'center'}})")
     time.sleep(0.5)
     browser.screenshot(out_dir / "demo-settings.png")
+
+
+def screenshot_outlook_settings(browser, args, out_dir):
+    """The Outlook block (backend Graph or EWS, sent e-mails) and the Contact Sync block."""
+    browser.goto(f"{args.odoo_url}/odoo/action-calendar.calendar_settings_action")
+    browser.wait("document.querySelector('[name=calendar_sync_outlook_backend]')", "the backend")
+    browser.evaluate(
+        "document.querySelector('[name=calendar_sync_outlook_backend]')"
+        ".closest('.o_setting_box').scrollIntoView({block: 'start'})"
+    )
+    time.sleep(0.5)
+    browser.screenshot(out_dir / "demo-settings-outlook.png")
+    backend = "[name=calendar_sync_outlook_backend] input[data-value={}]"
+    browser.click(backend.format("ews"))
+    browser.wait("document.querySelector('[name=calendar_sync_exchange_ews_url]')", "EWS fields")
+    time.sleep(0.5)
+    browser.screenshot(out_dir / "demo-settings-exchange.png")
+    browser.click(backend.format("graph"))  # shown only, never saved
+    browser.click(".o_form_button_cancel")
+    browser.evaluate(
+        "document.querySelector('[name=calendar_sync_contact_direction]')"
+        ".closest('.o_setting_box').scrollIntoView({block: 'center'})"
+    )
+    time.sleep(0.5)
+    browser.screenshot(out_dir / "demo-settings-contacts.png")
 
 
 def screenshot_history(browser, args, out_dir):
