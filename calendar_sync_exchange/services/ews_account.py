@@ -18,6 +18,7 @@ administrator needs to read in plain words.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -47,6 +48,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Microsoft turns EWS off in Exchange Online tenant by tenant from October 2026, for good on
 # 1 April 2027 (Exchange Team blog, "Retirement of Exchange Web Services in Exchange Online").
 EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com")
+# OpenSSL's reason in requests' (and exchangelib's) message of a refused server certificate.
+CERTIFICATE_REFUSED = re.compile(r"certificate verify failed: ([^(]*?)\s*\(_ssl")
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,11 @@ class CaBundleAdapter(requests.adapters.HTTPAdapter):
 
 
 def trust_ca_bundle(endpoint: str, ca_bundle: str) -> None:
-    """Verify ``endpoint``'s certificate against ``ca_bundle`` (a readable PEM file)."""
-    if not os.path.isfile(ca_bundle) or not os.access(ca_bundle, os.R_OK):
+    """Verify ``endpoint``'s certificate against ``ca_bundle`` (a readable PEM file), or
+    against the usual authorities when it is empty. The adapter is installed in any case:
+    exchangelib keeps its sessions per server for the whole process, so a bundle set (or
+    removed) after a first connection must still apply to them."""
+    if ca_bundle and not (os.path.isfile(ca_bundle) and os.access(ca_bundle, os.R_OK)):
         raise ConfigurationError(f"The CA bundle {ca_bundle!r} is not a readable file")
     if not issubclass(BaseProtocol.HTTP_ADAPTER_CLS, CaBundleAdapter):
         if BaseProtocol.HTTP_ADAPTER_CLS is not requests.adapters.HTTPAdapter:
@@ -135,7 +141,23 @@ def trust_ca_bundle(endpoint: str, ca_bundle: str) -> None:
                 "the CA bundle cannot be applied"
             )
         BaseProtocol.HTTP_ADAPTER_CLS = CaBundleAdapter
-    CaBundleAdapter.bundles[urlsplit(endpoint).netloc.lower()] = ca_bundle
+    host = urlsplit(endpoint).netloc.lower()
+    if ca_bundle:
+        CaBundleAdapter.bundles[host] = ca_bundle
+    else:
+        CaBundleAdapter.bundles.pop(host, None)
+
+
+def untrusted_certificate(exc: Exception) -> ConfigurationError | None:
+    """The plain-words error of a server certificate refused by verification (None for
+    other failures): the administrator is told what to configure, never to turn it off."""
+    refused = CERTIFICATE_REFUSED.search(str(exc))
+    if refused is None:
+        return None
+    return ConfigurationError(
+        f"The Exchange server's certificate is not trusted ({refused.group(1)}): "
+        "set the CA bundle of the authority that signed it in the Exchange settings"
+    )
 
 
 def build_account(settings: ExchangeSettings, *, timezone=None) -> Account:
@@ -148,8 +170,7 @@ def build_account(settings: ExchangeSettings, *, timezone=None) -> Account:
     _check_endpoint(settings)
     if not settings.mailbox:
         raise ConfigurationError("No mailbox address to synchronize")
-    if settings.ca_bundle:
-        trust_ca_bundle(settings.endpoint, settings.ca_bundle)
+    trust_ca_bundle(settings.endpoint, settings.ca_bundle)
     config = Configuration(
         service_endpoint=settings.endpoint,
         credentials=_credentials(settings),
@@ -175,7 +196,9 @@ def offered_auth_schemes(settings: ExchangeSettings, timeout: float = 30) -> lis
     try:
         answer = requests.post(settings.endpoint, data=b"", verify=verify, timeout=timeout)
     except (requests.RequestException, OSError) as exc:  # OSError: an unreadable CA bundle
-        raise SyncError(f"The EWS URL {settings.endpoint} could not be reached: {exc}") from exc
+        raise untrusted_certificate(exc) or SyncError(
+            f"The EWS URL {settings.endpoint} could not be reached: {exc}"
+        ) from exc
     challenges = answer.headers.get("WWW-Authenticate", "")  # several are joined by ", "
     offered = [part.strip().split(" ")[0] for part in challenges.split(",") if part.strip()]
     if answer.status_code != 401 or AUTH_SCHEMES[settings.auth] not in offered:

@@ -42,6 +42,8 @@ from calendar_sync_base.services.errors import (
     TimeBudgetExceeded,
 )
 
+from .ews_account import untrusted_certificate
+
 T = TypeVar("T")
 IMPERSONATION_REFUSED = (
     ErrorImpersonateUserDenied,
@@ -59,6 +61,9 @@ TRANSIENT = (
 def error_for(exc: Exception, what: str, mailbox: str) -> SyncError:
     """The neutral error for an exchangelib failure of ``what`` on ``mailbox``."""
     detail = str(exc) or type(exc).__name__
+    refused_certificate = untrusted_certificate(exc)
+    if refused_certificate:
+        return refused_certificate
     if isinstance(exc, (ErrorInvalidSyncStateData, ErrorSyncFolderNotFound)):
         return CursorExpired(f"Exchange refused the stored sync state of {mailbox}: {detail}")
     if isinstance(exc, UnauthorizedError):

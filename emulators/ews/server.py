@@ -7,6 +7,7 @@ import base64
 import xml.etree.ElementTree as ET
 
 from ..base import EmulatorError, EmulatorServer, Faults, RecordedRequest, Response, basic_auth
+from ..microsoft.tls import TlsServing
 from . import ntlm
 from .errors import XML_CONTENT_TYPE, SoapFault, fault_response, server_busy_body
 from .operations import OPERATIONS, Context
@@ -39,7 +40,7 @@ class EwsFaults(Faults):
         )
 
 
-class EwsEmulator(EmulatorServer):
+class EwsEmulator(TlsServing, EmulatorServer):
     """Exchange Server 2019 EWS for calendars. See emulators/ews/README.md."""
 
     name = "ews"
@@ -49,9 +50,12 @@ class EwsEmulator(EmulatorServer):
         auth_methods=("NTLM", "Basic"),
         domain: str = DEFAULT_DOMAIN,
         server_version: str = "Exchange2019",
+        tls: bool = False,
+        cert_dir: str | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.use_tls(tls, cert_dir)  # https with its own CA, as servers with a private CA
         self.auth_methods = tuple(auth_methods)
         self.domain = domain
         self.server_version = SERVER_VERSIONS[server_version]
