@@ -41,6 +41,8 @@ from exchangelib.protocol import BaseProtocol
 from calendar_sync_base.services.errors import ConfigurationError, SyncError
 
 AUTH_TYPES = {"ntlm": NTLM, "basic": BASIC, "oauth": OAUTH2}
+# Where Entra ID issues tokens (another authority: a national cloud, e.g. login.microsoftonline.us).
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 # The WWW-Authenticate scheme of each authentication.
 AUTH_SCHEMES = {"ntlm": "NTLM", "basic": "Basic", "oauth": "Bearer"}
 ACCESS_TYPES = {"impersonation": IMPERSONATION, "delegate": DELEGATE}
@@ -65,6 +67,7 @@ class ExchangeSettings:
     client_id: str = ""  # OAuth client credentials
     client_secret: str = ""
     tenant_id: str = ""
+    authority: str = ""  # the token service, when not Entra ID's global one (sovereign clouds)
     ca_bundle: str = ""  # PEM file of the CA that signed the server's certificate
 
     def __repr__(self) -> str:  # the secrets stay out of logs and tracebacks
@@ -100,15 +103,30 @@ def _credentials(settings: ExchangeSettings):
     if settings.auth == "oauth":
         if not (settings.client_id and settings.client_secret and settings.tenant_id):
             raise ConfigurationError("OAuth needs the client id, client secret and tenant id")
-        return OAuth2Credentials(
+        return AuthorityOAuth2Credentials(
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             tenant_id=settings.tenant_id,
             identity=Identity(primary_smtp_address=settings.mailbox),
+            authority=settings.authority or DEFAULT_AUTHORITY,
         )
     if not (settings.username and settings.password):
         raise ConfigurationError("The Exchange login and password are missing")
     return Credentials(settings.username, settings.password)
+
+
+class AuthorityOAuth2Credentials(OAuth2Credentials):
+    """exchangelib's client credentials (scope ``https://outlook.office365.com/.default``,
+    the token sent with ``X-AnchorMailbox`` and impersonation), from a chosen authority:
+    exchangelib itself always asks Entra ID's global one."""
+
+    def __init__(self, *args, authority: str = DEFAULT_AUTHORITY, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.authority = authority.rstrip("/")
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.authority}/{self.tenant_id}/oauth2/v2.0/token"
 
 
 class CaBundleAdapter(requests.adapters.HTTPAdapter):
@@ -200,7 +218,8 @@ def offered_auth_schemes(settings: ExchangeSettings, timeout: float = 30) -> lis
             f"The EWS URL {settings.endpoint} could not be reached: {exc}"
         ) from exc
     challenges = answer.headers.get("WWW-Authenticate", "")  # several are joined by ", "
-    offered = [part.strip().split(" ")[0] for part in challenges.split(",") if part.strip()]
+    words = [part.strip().split(" ")[0] for part in challenges.split(",") if part.strip()]
+    offered = [word for word in words if "=" not in word]  # not a challenge's parameter
     if answer.status_code != 401 or AUTH_SCHEMES[settings.auth] not in offered:
         raise ConfigurationError(
             f"The EWS URL {settings.endpoint} does not offer {AUTH_SCHEMES[settings.auth]} "

@@ -21,7 +21,7 @@ class TestExchangeCertificates(TransactionCase):
         cls.env.user.email = SERVICE  # Test Connection opens the administrator's mailbox
         cls.params = cls.env["ir.config_parameter"].sudo()
 
-    def tested(self, **values):
+    def connection_test_answer(self, **values):
         settings = self.env["res.config.settings"].create(values)
         settings.execute()
         answer = self.env["res.config.settings"].create({})
@@ -29,11 +29,11 @@ class TestExchangeCertificates(TransactionCase):
 
     def test_the_ca_bundle_setting_lets_test_connection_trust_the_server(self):
         self.assertTrue(self.ews.endpoint.startswith("https://"))
-        refused = self.tested(calendar_sync_exchange_ca_bundle=False)
+        refused = self.connection_test_answer(calendar_sync_exchange_ca_bundle=False)
         self.assertEqual(refused["type"], "danger")
         self.assertIn("certificate is not trusted", refused["message"])
         self.assertIn("set the CA bundle", refused["message"])
-        trusted = self.tested(calendar_sync_exchange_ca_bundle=self.ews.ca_path)
+        trusted = self.connection_test_answer(calendar_sync_exchange_ca_bundle=self.ews.ca_path)
         self.assertEqual(self.params.get_param(CA_BUNDLE), self.ews.ca_path)
         self.assertEqual(trusted["type"], "success", trusted["message"])
         self.assertIn("(15.2.1118.7) answered", trusted["message"])
