@@ -576,7 +576,7 @@ class EmulatorServer:
         """Bind and serve in a daemon thread; returns self."""
         if self._server is not None:
             return self
-        self._server = _Server((self.host, self.port), _RequestHandler, self)
+        self._server = self._new_server()
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -586,6 +586,10 @@ class EmulatorServer:
         )
         self._thread.start()
         return self
+
+    def _new_server(self) -> _Server:
+        """The bound server (plain http; ``tls.TlsServing`` wraps it in TLS)."""
+        return _Server((self.host, self.port), _RequestHandler, self)
 
     def stop(self) -> None:
         """Stop serving and close every open connection."""

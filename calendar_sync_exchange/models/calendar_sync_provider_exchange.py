@@ -78,6 +78,7 @@ class CalendarSyncProviderExchange(models.AbstractModel):
             client_id=self._exchange_param("client_id"),
             client_secret=self._exchange_param("client_secret"),
             tenant_id=self._exchange_param("tenant_id"),
+            authority=self._exchange_param("oauth_authority"),
             ca_bundle=self._exchange_param("ca_bundle"),
         )
 

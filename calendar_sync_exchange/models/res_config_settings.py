@@ -56,6 +56,13 @@ class ResConfigSettings(models.TransientModel):
     calendar_sync_exchange_tenant_id = fields.Char(
         "OAuth Tenant ID", config_parameter=PARAM("tenant_id")
     )
+    calendar_sync_exchange_oauth_authority = fields.Char(
+        "OAuth Authority",
+        config_parameter=PARAM("oauth_authority"),
+        help="The token service, when not Microsoft Entra ID's global one "
+        "(https://login.microsoftonline.com), e.g. https://login.microsoftonline.us for a "
+        "national cloud.",
+    )
     calendar_sync_exchange_client_secret = fields.Char("OAuth Client Secret")
     calendar_sync_exchange_client_secret_set = fields.Boolean(readonly=True)
     calendar_sync_exchange_ca_bundle = fields.Char(

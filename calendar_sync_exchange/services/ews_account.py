@@ -18,6 +18,7 @@ administrator needs to read in plain words.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -40,6 +41,8 @@ from exchangelib.protocol import BaseProtocol
 from calendar_sync_base.services.errors import ConfigurationError, SyncError
 
 AUTH_TYPES = {"ntlm": NTLM, "basic": BASIC, "oauth": OAUTH2}
+# Where Entra ID issues tokens (another authority: a national cloud, e.g. login.microsoftonline.us).
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 # The WWW-Authenticate scheme of each authentication.
 AUTH_SCHEMES = {"ntlm": "NTLM", "basic": "Basic", "oauth": "Bearer"}
 ACCESS_TYPES = {"impersonation": IMPERSONATION, "delegate": DELEGATE}
@@ -47,6 +50,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Microsoft turns EWS off in Exchange Online tenant by tenant from October 2026, for good on
 # 1 April 2027 (Exchange Team blog, "Retirement of Exchange Web Services in Exchange Online").
 EXCHANGE_ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com")
+# OpenSSL's reason in requests' (and exchangelib's) message of a refused server certificate.
+CERTIFICATE_REFUSED = re.compile(r"certificate verify failed: ([^(]*?)\s*\(_ssl")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class ExchangeSettings:
     client_id: str = ""  # OAuth client credentials
     client_secret: str = ""
     tenant_id: str = ""
+    authority: str = ""  # the token service, when not Entra ID's global one (sovereign clouds)
     ca_bundle: str = ""  # PEM file of the CA that signed the server's certificate
 
     def __repr__(self) -> str:  # the secrets stay out of logs and tracebacks
@@ -97,15 +103,30 @@ def _credentials(settings: ExchangeSettings):
     if settings.auth == "oauth":
         if not (settings.client_id and settings.client_secret and settings.tenant_id):
             raise ConfigurationError("OAuth needs the client id, client secret and tenant id")
-        return OAuth2Credentials(
+        return AuthorityOAuth2Credentials(
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             tenant_id=settings.tenant_id,
             identity=Identity(primary_smtp_address=settings.mailbox),
+            authority=settings.authority or DEFAULT_AUTHORITY,
         )
     if not (settings.username and settings.password):
         raise ConfigurationError("The Exchange login and password are missing")
     return Credentials(settings.username, settings.password)
+
+
+class AuthorityOAuth2Credentials(OAuth2Credentials):
+    """exchangelib's client credentials (scope ``https://outlook.office365.com/.default``,
+    the token sent with ``X-AnchorMailbox`` and impersonation), from a chosen authority:
+    exchangelib itself always asks Entra ID's global one."""
+
+    def __init__(self, *args, authority: str = DEFAULT_AUTHORITY, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.authority = authority.rstrip("/")
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.authority}/{self.tenant_id}/oauth2/v2.0/token"
 
 
 class CaBundleAdapter(requests.adapters.HTTPAdapter):
@@ -125,8 +146,11 @@ class CaBundleAdapter(requests.adapters.HTTPAdapter):
 
 
 def trust_ca_bundle(endpoint: str, ca_bundle: str) -> None:
-    """Verify ``endpoint``'s certificate against ``ca_bundle`` (a readable PEM file)."""
-    if not os.path.isfile(ca_bundle) or not os.access(ca_bundle, os.R_OK):
+    """Verify ``endpoint``'s certificate against ``ca_bundle`` (a readable PEM file), or
+    against the usual authorities when it is empty. The adapter is installed in any case:
+    exchangelib keeps its sessions per server for the whole process, so a bundle set (or
+    removed) after a first connection must still apply to them."""
+    if ca_bundle and not (os.path.isfile(ca_bundle) and os.access(ca_bundle, os.R_OK)):
         raise ConfigurationError(f"The CA bundle {ca_bundle!r} is not a readable file")
     if not issubclass(BaseProtocol.HTTP_ADAPTER_CLS, CaBundleAdapter):
         if BaseProtocol.HTTP_ADAPTER_CLS is not requests.adapters.HTTPAdapter:
@@ -135,7 +159,23 @@ def trust_ca_bundle(endpoint: str, ca_bundle: str) -> None:
                 "the CA bundle cannot be applied"
             )
         BaseProtocol.HTTP_ADAPTER_CLS = CaBundleAdapter
-    CaBundleAdapter.bundles[urlsplit(endpoint).netloc.lower()] = ca_bundle
+    host = urlsplit(endpoint).netloc.lower()
+    if ca_bundle:
+        CaBundleAdapter.bundles[host] = ca_bundle
+    else:
+        CaBundleAdapter.bundles.pop(host, None)
+
+
+def untrusted_certificate(exc: Exception) -> ConfigurationError | None:
+    """The plain-words error of a server certificate refused by verification (None for
+    other failures): the administrator is told what to configure, never to turn it off."""
+    refused = CERTIFICATE_REFUSED.search(str(exc))
+    if refused is None:
+        return None
+    return ConfigurationError(
+        f"The Exchange server's certificate is not trusted ({refused.group(1)}): "
+        "set the CA bundle of the authority that signed it in the Exchange settings"
+    )
 
 
 def build_account(settings: ExchangeSettings, *, timezone=None) -> Account:
@@ -148,8 +188,7 @@ def build_account(settings: ExchangeSettings, *, timezone=None) -> Account:
     _check_endpoint(settings)
     if not settings.mailbox:
         raise ConfigurationError("No mailbox address to synchronize")
-    if settings.ca_bundle:
-        trust_ca_bundle(settings.endpoint, settings.ca_bundle)
+    trust_ca_bundle(settings.endpoint, settings.ca_bundle)
     config = Configuration(
         service_endpoint=settings.endpoint,
         credentials=_credentials(settings),
@@ -175,9 +214,12 @@ def offered_auth_schemes(settings: ExchangeSettings, timeout: float = 30) -> lis
     try:
         answer = requests.post(settings.endpoint, data=b"", verify=verify, timeout=timeout)
     except (requests.RequestException, OSError) as exc:  # OSError: an unreadable CA bundle
-        raise SyncError(f"The EWS URL {settings.endpoint} could not be reached: {exc}") from exc
+        raise untrusted_certificate(exc) or SyncError(
+            f"The EWS URL {settings.endpoint} could not be reached: {exc}"
+        ) from exc
     challenges = answer.headers.get("WWW-Authenticate", "")  # several are joined by ", "
-    offered = [part.strip().split(" ")[0] for part in challenges.split(",") if part.strip()]
+    words = [part.strip().split(" ")[0] for part in challenges.split(",") if part.strip()]
+    offered = [word for word in words if "=" not in word]  # not a challenge's parameter
     if answer.status_code != 401 or AUTH_SCHEMES[settings.auth] not in offered:
         raise ConfigurationError(
             f"The EWS URL {settings.endpoint} does not offer {AUTH_SCHEMES[settings.auth]} "

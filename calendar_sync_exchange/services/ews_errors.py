@@ -31,6 +31,7 @@ from exchangelib.errors import (
     TransportError,
     UnauthorizedError,
 )
+from oauthlib.oauth2 import OAuth2Error
 
 from calendar_sync_base.services.errors import (
     AuthExpired,
@@ -41,6 +42,8 @@ from calendar_sync_base.services.errors import (
     Throttled,
     TimeBudgetExceeded,
 )
+
+from .ews_account import untrusted_certificate
 
 T = TypeVar("T")
 IMPERSONATION_REFUSED = (
@@ -59,8 +62,14 @@ TRANSIENT = (
 def error_for(exc: Exception, what: str, mailbox: str) -> SyncError:
     """The neutral error for an exchangelib failure of ``what`` on ``mailbox``."""
     detail = str(exc) or type(exc).__name__
+    refused_certificate = untrusted_certificate(exc)
+    if refused_certificate:
+        return refused_certificate
     if isinstance(exc, (ErrorInvalidSyncStateData, ErrorSyncFolderNotFound)):
         return CursorExpired(f"Exchange refused the stored sync state of {mailbox}: {detail}")
+    if isinstance(exc, OAuth2Error):  # OAuth client credentials: the token request failed
+        reason = (exc.description or exc.error).splitlines()[0]
+        return ConfigurationError(f"The token service refused the OAuth application: {reason}")
     if isinstance(exc, UnauthorizedError):
         return AuthExpired(f"Exchange refused the login for {mailbox}: check the credentials")
     if isinstance(exc, IMPERSONATION_REFUSED):
@@ -136,5 +145,5 @@ class BusyRetry:
         """``call()`` with every failure turned into a neutral ``SyncError``."""
         try:
             return self.raw(call)
-        except (EWSError, requests.RequestException, ConnectionError) as exc:
+        except (EWSError, OAuth2Error, requests.RequestException, ConnectionError) as exc:
             raise error_for(exc, what, self.mailbox) from exc

@@ -8,7 +8,8 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from ..base import EmulatorError, EmulatorServer, Faults, RecordedRequest, Response, basic_auth
-from . import ntlm
+from ..microsoft.tls import TlsServing
+from . import ntlm, oauth
 from .errors import XML_CONTENT_TYPE, SoapFault, fault_response, server_busy_body
 from .items import new_item
 from .operations import OPERATIONS, Context
@@ -58,7 +59,7 @@ class EwsFaults(Faults):
         )
 
 
-class EwsEmulator(EmulatorServer):
+class EwsEmulator(TlsServing, EmulatorServer):
     """Exchange Server 2019 EWS for calendars. See emulators/ews/README.md."""
 
     name = "ews"
@@ -68,14 +69,18 @@ class EwsEmulator(EmulatorServer):
         auth_methods=("NTLM", "Basic"),
         domain: str = DEFAULT_DOMAIN,
         server_version: str = "Exchange2019",
+        tls: bool = False,
+        cert_dir: str | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.use_tls(tls, cert_dir)  # https with its own CA, as servers with a private CA
         self.auth_methods = tuple(auth_methods)
         self.domain = domain
         self.server_version = SERVER_VERSIONS[server_version]
         self.reset_state()
         self.route("POST", r"(?i)/ews/exchange\.asmx", self._soap)
+        self.route("POST", oauth.TOKEN_PATH, self._token)
 
     def reset_state(self) -> None:
         self.store = Store()
@@ -83,6 +88,8 @@ class EwsEmulator(EmulatorServer):
         self.refusals: dict[tuple[str, str], str] = {}
         self._ntlm_challenges: dict[tuple, bytes] = {}
         self._ntlm_connections: dict[tuple, str] = {}
+        self.oauth_apps: dict[str, oauth.OAuthApp] = {}
+        self.oauth_tokens: dict[str, oauth.AccessToken] = {}
 
     def make_faults(self) -> EwsFaults:
         return EwsFaults()
@@ -98,6 +105,12 @@ class EwsEmulator(EmulatorServer):
     ) -> Mailbox:
         with self.lock:
             return self.store.add_mailbox(smtp, password, name, can_impersonate=can_impersonate)
+
+    def add_oauth_app(self, client_id: str, client_secret: str, tenant_id: str) -> None:
+        """Register an application allowed to open every mailbox with app-only tokens from
+        ``{url}/{tenant_id}/oauth2/v2.0/token`` (needs ``"Bearer"`` in ``auth_methods``)."""
+        with self.lock:
+            self.oauth_apps[client_id] = oauth.OAuthApp(client_id, client_secret, tenant_id)
 
     def grant_delegate(self, owner: str, delegate: str) -> None:
         """Let ``delegate`` open ``owner``'s folders (DELEGATE access)."""
@@ -177,11 +190,19 @@ class EwsEmulator(EmulatorServer):
                 headers += [("WWW-Authenticate", "Negotiate"), ("WWW-Authenticate", "NTLM")]
             if "Basic" in self.auth_methods:
                 headers.append(("WWW-Authenticate", f'Basic realm="{self.host}"'))
+            if "Bearer" in self.auth_methods:
+                headers.append(("WWW-Authenticate", oauth.bearer_challenge(self.url)))
         return EmulatorError(Response(401, headers, b""))
 
     def _authenticate(self, request: RecordedRequest) -> Mailbox:
         header = request.headers.get("Authorization")
         connection = request.client_address
+        if "Bearer" in self.auth_methods and (header or "").lower().startswith("bearer "):
+            app = oauth.bearer_app(self.oauth_apps, self.oauth_tokens, header, self.now())
+            if app is None:
+                raise self._challenge()
+            request.context["oauth_app"] = app.client_id
+            return app.principal
         token = ntlm.parse_header(header) if "NTLM" in self.auth_methods else None
         if token is not None:
             return self._authenticate_ntlm(token, connection)
@@ -222,6 +243,9 @@ class EwsEmulator(EmulatorServer):
 
     # -- SOAP --------------------------------------------------------------------------------
 
+    def _token(self, request: RecordedRequest) -> Response:
+        return oauth.issue_token(self.oauth_apps, self.oauth_tokens, request, self.now())
+
     def fault_response(self, status: int, request: RecordedRequest) -> Response:
         if status == 401:
             return self._challenge().response
@@ -237,6 +261,8 @@ class EwsEmulator(EmulatorServer):
         user = self._authenticate(request)
         header, operation = _parse_envelope(request.body, self.server_version)
         mailbox = self._impersonated(user, header)
+        if request.context.get("oauth_app"):
+            oauth.check_app_only_request(request, None if mailbox is user else mailbox)
         handler = OPERATIONS.get(local_name(operation))
         if handler is None:
             raise SoapFault("ErrorInvalidRequest", f"{local_name(operation)} is not emulated.")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..base import EmulatorServer, Fault, Faults, RecordedRequest, Response
@@ -113,6 +111,7 @@ class MicrosoftEmulator(
     OutlookApi,
     SubscriptionsApi,
     BatchEndpoint,
+    tls.TlsServing,
     EmulatorServer,
 ):
     """Microsoft identity platform v2.0 + Graph v1.0 calendar (see README.md)."""
@@ -158,8 +157,7 @@ class MicrosoftEmulator(
         self.tenant_id = (
             tenant.lower() if identity.GUID_RE.match(tenant) else identity.stable_guid("tenant")
         )
-        self.tls = tls
-        self.certificates = tls_certificates(cert_dir) if tls else None
+        self.use_tls(tls, cert_dir)
         self.redirect_uris = redirect_uris
         self.auto_approve = auto_approve
         self.rotate_refresh_tokens = rotate_refresh_tokens
@@ -183,34 +181,6 @@ class MicrosoftEmulator(
         self._register_subscription_routes()
         self._register_microsoft_control_routes()
 
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> MicrosoftEmulator:
-        """Bind and serve (TLS unless ``tls=False``) in a daemon thread; returns self."""
-        if self._server is not None or not self.tls:
-            return super().start()
-        context = self.certificates.server_context()
-        self._server = tls.TLSServer((self.host, self.port), tls.TLSRequestHandler, self, context)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"{self.name}-emulator",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    @property
-    def url(self) -> str:
-        scheme = "https" if self.tls else "http"
-        return f"{scheme}://{self.host}:{self.port}"
-
-    @property
-    def ca_path(self) -> str | None:
-        """The CA certificate (PEM) to trust; None with ``tls=False``."""
-        return self.certificates.ca_path if self.certificates else None
-
     @property
     def authority(self) -> str:
         return f"{self.url}/{self.tenant}"
@@ -218,12 +188,6 @@ class MicrosoftEmulator(
     @property
     def graph_url(self) -> str:
         return f"{self.url}/v1.0"
-
-    @contextlib.contextmanager
-    def trusting(self) -> Iterator[str]:
-        """``tls.trusting(self.ca_path)``: requests and msal trust this emulator meanwhile."""
-        with tls.trusting(self.ca_path) as bundle:
-            yield bundle
 
     # -- state -------------------------------------------------------------------------------
 
@@ -535,9 +499,3 @@ class MicrosoftEmulator(
 
     def _ctl_notifications(self, request: RecordedRequest) -> Response:
         return Response.json(self.notifications)
-
-
-def tls_certificates(cert_dir: str | None) -> tls.Certificates:
-    if cert_dir:
-        return tls.load_or_create(cert_dir)
-    return tls.default_certificates()

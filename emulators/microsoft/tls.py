@@ -277,6 +277,47 @@ class TLSServer(_Server):
         super().handle_error(request, client_address)
 
 
+class TlsServing:
+    """Mixin of an ``EmulatorServer`` serving https with a CA of :func:`certificates_in`
+    when ``tls`` is on (call :meth:`use_tls` in ``__init__``)."""
+
+    tls: bool = False
+    certificates: Certificates | None = None
+
+    def use_tls(self, tls: bool, cert_dir: str | None = None) -> None:
+        self.tls = tls
+        self.certificates = certificates_in(cert_dir) if tls else None
+
+    def _new_server(self):
+        if not self.tls:
+            return super()._new_server()
+        context = self.certificates.server_context()
+        return TLSServer((self.host, self.port), TLSRequestHandler, self, context)
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    @property
+    def ca_path(self) -> str | None:
+        """The CA certificate (PEM) to trust; None with ``tls=False``."""
+        return self.certificates.ca_path if self.certificates else None
+
+    @contextlib.contextmanager
+    def trusting(self) -> Iterator[str]:
+        """``trusting(self.ca_path)``: requests (and msal) trust this emulator meanwhile."""
+        with trusting(self.ca_path) as bundle:
+            yield bundle
+
+
+def certificates_in(cert_dir: str | None) -> Certificates:
+    """The certificates kept in ``cert_dir``, else the process's throwaway ones."""
+    if cert_dir:
+        return load_or_create(cert_dir)
+    return default_certificates()
+
+
 def _current_exception() -> BaseException | None:
     import sys
 
