@@ -153,8 +153,11 @@ class BuiltinSide:
 
     def connect(self, user):
         self.user = user
-        connect = builtin_sync.connect_google if self.google else builtin_sync.connect_microsoft
-        connect(self.env, user, self.harness.provider.emulator)
+        emulator = self.harness.provider.emulator
+        if self.google:
+            builtin_sync.connect_google(self.env, user, emulator)
+        else:
+            builtin_sync.connect_microsoft(user, emulator)
 
     def sync_once(self):
         sync = builtin_sync.sync_google if self.google else builtin_sync.sync_microsoft
