@@ -80,6 +80,12 @@ class EwsEmulator(EmulatorServer):
         with self.lock:
             return self.store.add_mailbox(smtp, password, name, can_impersonate=can_impersonate)
 
+    def deny_impersonation(self, smtp: str) -> None:
+        """Leave mailbox ``smtp`` out of the impersonation right (a management scope that
+        does not cover it): opening it by impersonation answers ErrorImpersonateUserDenied."""
+        with self.lock:
+            self.store.mailbox(smtp).refuses_impersonation = True
+
     def grant_delegate(self, owner: str, delegate: str) -> None:
         """Let ``delegate`` open ``owner``'s folders (DELEGATE access)."""
         with self.lock:
@@ -227,6 +233,8 @@ class EwsEmulator(EmulatorServer):
         target = self.store.mailboxes.get(address.lower())
         if target is None:
             raise SoapFault("ErrorNonExistentMailbox")
+        if target.refuses_impersonation:
+            raise SoapFault("ErrorImpersonateUserDenied")
         return target
 
 
