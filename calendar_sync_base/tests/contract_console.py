@@ -1,11 +1,12 @@
 """Contract suite: the Sync Console's buttons, for each provider's test case.
 
-The provider case (with the ``SyncCaseMixin`` adapter) sets ``provider`` and
+The provider case (with the ``SyncCaseMixin`` adapter) sets ``provider``,
 ``accepted_configuration`` (what Test Connection names of the settings the provider
-accepted), ``validation_refusal`` (words of the reason Validate Users writes on the connection
-``connect_other_user``'s revocation broke; default: asks to reconnect), and answers ``connect_other_user()`` -> ``(account, revoke)`` (a second user,
-connected, and how the provider revokes their grant) and ``spoil_credentials()`` (the
-administrator enters credentials the provider refuses; returns the words of its refusal).
+accepted) and ``validation_refusal`` (words of the reason Validate Users writes once
+``connect_other_user``'s revocation took effect; default: asks to reconnect), and answers
+``connect_other_user()`` -> ``(account, revoke)`` (a second user, connected, and how the
+provider revokes their grant) and ``spoil_credentials()`` (the administrator enters
+credentials the provider refuses; returns the words of its refusal).
 """
 
 from odoo.exceptions import AccessError, UserError
