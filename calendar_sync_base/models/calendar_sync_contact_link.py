@@ -255,7 +255,9 @@ class CalendarSyncContactLink(models.Model):
 
     @api.model
     def _log_error(self, account, message):
-        self.env["calendar.sync.log"]._log_change(account, "push", "error", message=message)
+        self.env["calendar.sync.log"]._log_change(
+            account, "push", "error", message=message, area="contacts"
+        )
 
     @api.model
     def _sync_contacts(self, account):

@@ -40,6 +40,13 @@ class CalendarSyncLog(models.Model):
         ],
         required=True,
     )
+    area = fields.Selection(
+        [("calendar", "Calendar"), ("contacts", "Contacts"), ("mail", "Sent E-mails")],
+        string="Synchronization",
+        default="calendar",
+        required=True,
+        help="What was being synchronized: events, contacts, or e-mails copied to Sent Items.",
+    )
     res_model = fields.Char("Model", index=True)
     res_id = fields.Many2oneReference("Record ID", model_field="res_model", index=True)
     record_ref = fields.Reference(

@@ -19,6 +19,9 @@ _logger = logging.getLogger(__name__)
 ENABLED = "calendar_sync.sent_mail"
 SINCE = "calendar_sync.sent_mail_since"
 LAST_COUNT = "calendar_sync.sent_mail_last_count"
+# The same per provider, for the Sync Console, and when its last run ended.
+PROVIDER_LAST_COUNT = "calendar_sync_{}.sent_mail_last_count".format
+PROVIDER_LAST_RUN = "calendar_sync_{}.sent_mail_last_run".format
 COPIED_MESSAGE_TYPES = ("comment", "email")
 BATCH_SIZE = 100  # copies per account and run; the rest waits for the next run
 
@@ -156,7 +159,13 @@ class CalendarSyncSentMail(models.Model):
         copied = 0
         for account_id in waiting.account_id.ids:
             copied += self._copy_in_own_transaction(account_id)
-        self.env["ir.config_parameter"].sudo().set_param(LAST_COUNT, copied)
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(LAST_COUNT, copied)
+        if provider:
+            params.set_param(PROVIDER_LAST_COUNT(provider), copied)
+            params.set_param(
+                PROVIDER_LAST_RUN(provider), fields.Datetime.to_string(fields.Datetime.now())
+            )
 
     @api.model
     def _copy_in_own_transaction(self, account_id):
@@ -202,13 +211,33 @@ class CalendarSyncSentMail(models.Model):
                 with self.env.cr.savepoint():  # a failure keeps the copies already made
                     copied += row._copy(client)
         except SyncError as error:  # the mailbox failed: the rest waits for the next run
-            message = account._sync_error_message(error)
-            rows.filtered(lambda row: row.state == "pending").write({"error": message})
+            self._mailbox_failed(account, rows, account._sync_error_message(error))
         # One mailbox's unexpected failure (a bug, bad data) must not stop the others.
         except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
             _logger.exception("Copying sent e-mails of account %s failed", account.id)
-            rows.filtered(lambda row: row.state == "pending").write({"error": str(error)})
+            self._mailbox_failed(account, rows, str(error))
         return copied
+
+    @api.model
+    def _mailbox_failed(self, account, rows, reason):
+        """The rows not copied keep ``reason``; the error log says it once per run."""
+        waiting = rows.filtered(lambda row: row.state == "pending")
+        waiting.write({"error": reason})
+        self._log_error(
+            account,
+            self.env._(
+                "%(count)s e-mails could not be copied to Sent Items; they are tried again on "
+                "the next run: %(reason)s",
+                count=len(waiting),
+                reason=reason,
+            ),
+        )
+
+    @api.model
+    def _log_error(self, account, message):
+        self.env["calendar.sync.log"]._log_change(
+            account, "push", "error", message=message, area="mail"
+        )
 
     def _copy(self, client):
         """Save this e-mail in Sent Items unless a previous run did; 1 if copied now."""
@@ -219,7 +248,16 @@ class CalendarSyncSentMail(models.Model):
             mail, left_out = self._sent_mail(key)
             remote_id = remote_id or client.save_copy(mail)
         except RemoteRejected as error:
-            self.write({"state": "refused", "error": self.account_id._sync_error_message(error)})
+            reason = self.account_id._sync_error_message(error)
+            self.write({"state": "refused", "error": reason})
+            self._log_error(
+                self.account_id,
+                self.env._(
+                    'The server refused the e-mail "%(subject)s"; it is not copied: %(reason)s',
+                    subject=self.subject,
+                    reason=reason,
+                ),
+            )
             return 0
         self.write(
             {

@@ -1,15 +1,18 @@
 """Contract suite: the Sync Console's buttons, for each provider's test case.
 
-The provider case (with the ``SyncCaseMixin`` adapter) sets ``provider`` and
+The provider case (with the ``SyncCaseMixin`` adapter) sets ``provider``,
 ``accepted_configuration`` (what Test Connection names of the settings the provider
-accepted), and answers ``connect_other_user()`` -> ``(account, revoke)`` (a second user,
-connected, and how the provider revokes their grant) and ``spoil_credentials()`` (the
-administrator enters credentials the provider refuses; returns the words of its refusal).
+accepted) and ``validation_refusal`` (words of the reason Validate Users writes once
+``connect_other_user``'s revocation took effect; default: asks to reconnect), and answers
+``connect_other_user()`` -> ``(account, revoke)`` (a second user, connected, and how the
+provider revokes their grant) and ``spoil_credentials()`` (the administrator enters
+credentials the provider refuses; returns the words of its refusal).
 """
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
+from odoo.addons.calendar_sync_base.models.calendar_sync_request import REQUESTED_KEY
 from odoo.addons.calendar_sync_base.wizards.calendar_sync_console import WOKEN_PROVIDERS_KEY
 
 OTHER_EMAIL = "bob@example.com"
@@ -29,6 +32,7 @@ class ConsoleContract:
 
     provider = None
     accepted_configuration = None
+    validation_refusal = "reconnect"
 
     def connect_other_user(self):
         raise NotImplementedError
@@ -45,6 +49,11 @@ class ConsoleContract:
     def notified(self, action):
         self.assertEqual(action["tag"], "display_notification")
         return action["params"]["type"], action["params"]["message"]
+
+    def new_request(self):
+        """Forget what the transaction so far asked for (a connection's first sync)."""
+        for key in (REQUESTED_KEY, WOKEN_PROVIDERS_KEY):
+            self.env.cr.precommit.data.pop(key, None)
 
     def other_user(self):
         return new_test_user(self.env, login="bob_console", email=OTHER_EMAIL)
@@ -74,7 +83,7 @@ class ConsoleContract:
         self.assertTrue(self.account.validation_date)
         self.assertFalse(self.account.validation_error)
         self.assertFalse(other.validated)
-        self.assertIn("reconnect", other.validation_error)
+        self.assertIn(self.validation_refusal, other.validation_error)
         console = self.console()
         self.assertEqual((console.validated_count, console.error_count), (1, 1))
 
@@ -85,11 +94,11 @@ class ConsoleContract:
         triggers = self.env["ir.cron.trigger"]
         triggers.search([("cron_id", "=", cron.id)]).unlink()
         self.account.sudo().sync_request_ids.unlink()
+        self.new_request()  # the press comes in its own request (transaction)
         kind, first = self.notified(self.console().action_sync_now())
         self.assertEqual(kind, "success")
         self.assertTrue(self.account.sync_requested)
-        # The second press comes in its own request (transaction).
-        self.env.cr.precommit.data.pop(WOKEN_PROVIDERS_KEY, None)
+        self.new_request()
         kind, second = self.notified(self.console().action_sync_now())
         self.assertEqual(triggers.search_count([("cron_id", "=", cron.id)]), 1)
         self.assertIn("already queued", second)

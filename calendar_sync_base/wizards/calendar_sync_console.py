@@ -41,7 +41,7 @@ class CalendarSyncConsole(models.TransientModel):
     )
     pushed_count = fields.Integer("Pushed in Last Run", compute="_compute_details")
     pulled_count = fields.Integer("Pulled in Last Run", compute="_compute_details")
-    last_sync_date = fields.Datetime("Last Sync", compute="_compute_details")
+    last_sync_date = fields.Datetime("Last Calendar Sync", compute="_compute_details")
     error_log_ids = fields.Many2many(
         "calendar.sync.log", string="Recent Errors", compute="_compute_details"
     )

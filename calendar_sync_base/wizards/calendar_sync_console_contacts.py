@@ -1,11 +1,12 @@
 from odoo import api, fields, models
 
 from ..models.calendar_sync_contact_link import LAST_SYNC_PARAM
+from ..models.calendar_sync_sent_mail import PROVIDER_LAST_COUNT, PROVIDER_LAST_RUN
 
 
 class CalendarSyncConsole(models.TransientModel):
     """The Sync Console's contacts and e-mail: Sync Contacts Now, Sync E-mail Now, and the
-    contacts in Sync Details."""
+    contacts and e-mails in Sync Details."""
 
     _inherit = "calendar.sync.console"
 
@@ -15,11 +16,21 @@ class CalendarSyncConsole(models.TransientModel):
     last_contact_sync_date = fields.Datetime(
         "Last Contact Sync", compute="_compute_contact_details"
     )
+    mail_copied_count = fields.Integer(
+        "E-mails Copied",
+        compute="_compute_contact_details",
+        help="E-mails saved in the users' Sent Items since they connected.",
+    )
+    mail_last_run_count = fields.Integer(
+        "E-mails Copied in Last Run", compute="_compute_contact_details"
+    )
+    last_mail_sync_date = fields.Datetime("Last E-mail Sync", compute="_compute_contact_details")
 
     @api.depends("provider")
     def _compute_contact_details(self):
         self._check_console_access()
         links = self.env["calendar.sync.contact.link"].sudo()
+        sent_mails = self.env["calendar.sync.sent.mail"].sudo()
         params = self.env["ir.config_parameter"].sudo()
         for console in self:
             provider = console._provider_model()
@@ -30,6 +41,15 @@ class CalendarSyncConsole(models.TransientModel):
             )
             console.last_contact_sync_date = fields.Datetime.to_datetime(
                 params.get_param(LAST_SYNC_PARAM(console.provider)) or False
+            )
+            console.mail_copied_count = sent_mails.search_count(
+                [("account_id.provider", "=", console.provider), ("state", "=", "done")]
+            )
+            console.mail_last_run_count = int(
+                params.get_param(PROVIDER_LAST_COUNT(console.provider)) or 0
+            )
+            console.last_mail_sync_date = fields.Datetime.to_datetime(
+                params.get_param(PROVIDER_LAST_RUN(console.provider)) or False
             )
 
     def _provider_model(self):

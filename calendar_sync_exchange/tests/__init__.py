@@ -1,6 +1,7 @@
 from . import (
     test_exchange_certificates,
     test_exchange_connect,
+    test_exchange_console,
     test_exchange_contacts,
     test_exchange_contracts,
     test_exchange_oauth,

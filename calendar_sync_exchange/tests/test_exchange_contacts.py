@@ -219,6 +219,21 @@ class TestExchangeContacts(ExchangeSyncCase):
         self.assertEqual([c.surname for c in self.outlook.contacts.all()], ["Made"])
         self.assertFalse(self.Links.search([("account_id", "=", self.account.id)]))
 
+    def test_limit_stops_the_user_before_any_request_and_says_so_once(self):
+        self.partner("Ada Lovelace")
+        self.partner("Bob Smith")
+        self.params.set_param("calendar_sync.max_contacts_per_user", 1)
+        before = len(self.ews.requests)
+        self.sync_contacts()
+        self.sync_contacts()
+        self.assertEqual(len(self.ews.requests), before, "not one request to Exchange")
+        self.assertIsNone(self.odoo_folder())
+        [error] = self.errors()
+        self.assertIn("2 contacts to synchronize, over the maximum of 1 per user", error.message)
+        self.assertEqual(error.area, "contacts")
+        console = self.env["calendar.sync.console"].create({"provider": "exchange"})
+        self.assertIn(error, console.error_log_ids)
+
     def test_one_failing_mailbox_does_not_stop_the_others(self):
         bob_user = new_test_user(self.env, login="bob_ews_contacts", email=BOB)
         bob = self.connect(bob_user)

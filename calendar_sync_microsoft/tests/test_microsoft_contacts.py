@@ -215,6 +215,7 @@ class TestMicrosoftContacts(MicrosoftContactsCase):
         self.assertEqual(self.microsoft.requests.count(path_regex=CONTACT_WRITES), before)
         [error] = self.errors()
         self.assertIn("2 contacts to synchronize, over the maximum of 1 per user", error.message)
+        self.assertEqual(error.area, "contacts")
         console = self.env["calendar.sync.console"].create({"provider": "microsoft"})
         self.assertIn(error, console.error_log_ids)
 

@@ -112,6 +112,12 @@ class EwsEmulator(TlsServing, EmulatorServer):
         with self.lock:
             self.oauth_apps[client_id] = oauth.OAuthApp(client_id, client_secret, tenant_id)
 
+    def deny_impersonation(self, smtp: str) -> None:
+        """Leave mailbox ``smtp`` out of the impersonation right (a management scope that
+        does not cover it): opening it by impersonation answers ErrorImpersonateUserDenied."""
+        with self.lock:
+            self.store.mailbox(smtp).refuses_impersonation = True
+
     def grant_delegate(self, owner: str, delegate: str) -> None:
         """Let ``delegate`` open ``owner``'s folders (DELEGATE access)."""
         with self.lock:
@@ -286,6 +292,8 @@ class EwsEmulator(TlsServing, EmulatorServer):
         target = self.store.mailboxes.get(address.lower())
         if target is None:
             raise SoapFault("ErrorNonExistentMailbox")
+        if target.refuses_impersonation:
+            raise SoapFault("ErrorImpersonateUserDenied")
         return target
 
 

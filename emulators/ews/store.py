@@ -52,6 +52,7 @@ class Mailbox:
     name: str
     password: str
     can_impersonate: bool = False
+    refuses_impersonation: bool = False  # its ApplicationImpersonation scope leaves it out
     delegates: set[str] = field(default_factory=set)  # smtp addresses with delegate access
     folders: dict[str, Folder] = field(default_factory=dict)
 
