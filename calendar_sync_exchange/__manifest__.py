@@ -8,7 +8,8 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["calendar_sync_base", "calendar_sync_microsoft"],
-    "external_dependencies": {"python": ["exchangelib", "requests"]},
+    # oauthlib comes with exchangelib; its OAuth2Error is what a refused token request raises.
+    "external_dependencies": {"python": ["exchangelib", "oauthlib", "requests"]},
     "data": [
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
