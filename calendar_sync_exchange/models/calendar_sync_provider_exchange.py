@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from odoo import api, models
 
 from odoo.addons.calendar_sync_base.models.calendar_sync_account import DEADLINE_KEY
@@ -6,6 +8,7 @@ from calendar_sync_base.services.timeutil import as_aware
 from calendar_sync_exchange.services.ews_account import (
     ExchangeSettings,
     build_account,
+    discover_endpoint,
     offered_auth_schemes,
 )
 from calendar_sync_exchange.services.ews_client import MAX_BATCH_SIZE, ExchangeCalendarClient
@@ -14,6 +17,8 @@ from calendar_sync_exchange.services.ews_sent_items import ExchangeSentItemsClie
 
 PARAM = "calendar_sync_exchange.{}".format
 SERVER_VERSION_PARAM = PARAM("server_version")
+# The EWS URL autodiscover found (kept: each sync does not autodiscover again).
+DISCOVERED_URL_PARAM = PARAM("discovered_ews_url")
 
 
 class CalendarSyncProviderExchange(models.AbstractModel):
@@ -68,8 +73,8 @@ class CalendarSyncProviderExchange(models.AbstractModel):
         """The connection settings of ``mailbox``: the service account's credentials, or
         the user's own ``login`` and ``password`` when each user enters theirs."""
         per_user = self._exchange_per_user()
-        return ExchangeSettings(
-            endpoint=self._exchange_param("ews_url"),
+        settings = ExchangeSettings(
+            endpoint=self._exchange_param("ews_url") or self._exchange_param("discovered_ews_url"),
             mailbox=mailbox or "",
             auth=self._exchange_auth(),
             access="delegate" if per_user else "impersonation",
@@ -81,6 +86,17 @@ class CalendarSyncProviderExchange(models.AbstractModel):
             authority=self._exchange_param("oauth_authority"),
             ca_bundle=self._exchange_param("ca_bundle"),
         )
+        if settings.endpoint or not self._exchange_param("autodiscover"):
+            return settings
+        return self._exchange_discover(settings)
+
+    @api.model
+    def _exchange_discover(self, settings):
+        """``settings`` with the EWS URL autodiscover finds for their mailbox, kept for the
+        next syncs (shown in Settings)."""
+        endpoint = discover_endpoint(settings)
+        self.env["ir.config_parameter"].sudo().set_param(DISCOVERED_URL_PARAM, endpoint)
+        return replace(settings, endpoint=endpoint)
 
     @api.model
     def _exchange_client(self, settings, **options):
@@ -88,7 +104,7 @@ class CalendarSyncProviderExchange(models.AbstractModel):
 
     @api.model
     def _is_configured(self):
-        if not self._exchange_param("ews_url"):
+        if not (self._exchange_param("ews_url") or self._exchange_param("autodiscover")):
             return False
         if self._exchange_auth() == "oauth":
             names = ("client_id", "client_secret", "tenant_id")
@@ -225,7 +241,9 @@ class CalendarSyncProviderExchange(models.AbstractModel):
     def _console_check_connection(self):
         """Test Connection. The service account opens the administrator's own mailbox (the
         impersonation right or the OAuth application is then proven); with per-user
-        credentials, the EWS URL must offer the configured authentication."""
+        credentials, the EWS URL must offer the configured authentication. Without an EWS
+        URL, autodiscover finds it again."""
+        self.env["ir.config_parameter"].sudo().set_param(DISCOVERED_URL_PARAM, False)
         settings = self._exchange_settings(self.env.user.email)
         if self._exchange_per_user():
             offered = offered_auth_schemes(settings)

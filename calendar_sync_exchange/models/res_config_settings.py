@@ -2,7 +2,7 @@ from odoo import api, fields, models
 
 from calendar_sync_exchange.services.ews_account import exchange_online_warning
 
-from .calendar_sync_provider_exchange import PARAM, SERVER_VERSION_PARAM
+from .calendar_sync_provider_exchange import DISCOVERED_URL_PARAM, PARAM, SERVER_VERSION_PARAM
 
 # Which provider the Outlook section's "Outlook Calendar" box turns on.
 BACKENDS = [("graph", "Microsoft 365 (Graph)"), ("ews", "Exchange Server (EWS)")]
@@ -24,7 +24,17 @@ class ResConfigSettings(models.TransientModel):
     calendar_sync_exchange_ews_url = fields.Char(
         "EWS URL",
         config_parameter=PARAM("ews_url"),
-        help="E.g. https://mail.example.com/EWS/Exchange.asmx (autodiscover is not used).",
+        help="E.g. https://mail.example.com/EWS/Exchange.asmx. Optional with autodiscover.",
+    )
+    calendar_sync_exchange_autodiscover = fields.Boolean(
+        "Find the server from the e-mail address (autodiscover)",
+        config_parameter=PARAM("autodiscover"),
+        help="Without an EWS URL, ask Exchange's autodiscover service (at the domain of the "
+        "mailbox's address) for it, once: the URL found is kept. Autodiscover is fragile: if "
+        "it fails, enter the EWS URL.",
+    )
+    calendar_sync_exchange_discovered_url = fields.Char(
+        "Autodiscovered EWS URL", compute="_compute_calendar_sync_exchange_discovered_url"
     )
     calendar_sync_exchange_auth = fields.Selection(
         [("ntlm", "NTLM"), ("basic", "Basic (https only)"), ("oauth", "OAuth client credentials")],
@@ -92,6 +102,14 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.calendar_sync_exchange_server_version = version or self.env._(
                 "Unknown: use Test Connection"
+            )
+
+    @api.depends("company_id")
+    def _compute_calendar_sync_exchange_discovered_url(self):
+        url = self.env["ir.config_parameter"].sudo().get_param(DISCOVERED_URL_PARAM)
+        for settings in self:
+            settings.calendar_sync_exchange_discovered_url = url or self.env._(
+                "Not found yet: use Test Connection"
             )
 
     @api.depends("calendar_sync_exchange_ews_url")

@@ -2,8 +2,9 @@
 ``Account`` built from the connection settings, the server's version, and the checks an
 administrator needs to read in plain words.
 
-- Endpoint: the EWS URL (``https://mail.example.com/EWS/Exchange.asmx``); autodiscover is never
-  used here (fragile, and a wrong answer sends credentials elsewhere).
+- Endpoint: the EWS URL (``https://mail.example.com/EWS/Exchange.asmx``). Autodiscover from
+  the mailbox's address is only a way of finding it (:func:`discover_endpoint`), when the
+  administrator asked for it: it is fragile, and a wrong answer sends credentials elsewhere.
 - Authentication: NTLM; Basic, only over https (it sends the password as is; a loopback http
   endpoint is accepted, the password never leaves the machine); OAuth client credentials
   (Exchange SE with modern auth through Entra ID hybrid).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -36,6 +38,8 @@ from exchangelib import (
     Identity,
     OAuth2Credentials,
 )
+from exchangelib.autodiscover.discovery import Autodiscovery
+from exchangelib.errors import EWSError, TransportError
 from exchangelib.protocol import BaseProtocol
 
 from calendar_sync_base.services.errors import ConfigurationError, SyncError
@@ -176,6 +180,46 @@ def untrusted_certificate(exc: Exception) -> ConfigurationError | None:
         f"The Exchange server's certificate is not trusted ({refused.group(1)}): "
         "set the CA bundle of the authority that signed it in the Exchange settings"
     )
+
+
+class SystemResolverAutodiscovery(Autodiscovery):
+    """exchangelib's autodiscover (SOAP ``GetUserSettings`` on
+    ``https://{domain}/autodiscover/autodiscover.svc``, then on ``autodiscover.{domain}``, an
+    http redirect, a DNS SRV record), whose check that a candidate host exists asks the
+    system's resolver: exchangelib asks DNS servers directly (dnspython), which ignores the
+    hosts file many on-premises sites name their Exchange server in."""
+
+    def _ensure_valid_hostname(self, url):
+        host = urlsplit(url).hostname or ""
+        try:
+            socket.getaddrinfo(host, None)
+        except OSError as exc:
+            raise TransportError(f"{host!r} has no address") from exc
+
+
+def discover_endpoint(settings: ExchangeSettings) -> str:
+    """The EWS URL autodiscover finds for ``settings.mailbox``, with its credentials (the
+    server's certificate checked against the CA bundle, as for EWS itself)."""
+    domain = settings.mailbox.rpartition("@")[2].lower()
+    if not domain:
+        raise ConfigurationError("Autodiscover needs the e-mail address of a mailbox")
+    for host in (domain, f"autodiscover.{domain}"):
+        trust_ca_bundle(f"https://{host}", settings.ca_bundle)
+    discovery = SystemResolverAutodiscovery(settings.mailbox, _credentials(settings))
+    try:
+        answer, _protocol = discovery.discover()
+    except EWSError as exc:
+        raise ConfigurationError(
+            f"Autodiscover did not find the Exchange server of {settings.mailbox} ({exc}). "
+            "Enter the EWS URL in the Exchange settings."
+        ) from exc
+    endpoint = answer.ews_url or answer.user_settings.get("internal_ews_url")
+    if not endpoint:
+        raise ConfigurationError(
+            f"Autodiscover answered for {settings.mailbox} without an EWS URL. "
+            "Enter the EWS URL in the Exchange settings."
+        )
+    return endpoint
 
 
 def build_account(settings: ExchangeSettings, *, timezone=None) -> Account:

@@ -1,4 +1,5 @@
 from . import (
+    test_exchange_autodiscover,
     test_exchange_certificates,
     test_exchange_connect,
     test_exchange_console,

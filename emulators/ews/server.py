@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 from ..base import EmulatorError, EmulatorServer, Faults, RecordedRequest, Response, basic_auth
 from ..microsoft.tls import TlsServing
-from . import ntlm, oauth
+from . import autodiscover, ntlm, oauth
 from .errors import XML_CONTENT_TYPE, SoapFault, fault_response, server_busy_body
 from .items import new_item
 from .operations import OPERATIONS, Context
@@ -81,6 +81,7 @@ class EwsEmulator(TlsServing, EmulatorServer):
         self.reset_state()
         self.route("POST", r"(?i)/ews/exchange\.asmx", self._soap)
         self.route("POST", oauth.TOKEN_PATH, self._token)
+        self.route("POST", rf"(?i){autodiscover.AUTODISCOVER_PATH}", self._autodiscover)
 
     def reset_state(self) -> None:
         self.store = Store()
@@ -279,6 +280,14 @@ class EwsEmulator(TlsServing, EmulatorServer):
         self.messages_sent.extend(context.messages_sent)
         request.context["response_body"] = envelope(answer, self.server_version)  # for checks
         return Response(200, {"Content-Type": XML_CONTENT_TYPE}, request.context["response_body"])
+
+    def _autodiscover(self, request: RecordedRequest) -> Response:
+        """SOAP autodiscover (authenticated as EWS is): the EWS URL of each mailbox asked."""
+        self._authenticate(request)
+        users = autodiscover.requested_users(request.body)
+        request.context["operation"] = "GetUserSettings"
+        body = autodiscover.user_settings_response(users, set(self.store.mailboxes), self.endpoint)
+        return Response(200, {"Content-Type": XML_CONTENT_TYPE}, body)
 
     def _impersonated(self, user: Mailbox, header: ET.Element) -> Mailbox:
         """The mailbox an ExchangeImpersonation header names (``user`` without one)."""
