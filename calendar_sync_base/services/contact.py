@@ -233,6 +233,24 @@ class ContactResult:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class DatabaseStamp:
+    """The stamp a database writes on the contacts it creates (``<database uuid>:<partner
+    id>``, in an extended property): a contact another database stamped is never ours."""
+
+    database_tag: str
+
+    def of(self, key: int) -> str:
+        return f"{self.database_tag}:{key}"
+
+    def key_of(self, stamp: str | None) -> int | None:
+        """The partner id a stamp of this database names; None for another's or none."""
+        prefix = f"{self.database_tag}:"
+        if not stamp or not stamp.startswith(prefix) or not stamp[len(prefix) :].isdigit():
+            return None
+        return int(stamp[len(prefix) :])
+
+
 class ContactConnector(Protocol):
     def list_contacts(self) -> list[RemoteContact]:
         """Every contact of the dedicated folder, with the stamp of this database if any."""

@@ -48,6 +48,7 @@ from calendar_sync_base.services.contact import (
     ContactOp,
     ContactOpKind,
     ContactResult,
+    DatabaseStamp,
     LinkOrigin,
     RemoteContact,
 )
@@ -233,7 +234,7 @@ class ExchangeContactsClient:
         register_contact_properties()
         self.account = account
         self.mailbox = account.primary_smtp_address
-        self.database_tag = database_tag
+        self.stamps = DatabaseStamp(database_tag)
         self.batch_size = max(1, min(batch_size, MAX_BATCH_SIZE))
         self.call = BusyRetry(self.mailbox, deadline)
         self._folder = None
@@ -244,18 +245,6 @@ class ExchangeContactsClient:
 
     def normalized(self, contact: NeutralContact) -> NeutralContact:
         return kept(contact)  # Outlook's limits: EmailAddress1-3, BusinessPhone and 2
-
-    # ----------------------------------------------------------------- stamps
-
-    def stamp(self, key: int) -> str:
-        return f"{self.database_tag}:{key}"
-
-    def key_of(self, stamp: str | None) -> int | None:
-        """The partner id a stamp of this database names; None for another's or none."""
-        prefix = f"{self.database_tag}:"
-        if not stamp or not stamp.startswith(prefix) or not stamp[len(prefix) :].isdigit():
-            return None
-        return int(stamp[len(prefix) :])
 
     # ----------------------------------------------------------------- folder
 
@@ -316,8 +305,8 @@ class ExchangeContactsClient:
             remote_id=item.id,
             etag=item.changekey or "",
             contact=contact_from_ews(item),
-            stamp=self.key_of(stamp),
-            foreign=bool(stamp) and self.key_of(stamp) is None,
+            stamp=self.stamps.key_of(stamp),
+            foreign=bool(stamp) and self.stamps.key_of(stamp) is None,
             modified=dt.datetime.fromtimestamp(modified.timestamp(), dt.timezone.utc)
             if modified
             else None,
@@ -371,7 +360,7 @@ class ExchangeContactsClient:
 
     def find_stamped(self, key: int) -> RemoteContact | None:
         """The folder's contact stamped with ``key``, if any (a create whose answer was lost)."""
-        query = self.folder.filter(**{STAMP_FIELD: self.stamp(key)}).only("id", "changekey")
+        query = self.folder.filter(**{STAMP_FIELD: self.stamps.of(key)}).only("id", "changekey")
         found = self.call("FindItem", lambda: list(query))
         return next(iter(self._read([(item.id, item.changekey) for item in found])), None)
 
@@ -422,7 +411,7 @@ class ExchangeContactsClient:
         values = ews_values(op.contact or NeutralContact())
         stamped = op.kind == ContactOpKind.CREATE or op.origin == LinkOrigin.CREATED
         if stamped:
-            values[STAMP_FIELD] = self.stamp(op.key)
+            values[STAMP_FIELD] = self.stamps.of(op.key)
         return Contact(account=self.account, folder=self.folder, **ids, **values)
 
     def _create(self, ops: list[ContactOp]) -> list:

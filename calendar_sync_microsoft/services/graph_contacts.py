@@ -42,6 +42,7 @@ from calendar_sync_base.services.contact import (
     ContactOp,
     ContactOpKind,
     ContactResult,
+    DatabaseStamp,
     LinkOrigin,
     RemoteContact,
 )
@@ -208,23 +209,11 @@ class GraphContactsClient(GraphClient):
 
     def __init__(self, *args, database_tag: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.database_tag = database_tag
+        self.stamps = DatabaseStamp(database_tag)
         self._folder_id: str | None = None
 
     def normalized(self, contact: Contact) -> Contact:
         return kept(contact)
-
-    # ----------------------------------------------------------------- stamps
-
-    def stamp(self, key: int) -> str:
-        return f"{self.database_tag}:{key}"
-
-    def key_of(self, stamp: str | None) -> int | None:
-        """The partner id a stamp of this database names; None for another's or none."""
-        prefix = f"{self.database_tag}:"
-        if not stamp or not stamp.startswith(prefix) or not stamp[len(prefix) :].isdigit():
-            return None
-        return int(stamp[len(prefix) :])
 
     # ----------------------------------------------------------------- folder
 
@@ -271,8 +260,8 @@ class GraphContactsClient(GraphClient):
             remote_id=item["id"],
             etag=str(item.get("changeKey") or ""),
             contact=contact_from_graph(item),
-            stamp=self.key_of(stamp),
-            foreign=bool(stamp) and self.key_of(stamp) is None,
+            stamp=self.stamps.key_of(stamp),
+            foreign=bool(stamp) and self.stamps.key_of(stamp) is None,
             modified=parse_rfc3339(modified) if modified else None,
         )
 
@@ -320,7 +309,7 @@ class GraphContactsClient(GraphClient):
     def find_stamped(self, key: int) -> dict[str, Any] | None:
         """The folder's contact stamped with ``key``, if any (a create whose answer was lost)."""
         clause = f"singleValueExtendedProperties/any(ep: ep/id eq '{ODOO_CONTACT_PROPERTY}' "
-        clause += f"and ep/value eq '{self.stamp(key)}')"
+        clause += f"and ep/value eq '{self.stamps.of(key)}')"
         url = f"{self.graph_base}/me/contactFolders/{quote_id(self.folder_id())}/contacts"
         page = self._get_json(url, {"$filter": clause, "$top": "1"}, "contact lookup")
         found = page.get("value") or []
@@ -348,7 +337,7 @@ class GraphContactsClient(GraphClient):
         if op.kind == ContactOpKind.DELETE:
             return BatchPart("DELETE", f"/me/contacts/{quote_id(op.remote_id)}")
         stamped = op.kind == ContactOpKind.CREATE or op.origin == LinkOrigin.CREATED
-        stamp = self.stamp(op.key) if stamped else None
+        stamp = self.stamps.of(op.key) if stamped else None
         body = graph_contact(op.contact or Contact(), stamp, op.fields)
         if op.kind == ContactOpKind.CREATE:
             url = f"/me/contactFolders/{quote_id(self.folder_id())}/contacts"

@@ -10,6 +10,7 @@ from calendar_sync_base.services.contact import (
     Address,
     Contact,
     ContactOpKind,
+    DatabaseStamp,
     LinkOrigin,
     LinkState,
     RemoteContact,
@@ -144,3 +145,12 @@ def test_listing_needed_only_to_create():
     assert not needs_listing({1: ADA}, {1: LinkState("r1", ADA)})
     assert needs_listing({1: ADA, 2: ADA}, {1: LinkState("r1", ADA)})
     assert not needs_listing({}, {1: LinkState("r1", ADA)})
+
+
+def test_a_stamp_names_a_partner_of_this_database_only():
+    stamps = DatabaseStamp("db-1")
+    assert stamps.key_of(stamps.of(42)) == 42
+    assert stamps.key_of("db-2:42") is None  # another database's contact
+    assert stamps.key_of("db-1:") is None
+    assert stamps.key_of("db-1:4x") is None
+    assert stamps.key_of(None) is None
