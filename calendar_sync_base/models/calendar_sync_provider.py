@@ -91,6 +91,11 @@ class CalendarSyncProvider(models.AbstractModel):
         raise NotImplementedError
 
     @api.model
+    def _scheduled_action(self, xmlid):
+        """The provider's scheduled action ``xmlid``, or an empty record if it was deleted."""
+        return self.env.ref(xmlid, raise_if_not_found=False) or self.env["ir.cron"]
+
+    @api.model
     def _contacts_cron(self):
         """The provider's scheduled contact synchronization (an ``ir.cron`` calling
         ``model._cron_sync_contacts("<code>")`` on calendar.sync.contact.link), or an empty

@@ -116,28 +116,18 @@ class CalendarSyncProviderExchange(models.AbstractModel):
 
     @api.model
     def _cron(self):
-        return self.env.ref(
-            "calendar_sync_exchange.calendar_sync_exchange_cron_sync", raise_if_not_found=False
-        )
+        return self._scheduled_action("calendar_sync_exchange.calendar_sync_exchange_cron_sync")
 
     @api.model
     def _contacts_cron(self):
-        return (
-            self.env.ref(
-                "calendar_sync_exchange.calendar_sync_exchange_cron_sync_contacts",
-                raise_if_not_found=False,
-            )
-            or self.env["ir.cron"]
+        return self._scheduled_action(
+            "calendar_sync_exchange.calendar_sync_exchange_cron_sync_contacts"
         )
 
     @api.model
     def _mail_cron(self):
-        return (
-            self.env.ref(
-                "calendar_sync_exchange.calendar_sync_exchange_cron_copy_sent_mails",
-                raise_if_not_found=False,
-            )
-            or self.env["ir.cron"]
+        return self._scheduled_action(
+            "calendar_sync_exchange.calendar_sync_exchange_cron_copy_sent_mails"
         )
 
     # ------------------------------------------------------------------ connecting

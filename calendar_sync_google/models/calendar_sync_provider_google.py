@@ -31,9 +31,7 @@ class CalendarSyncProviderGoogle(models.AbstractModel):
 
     @api.model
     def _cron(self):
-        return self.env.ref(
-            "calendar_sync_google.calendar_sync_google_cron_sync", raise_if_not_found=False
-        )
+        return self._scheduled_action("calendar_sync_google.calendar_sync_google_cron_sync")
 
     @api.model
     def _connect_action(self, user):  # pylint: disable=unused-argument

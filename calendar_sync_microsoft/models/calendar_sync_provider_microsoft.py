@@ -44,28 +44,18 @@ class CalendarSyncProviderMicrosoft(models.AbstractModel):
 
     @api.model
     def _cron(self):
-        return self.env.ref(
-            "calendar_sync_microsoft.calendar_sync_microsoft_cron_sync", raise_if_not_found=False
-        )
+        return self._scheduled_action("calendar_sync_microsoft.calendar_sync_microsoft_cron_sync")
 
     @api.model
     def _contacts_cron(self):
-        return (
-            self.env.ref(
-                "calendar_sync_microsoft.calendar_sync_microsoft_cron_sync_contacts",
-                raise_if_not_found=False,
-            )
-            or self.env["ir.cron"]
+        return self._scheduled_action(
+            "calendar_sync_microsoft.calendar_sync_microsoft_cron_sync_contacts"
         )
 
     @api.model
     def _mail_cron(self):
-        return (
-            self.env.ref(
-                "calendar_sync_microsoft.calendar_sync_microsoft_cron_copy_sent_mails",
-                raise_if_not_found=False,
-            )
-            or self.env["ir.cron"]
+        return self._scheduled_action(
+            "calendar_sync_microsoft.calendar_sync_microsoft_cron_copy_sent_mails"
         )
 
     @api.model
