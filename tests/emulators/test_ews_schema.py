@@ -227,7 +227,9 @@ def test_every_response_code_of_the_emulator_is_an_ews_code(schema):
             namespaces={"xs": "http://www.w3.org/2001/XMLSchema"},
         )
     )
-    source = "".join(path.read_text() for path in EMULATOR.glob("*.py"))
+    # Autodiscover answers in a schema of its own (its elements are named ErrorCode, ...).
+    sources = [path for path in EMULATOR.glob("*.py") if path.name != "autodiscover.py"]
+    source = "".join(path.read_text() for path in sources)
     used = set(re.findall(r'"(Error[A-Za-z]+)"', source))
     assert len(used) > 15
     assert used - declared == set()
