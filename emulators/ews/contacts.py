@@ -27,9 +27,8 @@ import copy
 import xml.etree.ElementTree as ET
 
 from .errors import ResponseMessageError
-from .items import ITEM_ORDER, Shape
+from .items import ITEM_ORDER, Shape, in_order, read_fields
 from .items import _stored as stored  # the canonical booleans of calendar items
-from .rendering import in_order
 from .store import Folder, Item, Store, extended_key, new_id
 from .xml import format_datetime, local_name, m, sub, t
 
@@ -100,16 +99,7 @@ def new_contact(store: Store, mailbox, folder: Folder, element: ET.Element, now)
     """A contact from a CreateItem's ``t:Contact``."""
     if not in_contacts_folder(folder):
         raise ResponseMessageError("ErrorCannotCreateContactInNonContactFolder")
-    fields: dict[str, ET.Element] = {}
-    extended: dict[tuple, ET.Element] = {}
-    for child in element:
-        name = local_name(child)
-        if name == "ExtendedProperty":
-            extended[extended_key(child.find(t("ExtendedFieldURI")))] = child
-        elif name in READ_ONLY:
-            raise ResponseMessageError("ErrorInvalidPropertySet", f"{name} is read-only.")
-        else:
-            fields[name] = stored(name, child)
+    fields, extended = read_fields(element, READ_ONLY, stored)
     item = Item(new_id("C"), mailbox.smtp, folder.folder_id, fields, extended, kind="Contact")
     return store.save_new(item, now)
 

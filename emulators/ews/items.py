@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 
 from . import recurrence
 from .errors import ResponseMessageError
@@ -197,18 +198,27 @@ def _stored(name: str, element: ET.Element) -> ET.Element:
     return element
 
 
-def new_item(store: Store, mailbox, folder_id: str, element: ET.Element, now) -> Item:
-    """A calendar item from a CreateItem's ``t:CalendarItem``."""
+def read_fields(
+    element: ET.Element, read_only: set[str], store=lambda name, child: child
+) -> tuple[dict[str, ET.Element], dict[tuple, ET.Element]]:
+    """The fields and extended properties of a CreateItem's item element (``store`` keeps a
+    field as the server stores it); a read-only field is ErrorInvalidPropertySet."""
     fields: dict[str, ET.Element] = {}
     extended: dict[tuple, ET.Element] = {}
     for child in element:
         name = local_name(child)
         if name == "ExtendedProperty":
             extended[extended_key(child.find(t("ExtendedFieldURI")))] = child
-        elif name in READ_ONLY:
+        elif name in read_only:
             raise ResponseMessageError("ErrorInvalidPropertySet", f"{name} is read-only.")
         else:
-            fields[name] = _stored(name, child)
+            fields[name] = store(name, child)
+    return fields, extended
+
+
+def new_item(store: Store, mailbox, folder_id: str, element: ET.Element, now) -> Item:
+    """A calendar item from a CreateItem's ``t:CalendarItem``."""
+    fields, extended = read_fields(element, READ_ONLY, _stored)
     fields.setdefault("UID", _text(t("UID"), str(uuid.uuid4()).upper()))
     if "Organizer" not in fields:
         organizer = ET.Element(t("Organizer"))
@@ -288,18 +298,7 @@ def render(store: Store, item: Item, shape: Shape, occurrence: tuple[int, dt.dat
         fields["End"] = _text(t("End"), format_datetime(occurrence[1] + duration))
         for name in ("Recurrence", "ModifiedOccurrences", "DeletedOccurrences"):
             fields.pop(name, None)
-    element = ET.Element(t("CalendarItem"))
-    for name in ORDER:
-        if name == "ExtendedProperty":
-            for uri in shape.extended:
-                found = item.extended.get(extended_key(uri))
-                if found is not None:
-                    element.append(copy.deepcopy(found))
-            continue
-        value = fields.get(name)
-        if value is not None and (name == "ItemId" or shape.wants(name)):
-            element.append(copy.deepcopy(value))
-    return element
+    return in_order("CalendarItem", ORDER, fields, item, shape, shape.wants)
 
 
 def _kind(item: Item, occurrence) -> str:
@@ -391,3 +390,27 @@ def _occurrence_lists(store: Store, master: Item) -> dict[str, ET.Element]:
             sub(sub(deleted, t("DeletedOccurrence")), t("Start"), format_datetime(starts[index]))
         lists["DeletedOccurrences"] = deleted
     return lists
+
+
+def in_order(
+    tag: str,
+    order: Iterable[str],
+    fields: dict[str, ET.Element],
+    item: Item,
+    shape: Shape,
+    wanted: Callable[[str], bool],
+) -> ET.Element:
+    """``t:<tag>`` with ``fields`` in ``order``: ``ItemId`` always, the others ``wanted`` by
+    the shape, and the extended properties the shape asks for (only those, as Exchange)."""
+    element = ET.Element(t(tag))
+    for name in order:
+        if name == "ExtendedProperty":
+            for uri in shape.extended:
+                found = item.extended.get(extended_key(uri))
+                if found is not None:
+                    element.append(copy.deepcopy(found))
+            continue
+        value = fields.get(name)
+        if value is not None and (name == "ItemId" or wanted(name)):
+            element.append(copy.deepcopy(value))
+    return element

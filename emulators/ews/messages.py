@@ -30,8 +30,7 @@ import copy
 import xml.etree.ElementTree as ET
 
 from .errors import ResponseMessageError
-from .items import ITEM_ORDER, Shape
-from .rendering import in_order
+from .items import ITEM_ORDER, Shape, in_order
 from .store import Folder, Item, Store, extended_key, new_id
 from .xml import format_datetime, local_name, parse_bool, parse_datetime, sub, t
 
