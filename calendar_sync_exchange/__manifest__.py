@@ -12,6 +12,7 @@
     "external_dependencies": {"python": ["exchangelib", "oauthlib", "requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/calendar_sync_exchange_security.xml",
         "data/ir_cron_data.xml",
         "views/calendar_event_views.xml",
         "views/calendar_sync_exchange_login_views.xml",

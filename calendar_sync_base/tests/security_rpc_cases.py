@@ -13,6 +13,10 @@ from .common import insert_account, make_user
 from .contract_console import CONSOLE_ACTIONS
 
 PROTOCOLS = ("json", "xml")
+# The console's buttons that queue a run of a scheduled action (contacts, sent e-mail).
+CONSOLE_CRON_BUTTONS = ("action_sync_contacts_now", "action_sync_mail_now")
+# The sync's own bookkeeping: administrators and the sync only.
+SYNC_MACHINERY = ("calendar.sync.request", "calendar.sync.contact.link", "calendar.sync.sent.mail")
 # What only administrators and the sync itself may ever see, per connection.
 ALICE_SECRETS = {
     "refresh_token": "1//alice-refresh",
@@ -361,12 +365,13 @@ class SecurityRpcCases:
             self.bob_account, "pull", "error", message="Refused"
         )
         console, reset = "calendar.sync.console", "calendar.sync.console.reset.wizard"
+        triggers = self.env["ir.cron.trigger"].search_count([])
         for protocol in PROTOCOLS:
             for login in ("alice_rpc", "portal_rpc", None):
                 with self.subTest(protocol=protocol, login=login):
                     self.assertRefused(protocol, login, console, "action_open")
                     self.assertRefused(protocol, login, console, "search_read", [])
-                    for method in CONSOLE_ACTIONS:
+                    for method in (*CONSOLE_ACTIONS, *CONSOLE_CRON_BUTTONS):
                         self.assertRefused(protocol, login, console, method, console_ids)
                     self.assertRefused(
                         protocol, login, reset, "create",
@@ -374,6 +379,49 @@ class SecurityRpcCases:
                     )  # fmt: skip
         self.assertTrue(error.exists())
         self.assertFalse(self.bob_account.sudo().sync_requested)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([]), triggers)
+
+    # ------------------------------------------------------------------ 5. sync machinery
+
+    def test_sync_machinery_is_out_of_reach(self):
+        """Nobody but an administrator reads or touches sync requests, contact links and
+        sent e-mail copies: a request row wakes its connection's sync, the other two name a
+        user's contacts and e-mails. Not directly, not through the connection, not through
+        the user record, not through the models' private methods."""
+        bob_id, alice_id = self.bob_account.id, self.alice_account.id
+        message = self.env["mail.message"].create({"body": "Sent", "author_id": False})
+        rows = {
+            "calendar.sync.request": {"account_id": bob_id},
+            "calendar.sync.contact.link": {"account_id": bob_id, "remote_id": "bob-contact"},
+            "calendar.sync.sent.mail": {"account_id": bob_id, "message_id": message.id},
+        }
+        ids = {model: self.env[model].create(values).ids for model, values in rows.items()}
+        requests = self.env["calendar.sync.request"]
+        waiting = requests.search([]).ids
+        for protocol in PROTOCOLS:
+            for login in ("alice_rpc", "portal_rpc", None):
+                for model in SYNC_MACHINERY:
+                    with self.subTest(protocol=protocol, login=login, model=model):
+                        self.assertRefused(protocol, login, model, "search_read", [])
+                        self.assertRefused(protocol, login, model, "read", ids[model])
+                        self.assertRefused(protocol, login, model, "create", rows[model])
+                        self.assertRefused(
+                            protocol, login, model, "write", ids[model], {"account_id": alice_id}
+                        )
+                        self.assertRefused(protocol, login, model, "unlink", ids[model])
+                with self.subTest(protocol=protocol, login=login, method="_sync_add"):
+                    self.assertRefused(protocol, login, requests._name, "_sync_add", [bob_id])
+            for account_id in (alice_id, bob_id):
+                with self.subTest(protocol=protocol, account=account_id):
+                    wake = {"sync_request_ids": [[int(Command.CREATE), 0, {}]]}
+                    self.assertRefused(
+                        protocol, "alice_rpc", "calendar.sync.account", "write", [account_id], wake
+                    )
+                    self.assertRefused(
+                        protocol, "alice_rpc", "res.users", "write", [self.alice.id],
+                        {"calendar_sync_account_ids": [[int(Command.UPDATE), account_id, wake]]},
+                    )  # fmt: skip
+        self.assertEqual(requests.search([]).ids, waiting)
 
     # ------------------------------------------------------------------ 3. who may connect
 

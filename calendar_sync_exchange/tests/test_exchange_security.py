@@ -1,8 +1,12 @@
+from odoo import Command
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.calendar_sync_base.tests.common import insert_account, make_user
-from odoo.addons.calendar_sync_base.tests.security_rpc_cases import SecurityRpcCases
+from odoo.addons.calendar_sync_base.tests.security_rpc_cases import (
+    PROTOCOLS,
+    SecurityRpcCases,
+)
 
 from .common import PROVIDER
 
@@ -17,6 +21,67 @@ class TestExchangeSecurityRpc(SecurityRpcCases, HttpCase):
     """The base's attacks over JSON-RPC and XML-RPC, on Exchange connections."""
 
     provider = PROVIDER
+
+    def test_exchange_login_form_is_its_authors_only(self):
+        """The login and password a user typed are nobody else's to read, change or use."""
+        form_model = "calendar.sync.exchange.login"
+        typed = {"email": "bob@example.com", "login": "bob", "password": "bob-typed-password"}
+        bob_form = self.env[form_model].with_user(self.bob).create(typed)
+        for protocol in PROTOCOLS:
+            with self.subTest(protocol=protocol, login="alice_rpc"):
+                self.assertEqual(self.call(protocol, "alice_rpc", form_model, "search", []), [])
+                self.assertRefused(protocol, "alice_rpc", form_model, "read", bob_form.ids)
+                self.assertRefused(
+                    protocol, "alice_rpc", form_model, "write", bob_form.ids,
+                    {"email": "alice@example.com"},
+                )  # fmt: skip
+                self.assertRefused(
+                    protocol, "alice_rpc", form_model, "action_connect", bob_form.ids
+                )
+            for login in ("portal_rpc", None):
+                with self.subTest(protocol=protocol, login=login):
+                    self.assertRefused(protocol, login, form_model, "create", typed)
+                    self.assertRefused(protocol, login, form_model, "search_read", [])
+        self.assertRecordValues(bob_form, [{**typed, "error": False}])
+
+    def test_exchange_credentials_of_a_connection_are_system_only(self):
+        """Nobody but the connect form (checked against Exchange) or an administrator sets a
+        connection's Exchange login; nobody but an administrator reads it."""
+        forged = {"exchange_login": "mallory", "exchange_password": "forged"}
+        for protocol in PROTOCOLS:
+            for account in (self.alice_account, self.bob_account):
+                with self.subTest(protocol=protocol, account=account.user_id.login):
+                    for field_name, value in forged.items():
+                        self.assertRefused(
+                            protocol, "alice_rpc", account._name, "write", account.ids,
+                            {field_name: value},
+                        )  # fmt: skip
+                        self.assertRefused(
+                            protocol, "alice_rpc", account._name, "read", account.ids,
+                            [field_name],
+                        )  # fmt: skip
+                        command = [int(Command.UPDATE), account.id, {field_name: value}]
+                        self.assertRefused(
+                            protocol, "alice_rpc", "res.users", "write", [self.alice.id],
+                            {"calendar_sync_account_ids": [command]},
+                        )  # fmt: skip
+        accounts = (self.alice_account | self.bob_account).sudo()
+        self.assertEqual(accounts.mapped("exchange_login"), [False, False])
+
+    def test_connecting_users_by_email_is_for_administrators_only(self):
+        wizard_model = "calendar.sync.exchange.connect.users"
+        users = {"user_ids": [[int(Command.SET), 0, [self.alice.id, self.bob.id]]]}
+        admin_wizard = self.env[wizard_model].create(users)
+        accounts = self.env["calendar.sync.account"].with_context(active_test=False)
+        count = accounts.search_count([])
+        for protocol in PROTOCOLS:
+            for login in ("alice_rpc", "portal_rpc", None):
+                with self.subTest(protocol=protocol, login=login):
+                    self.assertRefused(protocol, login, wizard_model, "create", users)
+                    self.assertRefused(
+                        protocol, login, wizard_model, "action_connect", admin_wizard.ids
+                    )
+        self.assertEqual(accounts.search_count([]), count)
 
 
 @tagged("post_install", "-at_install")
