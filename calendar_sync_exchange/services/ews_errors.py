@@ -21,6 +21,7 @@ from exchangelib.errors import (
     ErrorImpersonationFailed,
     ErrorInternalServerTransientError,
     ErrorInvalidSyncStateData,
+    ErrorIrresolvableConflict,
     ErrorMailboxStoreUnavailable,
     ErrorNonExistentMailbox,
     ErrorServerBusy,
@@ -31,6 +32,7 @@ from exchangelib.errors import (
     TransportError,
     UnauthorizedError,
 )
+from exchangelib.services import CreateItem, DeleteItem, UpdateItem
 from oauthlib.oauth2 import OAuth2Error
 
 from calendar_sync_base.services.errors import (
@@ -147,3 +149,25 @@ class BusyRetry:
             return self.raw(call)
         except (EWSError, OAuth2Error, requests.RequestException, ConnectionError) as exc:
             raise error_for(exc, what, self.mailbox) from exc
+
+
+# Errors about one item that exchangelib raises instead of returning as its answer.
+ITEM_ERRORS = (ErrorIrresolvableConflict, ErrorAccessDenied)
+
+
+def _answering_item_errors(service):
+    """exchangelib's bulk ``service`` returning ``ITEM_ERRORS`` as the item's answer."""
+    caught = service.ERRORS_TO_CATCH_IN_RESPONSE + ITEM_ERRORS
+    return type(service.__name__, (service,), {"ERRORS_TO_CATCH_IN_RESPONSE": caught})
+
+
+BULK_CREATE, BULK_UPDATE, BULK_DELETE = map(
+    _answering_item_errors, (CreateItem, UpdateItem, DeleteItem)
+)
+
+
+def answers_the_item(exc: Exception) -> bool:
+    """An error message about the item itself, not about the call (auth, throttling...)."""
+    if not isinstance(exc, ResponseMessageError) or isinstance(exc, TRANSIENT):
+        return False
+    return not isinstance(error_for(exc, "", ""), (AuthExpired, ConfigurationError))

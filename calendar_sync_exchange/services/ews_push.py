@@ -2,7 +2,7 @@
 
 - Batches: at most ``batch_size`` (100) items per call, one call per kind and meeting-message
   mode; Exchange answers one ResponseMessage per item, in order, so one refused item fails
-  alone. exchangelib raises some item errors (``ITEM_ERRORS``) out of the whole call instead
+  alone. exchangelib raises some item errors (``ews_errors.ITEM_ERRORS``) out of the whole call instead
   of returning them as the item's answer; the calls are made through its services told to
   return those too, so one poison item never fails the rest (retrying the call item by item
   would send the others again although Exchange applied them: created twice, or refused for
@@ -54,7 +54,6 @@ from exchangelib.errors import (
     ErrorIrresolvableConflict,
     ErrorItemNotFound,
     EWSError,
-    ResponseMessageError,
 )
 from exchangelib.items import (
     ALL_OCCURRENCES,
@@ -70,7 +69,6 @@ from exchangelib.items import (
 )
 from exchangelib.properties import OccurrenceItemId, ReferenceItemId
 from exchangelib.recurrence import Recurrence as EwsRecurrence
-from exchangelib.services import CreateItem, DeleteItem, UpdateItem
 
 from calendar_sync_base.services.errors import (
     AuthExpired,
@@ -81,7 +79,14 @@ from calendar_sync_base.services.errors import (
 from calendar_sync_base.services.model import Response, SyncEvent
 from calendar_sync_base.services.protocol import OpKind, PushOp, PushResult
 
-from .ews_errors import TRANSIENT, error_for, is_unknown_outcome
+from .ews_errors import (
+    BULK_CREATE,
+    BULK_DELETE,
+    BULK_UPDATE,
+    answers_the_item,
+    error_for,
+    is_unknown_outcome,
+)
 from .ews_mapper import item_values
 
 if TYPE_CHECKING:
@@ -100,21 +105,6 @@ OCCURRENCE_GONE = (
     ErrorItemNotFound,
     ErrorCalendarOccurrenceIsDeletedFromRecurrence,
     ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
-)
-
-
-# Errors about one item that exchangelib raises instead of returning as its answer.
-ITEM_ERRORS = (ErrorIrresolvableConflict, ErrorAccessDenied)
-
-
-def _answering_item_errors(service):
-    """exchangelib's bulk ``service`` returning ``ITEM_ERRORS`` as the item's answer."""
-    caught = service.ERRORS_TO_CATCH_IN_RESPONSE + ITEM_ERRORS
-    return type(service.__name__, (service,), {"ERRORS_TO_CATCH_IN_RESPONSE": caught})
-
-
-BULK_CREATE, BULK_UPDATE, BULK_DELETE = map(
-    _answering_item_errors, (CreateItem, UpdateItem, DeleteItem)
 )
 
 
@@ -170,7 +160,7 @@ class ExchangePush:
         try:
             return self.client.call.raw(call)
         except (EWSError, requests.RequestException, ConnectionError) as exc:
-            if len(indices) == 1 and _answers_the_item(exc):
+            if len(indices) == 1 and answers_the_item(exc):
                 return [exc]  # exchangelib raises the only item's error instead of returning it
             error = error_for(exc, what, self.client.mailbox)
             if isinstance(error, (AuthExpired, ConfigurationError)):
@@ -496,10 +486,3 @@ def _pattern_key(recurrence: EwsRecurrence | None) -> tuple:
     values = [getattr(boundary, field.name) for field in boundary.FIELDS]
     days = [v.date() if isinstance(v, dt.datetime) else v for v in values]
     return (recurrence.pattern, type(boundary), *days)
-
-
-def _answers_the_item(exc: Exception) -> bool:
-    """An error message about the item itself, not about the call (auth, throttling...)."""
-    if not isinstance(exc, ResponseMessageError) or isinstance(exc, TRANSIENT):
-        return False
-    return not isinstance(error_for(exc, "", ""), (AuthExpired, ConfigurationError))
