@@ -2,9 +2,9 @@
 
 - Batches: at most ``batch_size`` (100) items per call, one call per kind and meeting-message
   mode; Exchange answers one ResponseMessage per item, in order, so one refused item fails
-  alone. exchangelib raises some item errors (``ews_errors.ITEM_ERRORS``) out of the whole call instead
-  of returning them as the item's answer; the calls are made through its services told to
-  return those too, so one poison item never fails the rest (retrying the call item by item
+  alone. exchangelib raises some item errors (``ews_errors.ITEM_ERRORS``) out of the whole
+  call instead of returning them as the item's answer; the calls are made through its services
+  told to return those too, so one poison item never fails the rest (retrying the call item by item
   would send the others again although Exchange applied them: created twice, or refused for
   their moved change key). A denied item is refused alone.
 - Meeting messages: ``PushOp.send_updates == "none"`` (a first or reset sync, or the
