@@ -50,6 +50,19 @@ mkdir -p "$LOG_DIR"
 emulator_pid=""
 ms_emulator_pid=""
 ews_emulator_pid=""
+# Wait until an emulator answers on its control endpoint; stop with its log if it died or
+# never answered. -k: the Microsoft emulator's certificate is its own CA's.
+wait_for_emulator() {  # name url pid log
+  for _ in $(seq 1 50); do
+    curl -sfk -o /dev/null "$2/_emulator/" && return 0
+    kill -0 "$3" 2>/dev/null || { cat "$4" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "The $1 emulator did not answer on $2" >&2
+  cat "$4" >&2
+  exit 1
+}
+
 cleanup() {
   trap - EXIT INT TERM
   for pid in "$emulator_pid" "$ms_emulator_pid" "$ews_emulator_pid"; do
@@ -74,13 +87,7 @@ say "starting the Google emulator on $EMULATOR_URL (log: $LOG_DIR/emulator.log)"
     --option "redirect_uris=[\"$ODOO_URL/calendar_sync_google/authentication\"]"
 ) >"$LOG_DIR/emulator.log" 2>&1 &
 emulator_pid=$!
-for _ in $(seq 1 50); do
-  curl -sf -o /dev/null "$EMULATOR_URL/_emulator/" && break
-  kill -0 "$emulator_pid" 2>/dev/null || { cat "$LOG_DIR/emulator.log" >&2; exit 1; }
-  sleep 0.2
-done
-curl -sf -o /dev/null "$EMULATOR_URL/_emulator/" ||
-  { echo "The emulator did not answer on $EMULATOR_URL" >&2; cat "$LOG_DIR/emulator.log" >&2; exit 1; }
+wait_for_emulator Google "$EMULATOR_URL" "$emulator_pid" "$LOG_DIR/emulator.log"
 
 say "starting the Microsoft emulator on $MS_EMULATOR_URL (log: $LOG_DIR/microsoft-emulator.log)"
 (
@@ -92,11 +99,7 @@ say "starting the Microsoft emulator on $MS_EMULATOR_URL (log: $LOG_DIR/microsof
     --option "cert_dir=$MS_CERT_DIR"
 ) >"$LOG_DIR/microsoft-emulator.log" 2>&1 &
 ms_emulator_pid=$!
-for _ in $(seq 1 50); do
-  curl -sfk -o /dev/null "$MS_EMULATOR_URL/_emulator/" && break
-  kill -0 "$ms_emulator_pid" 2>/dev/null || { cat "$LOG_DIR/microsoft-emulator.log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_for_emulator Microsoft "$MS_EMULATOR_URL" "$ms_emulator_pid" "$LOG_DIR/microsoft-emulator.log"
 # Odoo must trust the emulator's CA; REQUESTS_CA_BUNDLE wins over requests' own verify=.
 (cd "$ROOT" && "$VENV/bin/python" -c \
   "import sys; from emulators.microsoft.tls import write_bundle; write_bundle(*sys.argv[1:])" \
@@ -109,11 +112,8 @@ say "starting the Exchange Server (EWS) emulator on $EWS_URL (log: $LOG_DIR/ews-
   exec "$VENV/bin/python" -m emulators ews --port "$EWS_EMULATOR_PORT" --seed-demo
 ) >"$LOG_DIR/ews-emulator.log" 2>&1 &
 ews_emulator_pid=$!
-for _ in $(seq 1 50); do
-  curl -sf -o /dev/null "http://127.0.0.1:$EWS_EMULATOR_PORT/_emulator/" && break
-  kill -0 "$ews_emulator_pid" 2>/dev/null || { cat "$LOG_DIR/ews-emulator.log" >&2; exit 1; }
-  sleep 0.2
-done
+wait_for_emulator Exchange "http://127.0.0.1:$EWS_EMULATOR_PORT" "$ews_emulator_pid" \
+  "$LOG_DIR/ews-emulator.log"
 
 if [ "${DEMO_FRESH:-0}" = "1" ] && db_exists "$DEMO_DB"; then
   say "dropping database $DEMO_DB and its filestore (DEMO_FRESH=1)"
